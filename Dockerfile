@@ -1,0 +1,14 @@
+# One image for every Burnblack process; compose.yaml picks the command.
+FROM python:3.11-slim-bookworm
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng \
+    && rm -rf /var/lib/apt/lists/*
+RUN pip install --no-cache-dir uv==0.13.9
+WORKDIR /app
+COPY pyproject.toml uv.lock README.md ./
+RUN uv sync --frozen --no-dev --no-install-project
+COPY . .
+RUN uv sync --frozen --no-dev
+ENV PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1
+USER nobody
+CMD ["burnblack", "api", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,157 @@
+"""A taxpayer's returns: start, declare, compute, submit, and read them back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
+
+from api.context import command_context, services
+from api.guards import current_user_id, requires_session
+from api.preconditions import etag, expected_version, matches_if_none_match
+from api.problems import problem
+from api.schemas import CommandAccepted, EVerify, StartFiling, SubmitReturn
+from commands.results import Written
+from domain.filing import IncomeDeclaration
+from domain.tax.inputs import Deductions
+
+_READ_HEADERS = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
+JSON = "application/json"
+
+
+def _accepted(written: Written, http_status: int, **extra: Any) -> Response[CommandAccepted]:
+    body = CommandAccepted(
+        id=str(written.aggregate_id), version=written.version, position=written.position, **extra
+    )
+    headers = {"ETag": etag(written.version), "X-Event-Position": str(written.position)}
+    return Response(body, status_code=http_status, headers=headers)
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=5, minutes=30))).date()
+
+
+class FilingsController(Controller):
+    path = "/api/v1/filings"
+    tags = ["filings"]
+    guards = [requires_session]
+
+    @post("/", status_code=HTTP_201_CREATED, operation_id="startFiling", sync_to_thread=True)
+    def start(
+        self, request: Request[Any, Any, Any], data: StartFiling
+    ) -> Response[CommandAccepted]:
+        written = services(request).filings.start_filing(
+            command_context(request), data.pan, data.assessment_year
+        )
+        response = _accepted(written, HTTP_201_CREATED, status="draft")
+        response.headers["Location"] = f"/api/v1/filings/{written.aggregate_id}"
+        return response
+
+    @get(
+        "/",
+        operation_id="listFilings",
+        sync_to_thread=True,
+        description="Your filings, newest first. Pass `next_cursor` back as `cursor`.",
+    )
+    def list(
+        self,
+        request: Request[Any, Any, Any],
+        limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+        cursor: Annotated[int | None, Parameter(ge=1)] = None,
+    ) -> Response[bytes]:
+        view = services(request).queries.list_for_owner(current_user_id(request), limit, cursor)
+        return Response(view.body, media_type=JSON, headers=_READ_HEADERS)
+
+    @get(
+        "/{filing_id:uuid}",
+        operation_id="getFiling",
+        sync_to_thread=True,
+        description="The filing's summary; ETag is its version, If-None-Match gives 304.",
+    )
+    def get(self, request: Request[Any, Any, Any], filing_id: uuid.UUID) -> Response[bytes]:
+        view = services(request).queries.summary(current_user_id(request), filing_id)
+        if view is None:
+            raise problem(404, "not-found", "No such filing", f"no filing {filing_id}")
+        tag = etag(view.version)
+        headers = {**_READ_HEADERS, "ETag": tag}
+        if matches_if_none_match(request, tag):
+            return Response(b"", status_code=304, headers=headers)
+        return Response(view.body, media_type=JSON, headers=headers)
+
+    @put(
+        "/{filing_id:uuid}/income",
+        operation_id="declareIncome",
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+    )
+    def declare_income(
+        self, request: Request[Any, Any, Any], filing_id: uuid.UUID, data: IncomeDeclaration
+    ) -> Response[CommandAccepted]:
+        written = services(request).filings.declare_income(
+            command_context(request), filing_id, expected_version(request), data
+        )
+        return _accepted(written, HTTP_200_OK, status="draft")
+
+    @put(
+        "/{filing_id:uuid}/deductions",
+        operation_id="claimDeductions",
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+    )
+    def claim_deductions(
+        self, request: Request[Any, Any, Any], filing_id: uuid.UUID, data: Deductions
+    ) -> Response[CommandAccepted]:
+        written = services(request).filings.claim_deductions(
+            command_context(request), filing_id, expected_version(request), data
+        )
+        return _accepted(written, HTTP_200_OK, status="draft")
+
+    @post(
+        "/{filing_id:uuid}/computations",
+        operation_id="requestComputation",
+        status_code=HTTP_202_ACCEPTED,
+        sync_to_thread=True,
+    )
+    def request_computation(
+        self, request: Request[Any, Any, Any], filing_id: uuid.UUID
+    ) -> Response[CommandAccepted]:
+        written = services(request).filings.request_computation(
+            command_context(request), filing_id, expected_version(request), _today()
+        )
+        response = _accepted(written, HTTP_202_ACCEPTED, status="computing")
+        response.headers["Location"] = f"/api/v1/filings/{filing_id}"
+        return response
+
+    @post(
+        "/{filing_id:uuid}/submission",
+        operation_id="submitReturn",
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+    )
+    def submit(
+        self, request: Request[Any, Any, Any], filing_id: uuid.UUID, data: SubmitReturn
+    ) -> Response[CommandAccepted]:
+        written, acknowledgement = services(request).filings.submit(
+            command_context(request), filing_id, expected_version(request), data.regime, _today()
+        )
+        return _accepted(
+            written, HTTP_200_OK, status="submitted", acknowledgement_number=acknowledgement
+        )
+
+    @post(
+        "/{filing_id:uuid}/verification",
+        operation_id="eVerifyReturn",
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+    )
+    def e_verify(
+        self, request: Request[Any, Any, Any], filing_id: uuid.UUID, data: EVerify
+    ) -> Response[CommandAccepted]:
+        written = services(request).filings.e_verify(
+            command_context(request), filing_id, expected_version(request), data.method, _today()
+        )
+        return _accepted(written, HTTP_200_OK, status="e_verified")

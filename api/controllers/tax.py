@@ -1,0 +1,28 @@
+"""The stateless tax calculator: the same documents as `burnblack tax compute`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.status_codes import HTTP_200_OK
+
+from domain.tax import compute, decode_input, encode_result
+
+
+class TaxController(Controller):
+    path = "/api/v1/tax"
+    tags = ["tax"]
+
+    @post(
+        "/compute",
+        operation_id="computeTax",
+        status_code=HTTP_200_OK,
+        sync_to_thread=False,
+        description="Both regimes for one input document (see docs/tax-engine.md); "
+        "unknown keys, negative amounts, unsupported years and bad dates are 422.",
+    )
+    async def compute(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        body = await request.body()
+        result = compute(decode_input(body))
+        return Response(encode_result(result), media_type="application/json")

@@ -1,0 +1,156 @@
+"""RFC 9457 problem details for every error the API can return.
+
+Every problem has a stable `type` (documented in docs/problems.md); validation problems name
+the offending field. Unexpected exceptions become a 500 problem without internals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from litestar import Request
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+
+from commands.errors import (
+    CommandError,
+    EmailTaken,
+    FilingAlreadyExists,
+    FilingNotFound,
+    InvalidCredentials,
+    VersionConflict,
+    WeakPassword,
+)
+from domain.errors import DomainError
+from domain.tax import InvalidTaxInput
+
+log = structlog.get_logger(__name__)
+
+TYPE_BASE = "https://burnblack.dev/problems/"
+
+_HTTP_TYPES = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    413: "too-large",
+    415: "unsupported-media-type",
+    422: "unprocessable",
+    428: "precondition-required",
+    429: "too-many-requests",
+    503: "unavailable",
+}
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str = "",
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> ProblemDetailsException:
+    return ProblemDetailsException(
+        status_code=status,
+        type_=TYPE_BASE + code,
+        title=title,
+        detail=detail,
+        headers=headers,
+        extra=extra or None,
+    )
+
+
+def _from_http(exc: HTTPException) -> ProblemDetailsException:
+    status = exc.status_code
+    code = _HTTP_TYPES.get(status, "http-error")
+    if isinstance(exc, ValidationException):
+        errors = []
+        for item in exc.extra if isinstance(exc.extra, list) else []:
+            if isinstance(item, dict):
+                errors.append(
+                    {
+                        "field": item.get("key") or item.get("source") or "body",
+                        "message": str(item.get("message", "")),
+                    }
+                )
+        detail = errors[0]["message"] if errors else str(exc.detail)
+        field = errors[0]["field"] if errors else None
+        return problem(
+            400, "validation", "The request is not valid", detail, field=field, errors=errors
+        )
+    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    return problem(
+        status,
+        code,
+        str(exc.detail) or code.replace("-", " "),
+        str(exc.detail),
+        headers=exc.headers,
+        **extra,
+    )
+
+
+def _from_domain(exc: DomainError) -> ProblemDetailsException:
+    return problem(422, exc.code, "The return does not allow this", exc.message, field=exc.field)
+
+
+def _from_tax_input(exc: InvalidTaxInput) -> ProblemDetailsException:
+    return problem(
+        422, "invalid-tax-input", "The tax input is not valid", str(exc), field=exc.field
+    )
+
+
+def _from_command(exc: CommandError) -> ProblemDetailsException:
+    if isinstance(exc, VersionConflict):
+        return problem(
+            409,
+            exc.code,
+            "The filing changed since you read it",
+            exc.message,
+            headers={"ETag": f'"{exc.current}"'},
+            current_version=exc.current,
+            expected_version=exc.expected,
+        )
+    if isinstance(exc, FilingNotFound):
+        return problem(404, "not-found", "No such filing", exc.message)
+    if isinstance(exc, FilingAlreadyExists | EmailTaken):
+        return problem(409, exc.code, "It already exists", exc.message)
+    if isinstance(exc, InvalidCredentials):
+        return problem(401, exc.code, "Wrong email or password", exc.message)
+    if isinstance(exc, WeakPassword):
+        return problem(422, exc.code, "Password too weak", exc.message, field="password")
+    return problem(422, exc.code, "The command was refused", exc.message)
+
+
+def _internal(request: Request[Any, Any, Any], exc: Exception) -> Any:
+    log.exception("request.failed", path=request.url.path, error=type(exc).__name__)
+    return problem(
+        500,
+        "internal",
+        "Something went wrong on our side",
+        "the error was logged; retrying may help",
+    ).to_response(request)
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            enable_for_all_http_exceptions=True,
+            exception_to_problem_detail_map={
+                HTTPException: _from_http,
+                DomainError: _from_domain,
+                InvalidTaxInput: _from_tax_input,
+                CommandError: _from_command,
+            },
+        )
+    )
+
+
+INTERNAL_ERROR_HANDLERS = {Exception: _internal}

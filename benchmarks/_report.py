@@ -1,0 +1,40 @@
+"""One JSON line per metric, the shape every benchmark prints.
+
+`ratio` is value / baseline, both measured in the same process and run, so that a noisy,
+shared machine moves both together; `target` is what the issue asked for, in the unit of
+`ratio` when the target is relative and of `value` when it is absolute.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+
+
+def emit(benchmark: str, metric: str, value: float, baseline: float | None, target: float) -> None:
+    ratio = round(value / baseline, 4) if baseline else None
+    print(
+        json.dumps(
+            {
+                "benchmark": benchmark,
+                "metric": metric,
+                "value": round(value, 4),
+                "baseline": round(baseline, 4) if baseline is not None else None,
+                "ratio": ratio,
+                "target": target,
+            }
+        ),
+        flush=True,
+    )
+
+
+def median_rate(work: Callable[[], int], repeats: int = 5) -> float:
+    """Median items/second over `repeats` runs of `work`, which returns how many items it did."""
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        n = work()
+        rates.append(n / (time.perf_counter() - start))
+    return statistics.median(rates)

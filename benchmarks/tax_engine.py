@@ -1,0 +1,129 @@
+"""Throughput of the tax engine: `compute` (both regimes) per second on one core.
+
+Builds a varied batch of ~5,000 input documents (every assessment year, ages across the
+three old-regime bands, salary from nothing to crores, house property, other sources,
+family pension, s.111A/s.112A gains on both sides of 23 July 2024, Chapter VI-A claims,
+TDS, advance-tax instalments and late returns), decodes them once, and times `compute` over
+the batch. The baseline, measured in the same process, is msgspec decoding the same
+documents into `TaxInput`: the floor under any request that carries one.
+
+    python -m benchmarks.tax_engine
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+import msgspec
+
+from benchmarks._report import emit, median_rate
+from domain.tax import TaxInput, compute, decode_input
+
+BATCH = 5_000
+YEARS = ("2024-25", "2025-26", "2026-27")
+
+
+def _date_in(rng: random.Random, start: dt.date, end: dt.date) -> str:
+    return (start + dt.timedelta(days=rng.randint(0, (end - start).days))).isoformat()
+
+
+def _amount(rng: random.Random, low: int, high: int) -> int:
+    """Log-uniform between low and high: most incomes are modest, some are huge."""
+    return int(round(low * (high / low) ** rng.random()))
+
+
+def varied_document(rng: random.Random) -> dict[str, Any]:
+    year = rng.choice(YEARS)
+    ay = int(year[:4])
+    py_start, py_end = dt.date(ay - 1, 4, 1), dt.date(ay, 3, 31)
+    doc: dict[str, Any] = {"assessment_year": year, "age": rng.choice((28, 35, 45, 59, 60, 70, 81))}
+    if rng.random() < 0.85:
+        gross = _amount(rng, 200_000, 60_000_000)
+        doc["salary"] = {
+            "gross": gross,
+            "exempt_allowances": rng.choice((0, 0, gross // 10)),
+            "professional_tax": rng.choice((0, 2_400, 2_500)),
+            "employer_nps": rng.choice((0, 0, gross // 12)),
+            "family_pension": rng.choice((0,) * 9 + (90_000,)),
+        }
+    if rng.random() < 0.35:
+        doc["house_property"] = {
+            "self_occupied_interest": rng.choice((0, 150_000, 240_000)),
+            "let_out_income": rng.choice((0, 0, _amount(rng, 60_000, 1_200_000))),
+        }
+    if rng.random() < 0.7:
+        doc["other_sources"] = {
+            "savings_interest": _amount(rng, 100, 60_000),
+            "other": rng.choice((0, _amount(rng, 1_000, 2_000_000))),
+        }
+    if rng.random() < 0.3:
+        doc["capital_gains"] = [
+            {
+                "section": rng.choice(("111A", "112A")),
+                "amount": _amount(rng, 1_000, 5_000_000),
+                "transfer_date": _date_in(rng, py_start, py_end),
+            }
+            for _ in range(rng.randint(1, 3))
+        ]
+    if rng.random() < 0.6:
+        doc["deductions"] = {
+            "80C": rng.choice((0, 50_000, 150_000, 200_000)),
+            "80CCD(1B)": rng.choice((0, 50_000)),
+            "80D_self": rng.choice((0, 25_000, 40_000)),
+            "80D_parents": rng.choice((0, 30_000, 50_000)),
+            "parents_senior": rng.random() < 0.5,
+            "80TTA": rng.choice((0, 10_000)),
+            "80TTB": rng.choice((0, 50_000)),
+        }
+    if rng.random() < 0.8:
+        gross = doc.get("salary", {}).get("gross", 0)
+        doc["taxes_paid"] = {
+            "tds": int(gross * rng.choice((0.0, 0.05, 0.1, 0.2))),
+            "advance_tax": [
+                {"date": _date_in(rng, py_start, py_end), "amount": _amount(rng, 1_000, 500_000)}
+                for _ in range(rng.choice((0, 0, 1, 4)))
+            ],
+            "self_assessment": rng.choice((0, 0, 5_000)),
+        }
+    if rng.random() < 0.5:
+        doc["filing_date"] = _date_in(rng, dt.date(ay, 6, 1), dt.date(ay, 12, 31))
+    return doc
+
+
+def varied_documents(n: int = BATCH, seed: int = 20260401) -> list[bytes]:
+    rng = random.Random(seed)
+    return [msgspec.json.encode(varied_document(rng)) for _ in range(n)]
+
+
+def main() -> None:
+    documents = varied_documents()
+    inputs: list[TaxInput] = [decode_input(d) for d in documents]
+    decoder = msgspec.json.Decoder(TaxInput)
+
+    def decode_all() -> int:
+        for d in documents:
+            decoder.decode(d)
+        return len(documents)
+
+    def compute_all() -> int:
+        for inp in inputs:
+            compute(inp)
+        return len(inputs)
+
+    compute_all()  # warm up
+    baseline = median_rate(decode_all, repeats=7)
+    rate = median_rate(compute_all, repeats=7)
+    emit("tax_engine", "computations_per_s", rate, baseline, target=20_000)
+    emit(
+        "tax_engine",
+        "batch_recompute_s_per_million",
+        1_000_000 / rate,
+        1_000_000 / baseline,
+        target=60,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from burnblack.cli import app
+
+app(prog_name="burnblack")

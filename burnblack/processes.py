@@ -1,0 +1,74 @@
+"""The long-running processes: API server, RQ worker, projector."""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+import structlog
+from granian.constants import Interfaces
+from granian.server import Server
+from rq import SimpleWorker
+
+from burnblack import wiring
+from burnblack.settings import Settings
+from projections.followers import ComputationReactor, FilingSummaryFollower
+from projections.runner import LogRunner
+from projections.schema import ensure_schema
+from workers import runtime
+
+log = structlog.get_logger(__name__)
+
+
+def run_api(settings: Settings, host: str, port: int, workers: int) -> None:
+    settings.require_urls()
+    Server(
+        "burnblack.asgi:create_app",
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        factory=True,
+        log_access=False,
+        respawn_failed_workers=True,
+    ).serve()
+
+
+def run_worker(settings: Settings, queue_names: list[str], burst: bool = False) -> None:
+    runtime.configure(lambda: wiring.filings_app(settings))
+    client = wiring.redis_client(settings)
+    queues = wiring.queues(client)
+    # SimpleWorker runs jobs in-process: our jobs are short and trusted, and a fork per job
+    # costs more than the job (GUIDE.md).
+    worker = SimpleWorker([queues[n] for n in queue_names], connection=client)
+    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+def run_projector(settings: Settings) -> None:
+    database_url, _ = settings.require_urls()
+    app = wiring.filings_app(settings)
+    pool = wiring.pg_pool(settings, "projector")
+    with pool.connection() as conn:
+        ensure_schema(conn)
+    pool.close()
+    client = wiring.redis_client(settings)
+    runner = LogRunner(
+        database_url,
+        wiring.event_log(app),
+        [
+            FilingSummaryFollower(wiring.read_cache(settings, client)),
+            ComputationReactor(wiring.queues(client)["high"]),
+        ],
+        batch_size=settings.projector_batch_size,
+    )
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("projector.stopping", signal=signum)
+        runner.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("projector.started")
+    runner.run()
+    app.close()
+    log.info("projector.stopped")

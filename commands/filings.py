@@ -1,0 +1,183 @@
+"""The write side of returns: load a Filing, check the client's version, run the command, save."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from commands.context import CommandContext
+from commands.errors import FilingAlreadyExists, FilingNotFound, VersionConflict
+from commands.results import Written
+from commands.transcodings import register_domain_transcodings
+from domain.filing import Filing, IncomeDeclaration
+from domain.filing.aggregate import Regime
+from domain.tax.inputs import Deductions
+
+_RECORD_ATTEMPTS = 5
+
+
+class FilingsApplication(Application[uuid.UUID]):
+    name = "filings"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_domain_transcodings(transcoder)
+
+    # --- commands a taxpayer gives ----------------------------------------------------
+
+    def start_filing(self, ctx: CommandContext, pan: str, assessment_year: str) -> Written:
+        filing = Filing.start(
+            owner_id=ctx.actor, pan=pan, assessment_year=assessment_year, meta=ctx.meta()
+        )
+        try:
+            return self._save(filing)
+        except IntegrityError:
+            raise FilingAlreadyExists(
+                f"a return for this PAN and assessment year {assessment_year} already exists"
+            ) from None
+
+    def declare_income(
+        self,
+        ctx: CommandContext,
+        filing_id: uuid.UUID,
+        expected_version: int,
+        income: IncomeDeclaration,
+    ) -> Written:
+        return self._change(
+            ctx, filing_id, expected_version, lambda f: f.declare_income(income, ctx.meta())
+        )
+
+    def claim_deductions(
+        self,
+        ctx: CommandContext,
+        filing_id: uuid.UUID,
+        expected_version: int,
+        deductions: Deductions,
+    ) -> Written:
+        return self._change(
+            ctx, filing_id, expected_version, lambda f: f.claim_deductions(deductions, ctx.meta())
+        )
+
+    def request_computation(
+        self, ctx: CommandContext, filing_id: uuid.UUID, expected_version: int, today: dt.date
+    ) -> Written:
+        return self._change(
+            ctx, filing_id, expected_version, lambda f: f.request_computation(today, ctx.meta())
+        )
+
+    def submit(
+        self,
+        ctx: CommandContext,
+        filing_id: uuid.UUID,
+        expected_version: int,
+        regime: Regime,
+        today: dt.date,
+    ) -> tuple[Written, str]:
+        """File the return; returns what was written and the acknowledgement number."""
+        acknowledgement = f"{secrets.randbelow(10**15):015d}"
+        written = self._change(
+            ctx,
+            filing_id,
+            expected_version,
+            lambda f: f.submit(regime, acknowledgement, today, ctx.meta()),
+        )
+        return written, acknowledgement
+
+    def e_verify(
+        self,
+        ctx: CommandContext,
+        filing_id: uuid.UUID,
+        expected_version: int,
+        method: str,
+        today: dt.date,
+    ) -> Written:
+        return self._change(
+            ctx, filing_id, expected_version, lambda f: f.e_verify(method, today, ctx.meta())
+        )
+
+    # --- what a worker reports back ---------------------------------------------------
+
+    def record_computation(
+        self,
+        ctx: CommandContext,
+        filing_id: uuid.UUID,
+        requested_version: int,
+        result: dict[str, Any],
+    ) -> Written | None:
+        """Record a result computed for `requested_version`; None when it is stale or a repeat.
+
+        Workers deliver at least once and race with the taxpayer, so a conflicting save is
+        retried against the newer version, where the aggregate decides whether it still counts.
+        """
+        return self._report(
+            filing_id, lambda f: f.record_computation(requested_version, result, ctx.meta())
+        )
+
+    def record_computation_failure(
+        self, ctx: CommandContext, filing_id: uuid.UUID, requested_version: int, reason: str
+    ) -> Written | None:
+        """Record that the inputs as requested cannot be computed (the taxpayer must act)."""
+        return self._report(
+            filing_id,
+            lambda f: f.record_computation_failure(requested_version, reason, ctx.meta()),
+        )
+
+    def _report(self, filing_id: uuid.UUID, apply: Callable[[Filing], bool]) -> Written | None:
+        for _ in range(_RECORD_ATTEMPTS):
+            filing = self.get_filing(filing_id)
+            if not apply(filing):
+                return None
+            try:
+                return self._save(filing)
+            except IntegrityError:
+                continue
+        return None
+
+    # --- reading the write model ------------------------------------------------------
+
+    def get_filing(self, filing_id: uuid.UUID, version: int | None = None) -> Filing:
+        try:
+            filing: object = self.repository.get(filing_id, version=version)
+        except AggregateNotFoundError:
+            raise FilingNotFound(filing_id) from None
+        if not isinstance(filing, Filing):
+            raise FilingNotFound(filing_id)
+        return filing
+
+    def get_owned_filing(self, filing_id: uuid.UUID, owner_id: str) -> Filing:
+        filing = self.get_filing(filing_id)
+        if filing.owner_id != owner_id:
+            raise FilingNotFound(filing_id)  # another's return does not exist for you
+        return filing
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def _change(
+        self,
+        ctx: CommandContext,
+        filing_id: uuid.UUID,
+        expected_version: int,
+        command: Callable[[Filing], None],
+    ) -> Written:
+        filing = self.get_owned_filing(filing_id, ctx.actor)
+        if filing.version != expected_version:
+            raise VersionConflict(expected_version, filing.version)
+        command(filing)
+        try:
+            return self._save(filing)
+        except IntegrityError:
+            current = self.get_filing(filing_id).version
+            raise VersionConflict(expected_version, current) from None
+
+    def _save(self, filing: Filing) -> Written:
+        recordings = self.save(filing)
+        last = recordings[-1]
+        return Written(
+            aggregate_id=filing.id, version=filing.version, position=last.notification.id
+        )

@@ -1,0 +1,39 @@
+"""Burnblack's income-tax engine for resident individuals, AY 2024-25 to 2026-27.
+
+Pure code: whole rupees in, whole rupees out, both regimes computed every time.
+
+    inp = decode_input(b'{"assessment_year": "2026-27", "salary": {"gross": 1275000}}')
+    result = compute(inp)          # TaxResult: old, new, recommended, itr_form
+    encode_result(result)          # JSON bytes
+    result_to_builtins(result)     # dict, for events
+"""
+
+from domain.tax.documents import (
+    decode_input,
+    decode_result,
+    encode_result,
+    input_from_builtins,
+    result_from_builtins,
+    result_to_builtins,
+)
+from domain.tax.engine import compute
+from domain.tax.errors import InvalidTaxInput
+from domain.tax.inputs import SUPPORTED_ASSESSMENT_YEARS, TaxInput
+from domain.tax.result import ItrFormChoice, RegimeResult, Step, TaxResult
+
+__all__ = [
+    "SUPPORTED_ASSESSMENT_YEARS",
+    "InvalidTaxInput",
+    "ItrFormChoice",
+    "RegimeResult",
+    "Step",
+    "TaxInput",
+    "TaxResult",
+    "compute",
+    "decode_input",
+    "decode_result",
+    "encode_result",
+    "input_from_builtins",
+    "result_from_builtins",
+    "result_to_builtins",
+]

@@ -1,0 +1,66 @@
+"""Chapter VI-A deductions, each within its own ceiling, in 1/300ths of a rupee.
+
+Old regime: 80C (aggregate with 80CCC/80CCD(1) under s.80CCE, 1,50,000), 80CCD(1B)
+(50,000), 80CCD(2), 80D (self/family 25,000, or 50,000 when the taxpayer is 60 or more;
+parents 25,000, or 50,000 when `parents_senior`), 80TTA (savings-account interest up to
+10,000, taxpayers below 60) and 80TTB (interest on deposits up to 50,000, taxpayers 60 or
+more). New regime (s.115BAC(2)): only 80CCD(2).
+
+s.80CCD(2): the employer's NPS contribution up to 10 % of salary (old regime, and new regime
+in AY 2024-25) or 14 % (new regime from AY 2025-26). The Act's "salary" is basic pay plus
+dearness allowance, which the input does not carry: gross salary is the proxy.
+
+s.80TTB covers interest on deposits; the input cannot tell deposit interest from other
+income in `other_sources.other`, so the deduction is limited to savings interest plus
+`other_sources.other`, and to the amount claimed.
+
+The total may not exceed gross total income excluding s.111A/s.112A gains (s.80A(2) and the
+provisos to ss.111A(2) and 112A(4)); the caller applies that limit.
+"""
+
+from __future__ import annotations
+
+from domain.tax.income_heads import INCOME_SCALE
+from domain.tax.inputs import TaxInput
+from domain.tax.rules import ChapterVIALimits, RegimeRules
+
+SENIOR_AGE = 60
+
+
+def chapter_via_claims(
+    inp: TaxInput, rules: RegimeRules, limits: ChapterVIALimits
+) -> list[tuple[str, int]]:
+    """(section, amount allowed in 1/300ths) for every section with something allowed."""
+    out: list[tuple[str, int]] = []
+    salary = inp.salary
+    if salary.employer_nps:
+        ceiling = 3 * rules.employer_nps_pct * salary.gross  # pct % of gross, in 1/300ths
+        claim = INCOME_SCALE * salary.employer_nps
+        out.append(("80CCD(2)", claim if claim < ceiling else ceiling))
+    if not rules.chapter_via:
+        return out
+    d = inp.deductions
+    senior = inp.age >= SENIOR_AGE
+    if d.c80:
+        out.append(("80C", INCOME_SCALE * min(d.c80, limits.c80)))
+    if d.ccd_1b:
+        out.append(("80CCD(1B)", INCOME_SCALE * min(d.ccd_1b, limits.ccd_1b)))
+    if d.d_self or d.d_parents:
+        own = min(d.d_self, limits.d_self_senior if senior else limits.d_self)
+        parents = min(
+            d.d_parents, limits.d_parents_senior if d.parents_senior else limits.d_parents
+        )
+        if own:
+            out.append(("80D (self and family)", INCOME_SCALE * own))
+        if parents:
+            out.append(("80D (parents)", INCOME_SCALE * parents))
+    other = inp.other_sources
+    if d.tta and not senior:
+        allowed = min(d.tta, limits.tta, other.savings_interest)
+        if allowed:
+            out.append(("80TTA", INCOME_SCALE * allowed))
+    if d.ttb and senior:
+        allowed = min(d.ttb, limits.ttb, other.savings_interest + other.other)
+        if allowed:
+            out.append(("80TTB", INCOME_SCALE * allowed))
+    return out

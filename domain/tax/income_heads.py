@@ -1,0 +1,55 @@
+"""Income under the heads "Salaries" and "Income from other sources".
+
+Income is carried in 1/300ths of a rupee (`INCOME_SCALE`) until total income is rounded:
+the family-pension deduction is a third of the pension (s.57(iia)), the s.24(a) deduction
+30 % of annual value and the s.80CCD(2) ceiling 10 % or 14 % of salary, so 300 is the
+smallest scale at which every head and deduction is exact. s.288A then ignores the paise.
+
+Conventions of the input (documented here because the input schema is shared):
+* `salary.gross` is gross salary as in Form 16 Part B: it includes the employer's NPS
+  contribution (a perquisite u/s 17(2)(viii)) and any allowances later claimed exempt;
+* `salary.family_pension` is a family pension received as a dependant of a deceased
+  employee. It is not salary: it is taxed under "Income from other sources", less the
+  s.57(iia) deduction, and gets no standard deduction;
+* `salary.professional_tax` is the tax on employment paid (s.16(iii)); Article 276(2) of the
+  Constitution caps such a tax at 2,500 a year, so no more is deducted.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from domain.tax.inputs import OtherSources, Salary
+from domain.tax.rules import RegimeRules
+
+INCOME_SCALE: Final = 300
+PROFESSIONAL_TAX_CAP: Final = 2_500
+
+
+def salary_income(salary: Salary, rules: RegimeRules) -> tuple[int, int, int, int]:
+    """(income under the head, s.10 exemptions, s.16(ia) and s.16(iii) deductions)."""
+    gross = salary.gross
+    if rules.exempt_allowances_and_professional_tax:
+        exempt = salary.exempt_allowances if salary.exempt_allowances < gross else gross
+        professional = min(salary.professional_tax, PROFESSIONAL_TAX_CAP)
+    else:
+        exempt = professional = 0
+    chargeable = gross - exempt
+    standard = rules.standard_deduction if rules.standard_deduction < chargeable else chargeable
+    chargeable -= standard
+    if professional > chargeable:
+        professional = chargeable
+    return chargeable - professional, exempt, standard, professional
+
+
+def family_pension_deduction_scaled(family_pension: int, rules: RegimeRules) -> int:
+    """s.57(iia): one third of the family pension or the cap, whichever is less (in 1/300ths)."""
+    third = 100 * family_pension
+    cap = INCOME_SCALE * rules.family_pension_cap
+    return third if third < cap else cap
+
+
+def other_sources_scaled(other: OtherSources, family_pension: int, rules: RegimeRules) -> int:
+    """Income from other sources in 1/300ths: interest, other income, family pension net."""
+    gross = other.savings_interest + other.other + family_pension
+    return INCOME_SCALE * gross - family_pension_deduction_scaled(family_pension, rules)

@@ -1,0 +1,78 @@
+"""The tax engine's input document: the sections a taxpayer declares, in whole rupees.
+
+The same sections are what a filing declares (income, deductions, taxes paid), so the
+filing's events and the stateless calculator share one schema. Unknown keys and negative
+amounts are rejected at decoding time: msgspec names the offending field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+
+Rupees = Annotated[int, msgspec.Meta(ge=0, le=10**13)]
+AssessmentYear = Literal["2024-25", "2025-26", "2026-27"]
+SUPPORTED_ASSESSMENT_YEARS: tuple[str, ...] = ("2024-25", "2025-26", "2026-27")
+
+
+class _Section(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    pass
+
+
+class Salary(_Section, frozen=True):
+    gross: Rupees = 0
+    exempt_allowances: Rupees = 0
+    professional_tax: Rupees = 0
+    employer_nps: Rupees = 0
+    family_pension: Rupees = 0
+
+
+class HouseProperty(_Section, frozen=True):
+    self_occupied_interest: Rupees = 0
+    let_out_income: Rupees = 0
+
+
+class OtherSources(_Section, frozen=True):
+    savings_interest: Rupees = 0
+    other: Rupees = 0
+
+
+class CapitalGain(_Section, frozen=True):
+    section: Literal["111A", "112A"]
+    amount: Rupees
+    transfer_date: dt.date
+
+
+class Deductions(_Section, frozen=True):
+    c80: Rupees = msgspec.field(default=0, name="80C")
+    ccd_1b: Rupees = msgspec.field(default=0, name="80CCD(1B)")
+    d_self: Rupees = msgspec.field(default=0, name="80D_self")
+    d_parents: Rupees = msgspec.field(default=0, name="80D_parents")
+    parents_senior: bool = False
+    tta: Rupees = msgspec.field(default=0, name="80TTA")
+    ttb: Rupees = msgspec.field(default=0, name="80TTB")
+
+
+class AdvanceTaxInstalment(_Section, frozen=True):
+    date: dt.date
+    amount: Rupees
+
+
+class TaxesPaid(_Section, frozen=True):
+    tds: Rupees = 0
+    advance_tax: tuple[AdvanceTaxInstalment, ...] = ()
+    self_assessment: Rupees = 0
+
+
+class TaxInput(_Section, frozen=True):
+    assessment_year: AssessmentYear
+    age: Annotated[int, msgspec.Meta(ge=0, le=130)] = 35
+    salary: Salary = Salary()
+    house_property: HouseProperty = HouseProperty()
+    other_sources: OtherSources = OtherSources()
+    capital_gains: tuple[CapitalGain, ...] = ()
+    deductions: Deductions = Deductions()
+    taxes_paid: TaxesPaid = TaxesPaid()
+    filing_date: dt.date | None = None

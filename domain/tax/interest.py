@@ -1,0 +1,83 @@
+"""Interest under ss.234A, 234B, 234C and the fee under s.234F.
+
+All interest is simple, 1 % for every month or part of a month, on an amount rounded down
+to a multiple of 100 rupees (Rule 119A(b)); a base that is a multiple of 100 makes 1 % of it
+a whole number of rupees, so no further rounding is needed.
+
+Assumptions where the input is silent (documented, applied to every regime):
+* self-assessment tax is paid on the day the return is filed (it must be paid before filing,
+  s.140A); with no filing date the return is taken as filed on the due date;
+* s.234B runs from 1 April of the assessment year to that day (the tax paid with the return
+  stops it; anything still unpaid accrues further interest until paid, not computed here);
+* s.234A runs from the day after the due date to the filing date, on the tax less TDS and
+  advance tax;
+* s.234C: the tax due at each instalment leaves out tax on capital gains from transfers
+  after the instalment date (first proviso to s.234C(1)), as the return's accrual table does;
+* no s.234B/234C when the tax due after TDS is below 10,000 (s.208), nor for a resident aged
+  60 or more, who has no business income here (s.207(2));
+* s.234F: 5,000, or 1,000 when total income does not exceed 5 lakh, for a return filed
+  after the due date by a person obliged to file: gross total income above the basic
+  exemption limit of the regime, or TDS of 25,000 (50,000 at 60 or more) under Rule 12AB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from domain.tax.money import floor_100
+from domain.tax.rules import Instalment
+
+
+def months_or_part(first_day: dt.date, last_day: dt.date) -> int:
+    """Months or parts of a month from `first_day` to `last_day`, both included."""
+    if last_day < first_day:
+        return 0
+    months = (last_day.year - first_day.year) * 12 + last_day.month - first_day.month
+    return months + 1 if last_day.day >= first_day.day else months
+
+
+def interest_234a(tax_unpaid: int, due_date: dt.date, filed: dt.date) -> tuple[int, int]:
+    """(interest, months) for a return filed after the due date."""
+    if filed <= due_date or tax_unpaid <= 0:
+        return 0, 0
+    months = months_or_part(due_date + dt.timedelta(days=1), filed)
+    return floor_100(tax_unpaid) * months // 100, months
+
+
+def interest_234b(
+    assessed_tax: int, advance_paid: int, year_start: dt.date, paid_on: dt.date
+) -> tuple[int, int]:
+    """(interest, months): advance tax below 90 % of the assessed tax (tax less TDS)."""
+    if 10 * advance_paid >= 9 * assessed_tax:
+        return 0, 0
+    months = months_or_part(year_start, paid_on)
+    return floor_100(assessed_tax - advance_paid) * months // 100, months
+
+
+def interest_234c(
+    tax_due: list[int], paid_by: list[int], instalments: tuple[Instalment, ...]
+) -> list[int]:
+    """Interest per instalment; `tax_due[i]` is the tax due considered at instalment i."""
+    out = []
+    for due, paid, inst in zip(tax_due, paid_by, instalments, strict=True):
+        if due <= 0 or 100 * paid >= inst.safe_harbour_pct * due:
+            out.append(0)
+            continue
+        shortfall_100 = inst.pct * due - 100 * paid  # in hundredths of a rupee
+        base = shortfall_100 // 10_000 * 100 if shortfall_100 > 0 else 0
+        out.append(base * inst.months // 100)
+    return out
+
+
+def fee_234f(
+    filed: dt.date,
+    due_date: dt.date,
+    obliged_to_file: bool,
+    total_income: int,
+    fee: int,
+    small_fee: int,
+    small_income: int,
+) -> int:
+    if filed <= due_date or not obliged_to_file:
+        return 0
+    return small_fee if total_income <= small_income else fee

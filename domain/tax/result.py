@@ -1,0 +1,72 @@
+"""What a computation returns: both regimes, the recommendation and the return form.
+
+Plain msgspec Structs of whole rupees and strings, so a result can be stored in an event
+as builtins (`documents.result_to_builtins`) and decoded back with
+`msgspec.convert(data, TaxResult)`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+ItrForm = Literal["ITR-1", "ITR-2", "ITR-3", "ITR-4"]
+RegimeName = Literal["old", "new"]
+
+
+class Step(msgspec.Struct, frozen=True):
+    """One readable line of the computation."""
+
+    step: str
+    detail: str
+    amount: int
+
+
+class RegimeResult(msgspec.Struct, frozen=True, kw_only=True):
+    regime: RegimeName
+    available: bool
+    """False when the regime cannot be chosen (old regime on a return filed after the due
+    date: s.115BAC(6) lets the option be exercised only in a return filed by then)."""
+    salary_income: int
+    house_property_income: int
+    other_sources_income: int
+    capital_gains_111a: int
+    capital_gains_112a: int
+    house_property_loss_carried_forward: int
+    gross_total_income: int
+    deductions: int
+    total_income: int
+    slab_tax: int
+    special_rate_tax: int
+    rebate_87a: int
+    marginal_relief: int
+    """Marginal relief under the proviso to s.87A (new regime)."""
+    surcharge: int
+    """Surcharge payable, after its own marginal relief."""
+    surcharge_marginal_relief: int
+    cess: int
+    total_tax: int
+    taxes_paid: int
+    interest_234a: int
+    interest_234b: int
+    interest_234c: int
+    fee_234f: int
+    total_liability: int
+    """total_tax + interest + fee: what the regime costs before prepaid taxes."""
+    net_payable: int
+    """total_liability - taxes_paid, rounded u/s 288B; negative for a refund."""
+    breakdown: tuple[Step, ...]
+
+
+class ItrFormChoice(msgspec.Struct, frozen=True):
+    form: ItrForm
+    reasons: tuple[str, ...]
+
+
+class TaxResult(msgspec.Struct, frozen=True, kw_only=True):
+    assessment_year: str
+    old: RegimeResult
+    new: RegimeResult
+    recommended: RegimeName
+    itr_form: ItrFormChoice

@@ -1,0 +1,71 @@
+"""Log followers: the read-model projection and the reactor that turns events into jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from rq import Queue, Retry
+from rq.job import Job
+
+from projections.cache import ReadCache
+from projections.filing_summary import FilingSummaryProjection
+from projections.runner import AfterCommit
+
+
+class FilingSummaryFollower:
+    name = "filing_summary"
+
+    def __init__(self, cache: ReadCache) -> None:
+        self._projection = FilingSummaryProjection()
+        self._cache = cache
+
+    def handle(
+        self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]
+    ) -> AfterCommit | None:
+        touched = self._projection.apply(conn, events)
+        if not touched:
+            return None
+        return lambda: self._cache.invalidate(touched)
+
+
+COMPUTE_TAX_JOB = "workers.jobs.compute_tax"
+
+
+def computation_job_id(filing_id: object, requested_version: int) -> str:
+    return f"tax-{filing_id}-{requested_version}"
+
+
+class ComputationReactor:
+    """Enqueues a tax computation for every TaxComputationRequested, once per request.
+
+    Enqueueing happens before the position commits, so a crash re-enqueues (at least once);
+    the deterministic job id and the aggregate's own check make the repeat harmless.
+    """
+
+    name = "computation_reactor"
+
+    def __init__(self, queue: Queue) -> None:
+        self._queue = queue
+
+    def handle(
+        self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]
+    ) -> AfterCommit | None:
+        for _, event in events:
+            if type(event).__name__ != "TaxComputationRequested":
+                continue
+            job_id = computation_job_id(event.originator_id, event.originator_version)
+            if Job.exists(job_id, connection=self._queue.connection):
+                continue
+            self._queue.enqueue(
+                COMPUTE_TAX_JOB,
+                str(event.originator_id),
+                event.originator_version,
+                job_id=job_id,
+                retry=Retry(max=3, interval=[2, 10, 30]),
+                result_ttl=3600,
+                failure_ttl=7 * 24 * 3600,
+                description=f"compute tax for filing {event.originator_id} "
+                f"v{event.originator_version}",
+            )
+        return None

@@ -1,0 +1,33 @@
+"""Where each log follower has got to, stored beside the rows it writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+
+def lock_position(conn: psycopg.Connection[Any], name: str) -> int:
+    """The follower's position, row-locked for the rest of this transaction."""
+    conn.execute(
+        "INSERT INTO projection_tracking (name, position) VALUES (%s, 0) "
+        "ON CONFLICT (name) DO NOTHING",
+        (name,),
+    )
+    row = conn.execute(
+        "SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", (name,)
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def advance(conn: psycopg.Connection[Any], name: str, position: int) -> None:
+    conn.execute(
+        "UPDATE projection_tracking SET position = %s, updated_at = now() WHERE name = %s",
+        (position, name),
+    )
+
+
+def positions(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    rows = conn.execute("SELECT name, position FROM projection_tracking").fetchall()
+    return {str(name): int(pos) for name, pos in rows}

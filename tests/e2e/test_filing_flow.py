@@ -1,0 +1,100 @@
+"""One return end to end through real API, worker and projector processes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.processes import Platform
+from tests.taxpayer import Taxpayer
+
+pytestmark = pytest.mark.e2e
+
+SALARY = {"salary": {"gross": 1_675_000}}  # 16,00,000 taxable after the 75,000 standard deduction
+
+
+def computed(doc: dict[str, Any]) -> bool:
+    return doc["status"] == "computed"
+
+
+def test_file_a_return_end_to_end_and_survive_a_restart(platform: Platform) -> None:
+    me = Taxpayer(platform.url()).register_and_login()
+    assert me.client.get("/api/v1/auth/me").json()["email"] == me.email
+
+    started = me.start_filing("2026-27")
+    fid, version = started["id"], started["version"]
+    assert version == 1 and started["position"] > 0
+
+    r = me.put(f"/api/v1/filings/{fid}/income", version, SALARY)
+    assert r.status_code == 200, r.text
+    assert r.headers["ETag"] == '"2"'
+    version = r.json()["version"]
+
+    r = me.post(f"/api/v1/filings/{fid}/computations", version)
+    assert r.status_code == 202, r.text
+    version = r.json()["version"]
+
+    doc = me.wait_for(fid, computed)
+    new = doc["computation"]["new"]
+    # AY 2026-27 new regime: 1,20,000 slab tax on 16 lakh, plus 4% cess.
+    assert new["total_income"] == 1_600_000
+    assert new["total_tax"] == 124_800
+    assert doc["recommended_regime"] in ("old", "new")
+    version = doc["version"]
+    assert version == 4  # started, income, requested, computed
+
+    r = me.post(f"/api/v1/filings/{fid}/submission", version, {"regime": "new"})
+    assert r.status_code == 200, r.text
+    ack = r.json()["acknowledgement_number"]
+    assert len(ack) == 15 and ack.isdigit()
+
+    doc = me.wait_for(fid, lambda d: d["status"] == "submitted")
+    assert doc["acknowledgement_number"] == ack
+
+    listing = me.client.get("/api/v1/filings").json()
+    assert [f["id"] for f in listing["items"]] == [fid]
+    assert listing["items"][0]["total_tax"] == 124_800
+
+    platform.restart()
+
+    me.client.base_url = platform.url()  # type: ignore[assignment]
+    after = me.client.get(f"/api/v1/filings/{fid}")
+    assert after.status_code == 200, "session or read model lost in the restart"
+    assert after.json()["acknowledgement_number"] == ack
+    assert after.json()["computation"]["new"]["total_tax"] == 124_800
+    # The write side kept everything too: a change after submission is refused.
+    r = me.put(f"/api/v1/filings/{fid}/income", after.json()["version"], SALARY)
+    assert r.status_code == 422 and r.json()["type"].endswith("/filing-closed")
+
+
+def test_the_latest_inputs_win_over_an_earlier_request(platform: Platform) -> None:
+    me = Taxpayer(platform.url()).register_and_login()
+    fid = me.start_filing("2026-27")["id"]
+    v = me.put(f"/api/v1/filings/{fid}/income", 1, {"salary": {"gross": 1_000_000}}).json()[
+        "version"
+    ]
+    v = me.post(f"/api/v1/filings/{fid}/computations", v).json()["version"]
+    # Change the income before (or while) the worker computes: that result must not apply.
+    v = me.put(f"/api/v1/filings/{fid}/income", v, {"salary": {"gross": 2_000_000}}).json()[
+        "version"
+    ]
+    v = me.post(f"/api/v1/filings/{fid}/computations", v).json()["version"]
+    doc = me.wait_for(fid, computed)
+    assert doc["computation"]["new"]["gross_total_income"] == 2_000_000 - 75_000
+    r = me.post(f"/api/v1/filings/{fid}/submission", doc["version"], {"regime": "old"})
+    assert r.status_code == 200, r.text
+
+
+def test_inputs_the_law_refuses_end_as_a_visible_failure_not_endless_retries(
+    platform: Platform,
+) -> None:
+    me = Taxpayer(platform.url()).register_and_login()
+    # AY 2025-26 could be filed until 31 Dec 2025 (s.139(4)); asking now cannot be computed.
+    fid = me.start_filing("2025-26")["id"]
+    v = me.put(f"/api/v1/filings/{fid}/income", 1, {"salary": {"gross": 900_000}}).json()["version"]
+    me.post(f"/api/v1/filings/{fid}/computations", v)
+    doc = me.wait_for(fid, lambda d: d["status"] == "computation_failed")
+    assert "139" in doc["computation_error"]
+    r = me.post(f"/api/v1/filings/{fid}/submission", doc["version"], {"regime": "new"})
+    assert r.status_code == 422 and r.json()["type"].endswith("/computation-missing")
