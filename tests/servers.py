@@ -20,7 +20,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS = "redis://127.0.0.1:6379"
-TEST_REDIS_DB = 13
+FIRST_TEST_REDIS_DB = 8
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,16 @@ def test_servers() -> Iterator[ServerUrls]:
         params = conninfo_to_dict(admin_url)
         params["dbname"] = name
         database_url = _as_url(params)
-        redis_url = redis_base if embedded else f"{redis_base}/{TEST_REDIS_DB}"
         import redis
 
+        db = 0 if embedded else _claim_redis_db(redis_base, name)
+        redis_url = redis_base if embedded else f"{redis_base}/{db}"
         redis.Redis.from_url(redis_url).flushdb()
         try:
             yield ServerUrls(database_url, redis_url, admin_url)
         finally:
+            if not embedded:
+                redis.Redis.from_url(f"{redis_base}/0").delete(f"bb-test-claim:{db}")
             with psycopg.connect(admin_url, autocommit=True) as conn:
                 conn.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -78,6 +81,17 @@ def test_servers() -> Iterator[ServerUrls]:
                     (name,),
                 )
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _claim_redis_db(redis_base: str, owner: str) -> int:
+    """A Redis database number no other test session on this machine is using right now."""
+    import redis
+
+    claims = redis.Redis.from_url(f"{redis_base}/0")
+    for db in range(FIRST_TEST_REDIS_DB, 16):
+        if claims.set(f"bb-test-claim:{db}", owner, nx=True, ex=3 * 3600):
+            return db
+    raise RuntimeError("every test Redis database is claimed; stale claims expire in 3 hours")
 
 
 def _as_url(params: dict[str, object]) -> str:
