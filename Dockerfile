@@ -10,5 +10,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
 RUN uv sync --frozen --no-dev
 ENV PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1
+# The documents volume (compose.yaml) starts as this folder: owned by the user we run as.
+RUN mkdir -p /var/lib/burnblack/documents && chown nobody:nogroup /var/lib/burnblack/documents
 USER nobody
 CMD ["burnblack", "api", "--host", "0.0.0.0", "--port", "8000"]

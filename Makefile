@@ -13,21 +13,35 @@ help:
 	@echo "make test     run every test (local PostgreSQL/Redis if reachable, else embedded ones)"
 	@echo "make lint     ruff + mypy"
 	@echo "make bench    run the benchmarks (NAME=x for one)"
+	@echo "make tesseract  install tesseract-ocr (OCR of uploaded documents) if it is missing"
 
 sync:
 	@$(UV) sync --frozen --quiet
 
-up: sync
+up: sync tesseract
 	$(RUN) burnblack up
 
-test: sync
+test: sync tesseract
 	$(RUN) pytest
+
+# Workers OCR uploaded documents with the tesseract binary (a Debian package, not a wheel).
+tesseract:
+	@if command -v tesseract >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing tesseract-ocr (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null; \
+	else \
+		echo "tesseract is not installed and this is not root with apt-get: install tesseract-ocr"; \
+		echo "(Debian/Ubuntu: sudo apt-get install tesseract-ocr; macOS: brew install tesseract)."; \
+		echo "Without it, document OCR fails and its tests are skipped."; \
+	fi
 
 lint: sync
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
 
-bench: sync
+bench: sync tesseract
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)) >/dev/null; } || echo "install wrk for the HTTP benchmarks"
 	@if [ -n "$(NAME)" ]; then $(RUN) python -m benchmarks.$(NAME); \
 	else for b in benchmarks/[a-z]*.py; do $(RUN) python -m benchmarks.$$(basename $$b .py) || exit 1; done; fi

@@ -2,40 +2,63 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.stores.redis import RedisStore
-from redis.asyncio import Redis as AsyncRedis
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from api.controllers.admin import UserAdminController
+from api.controllers.audit import AuditController
 from api.controllers.auth import AuthController
+from api.controllers.documents import document_controllers
+from api.controllers.filing_search import FilingSearchController
 from api.controllers.filings import FilingsController
 from api.controllers.health import HealthController
+from api.controllers.operations import OperationsController
 from api.controllers.tax import TaxController
 from api.problems import INTERNAL_ERROR_HANDLERS, problem_details_plugin
+from api.security import services as security_services
 from api.services import ApiServices
 
 MAX_BODY_BYTES = 256 * 1024
 
 
+def _lifecycle(svc: ApiServices) -> tuple[list[Any], list[Any]]:
+    async def open_read_pool() -> None:
+        await svc.async_pool.open()
+
+    async def close_read_pool() -> None:
+        await svc.async_pool.close()
+
+    return [open_read_pool], [close_read_pool]
+
+
 def create_app(svc: ApiServices) -> Litestar:
-    session_store = RedisStore(
-        AsyncRedis.from_url(svc.redis_url), namespace="bb:sessions", handle_client_shutdown=True
+    # Sessions, CSRF, rate limits and lockout: in Redis, shared by every instance.
+    security = security_services.build_security(svc.security, svc.redis_url)
+    metrics = PrometheusConfig(
+        app_name="burnblack", prefix="burnblack", group_path=True, exclude=["^/metrics"]
     )
-    sessions = ServerSideSessionConfig(
-        key="bb_session",
-        store="sessions",
-        max_age=svc.session_max_age,
-        httponly=True,
-        samesite="lax",
-        secure=svc.secure_cookies,
-        renew_on_access=True,
-    )
+    on_startup, on_shutdown = _lifecycle(svc)
+    on_shutdown = [*on_shutdown, security.close]
     return Litestar(
-        route_handlers=[AuthController, FilingsController, HealthController, TaxController],
-        middleware=[sessions.middleware],
-        stores={"sessions": session_store},
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+        route_handlers=[
+            AuditController,
+            AuthController,
+            FilingsController,
+            FilingSearchController,
+            HealthController,
+            OperationsController,
+            PrometheusController,
+            TaxController,
+            UserAdminController,
+            *(document_controllers(svc.documents.max_body_bytes) if svc.documents else []),
+        ],
+        middleware=[metrics.middleware, *security.middleware()],
         plugins=[problem_details_plugin()],
         exception_handlers=INTERNAL_ERROR_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
@@ -46,6 +69,6 @@ def create_app(svc: ApiServices) -> Litestar:
             "Errors are RFC 9457 problem documents.",
         ),
         request_max_body_size=MAX_BODY_BYTES,
-        state=State({"services": svc}),
+        state=State({"services": svc, security_services.STATE_KEY: security}),
         debug=False,
     )

@@ -16,8 +16,10 @@ from litestar.plugins.problem_details import (
     ProblemDetailsException,
     ProblemDetailsPlugin,
 )
+from redis.exceptions import RedisError
 
 from commands.errors import (
+    AccountNotFound,
     CommandError,
     EmailTaken,
     FilingAlreadyExists,
@@ -118,6 +120,8 @@ def _from_command(exc: CommandError) -> ProblemDetailsException:
             current_version=exc.current,
             expected_version=exc.expected,
         )
+    if isinstance(exc, AccountNotFound):
+        return problem(404, "not-found", "No such account", exc.message)
     if isinstance(exc, FilingNotFound):
         return problem(404, "not-found", "No such filing", exc.message)
     if isinstance(exc, FilingAlreadyExists | EmailTaken):
@@ -127,6 +131,17 @@ def _from_command(exc: CommandError) -> ProblemDetailsException:
     if isinstance(exc, WeakPassword):
         return problem(422, exc.code, "Password too weak", exc.message, field="password")
     return problem(422, exc.code, "The command was refused", exc.message)
+
+
+def _from_redis(exc: RedisError) -> ProblemDetailsException:
+    log.warning("redis.unavailable", error=type(exc).__name__)
+    return problem(
+        503,
+        "unavailable",
+        "A service we depend on is unavailable",
+        "try again shortly",
+        headers={"Retry-After": "5"},
+    )
 
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Any:
@@ -148,6 +163,7 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
                 DomainError: _from_domain,
                 InvalidTaxInput: _from_tax_input,
                 CommandError: _from_command,
+                RedisError: _from_redis,
             },
         )
     )

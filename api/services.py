@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
+from api.document_services import DocumentApi
+from api.security.config import SecurityConfig
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
-from projections.queries import FilingQueries, ProjectionStatus
+from projections.consistency import PositionWaiter
+from projections.reads import FilingReads
 
 
 @dataclass
 class ApiServices:
     filings: FilingsApplication
     accounts: AccountsApplication
-    queries: FilingQueries
-    projection_status: ProjectionStatus
+    reads: FilingReads
+    positions: PositionWaiter
     pool: ConnectionPool[Any]
+    async_pool: AsyncConnectionPool[Any]
     redis: redis.Redis
     redis_url: str
     event_head: Callable[[], int]
     secure_cookies: bool = False
     session_max_age: int = 8 * 3600
     ready_max_projector_lag: int = 10_000
+    read_your_writes_timeout: float = 5.0
+    security: SecurityConfig = field(default_factory=SecurityConfig)
+    documents: DocumentApi | None = None  # uploads, OCR status, acceptance (issue 6)

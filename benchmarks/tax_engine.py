@@ -3,8 +3,10 @@
 Builds a varied batch of ~5,000 input documents (every assessment year, ages across the
 three old-regime bands, salary from nothing to crores, house property, other sources,
 family pension, s.111A/s.112A gains on both sides of 23 July 2024, Chapter VI-A claims,
-TDS, advance-tax instalments and late returns), decodes them once, and times `compute` over
-the batch. The baseline, measured in the same process, is msgspec decoding the same
+TDS, refunds, advance-tax instalments with interest under ss.234A/B/C, and late returns
+with the s.234F fee), decodes them once, and times `compute` over the batch. The mix of
+payments and filing dates follows filings (mostly TDS covering the tax): see
+`_pay_and_file`. The baseline, measured in the same process, is msgspec decoding the same
 documents into `TaxInput`: the floor under any request that carries one.
 
     python -m benchmarks.tax_engine
@@ -31,7 +33,19 @@ def _date_in(rng: random.Random, start: dt.date, end: dt.date) -> str:
 
 def _amount(rng: random.Random, low: int, high: int) -> int:
     """Log-uniform between low and high: most incomes are modest, some are huge."""
-    return int(round(low * (high / low) ** rng.random()))
+    return int(low * (high / low) ** rng.random())
+
+
+def _salary(rng: random.Random) -> int:
+    """A filing population: most salaries below 15 lakh, a tail past 2 crore."""
+    tier = rng.random()
+    if tier < 0.60:
+        return _amount(rng, 250_000, 1_500_000)
+    if tier < 0.85:
+        return _amount(rng, 1_500_000, 5_000_000)
+    if tier < 0.97:
+        return _amount(rng, 5_000_000, 20_000_000)
+    return _amount(rng, 20_000_000, 100_000_000)
 
 
 def varied_document(rng: random.Random) -> dict[str, Any]:
@@ -40,7 +54,7 @@ def varied_document(rng: random.Random) -> dict[str, Any]:
     py_start, py_end = dt.date(ay - 1, 4, 1), dt.date(ay, 3, 31)
     doc: dict[str, Any] = {"assessment_year": year, "age": rng.choice((28, 35, 45, 59, 60, 70, 81))}
     if rng.random() < 0.85:
-        gross = _amount(rng, 200_000, 60_000_000)
+        gross = _salary(rng)
         doc["salary"] = {
             "gross": gross,
             "exempt_allowances": rng.choice((0, 0, gross // 10)),
@@ -77,19 +91,42 @@ def varied_document(rng: random.Random) -> dict[str, Any]:
             "80TTA": rng.choice((0, 10_000)),
             "80TTB": rng.choice((0, 50_000)),
         }
-    if rng.random() < 0.8:
-        gross = doc.get("salary", {}).get("gross", 0)
+    _pay_and_file(rng, doc, py_start, py_end, ay)
+    return doc
+
+
+def _pay_and_file(
+    rng: random.Random, doc: dict[str, Any], py_start: dt.date, py_end: dt.date, ay: int
+) -> None:
+    """Taxes paid and filing date as filings have them: mostly TDS that covers the tax.
+
+    55 % TDS equal to the tax (nil balance), 15 % a refund, 20 % a balance with advance-tax
+    instalments and self-assessment tax, 10 % nothing paid; 60 % no filing date (filed on the
+    due date), 30 % filed early, 10 % late.
+    """
+    draft = compute(decode_input(msgspec.json.encode(doc)))
+    chosen = draft.old if draft.recommended == "old" else draft.new
+    tax = chosen.total_tax
+    kind = rng.random()
+    if kind < 0.55:
+        doc["taxes_paid"] = {"tds": tax}
+    elif kind < 0.70:
+        doc["taxes_paid"] = {"tds": tax + _amount(rng, 500, 50_000)}
+    elif kind < 0.90:
         doc["taxes_paid"] = {
-            "tds": int(gross * rng.choice((0.0, 0.05, 0.1, 0.2))),
+            "tds": int(tax * rng.uniform(0.3, 0.8)),
             "advance_tax": [
                 {"date": _date_in(rng, py_start, py_end), "amount": _amount(rng, 1_000, 500_000)}
-                for _ in range(rng.choice((0, 0, 1, 4)))
+                for _ in range(rng.randint(1, 4))
             ],
-            "self_assessment": rng.choice((0, 0, 5_000)),
+            "self_assessment": rng.choice((0, 5_000, 25_000)),
         }
-    if rng.random() < 0.5:
-        doc["filing_date"] = _date_in(rng, dt.date(ay, 6, 1), dt.date(ay, 12, 31))
-    return doc
+    due = dt.date(ay, 9, 16) if ay == 2025 else dt.date(ay, 7, 31)
+    when = rng.random()
+    if when < 0.30:
+        doc["filing_date"] = _date_in(rng, dt.date(ay, 4, 1), due)
+    elif when < 0.40:
+        doc["filing_date"] = _date_in(rng, due + dt.timedelta(days=1), dt.date(ay, 12, 31))
 
 
 def varied_documents(n: int = BATCH, seed: int = 20260401) -> list[bytes]:

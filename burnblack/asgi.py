@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Litestar
+from psycopg_pool import AsyncConnectionPool
 
 from api.app import create_app as create_litestar_app
+from api.document_services import DocumentApi
 from api.services import ApiServices
-from burnblack import wiring
+from burnblack import document_wiring, wiring
 from burnblack.logs import configure_logging
 from burnblack.settings import Settings
 from projections.schema import ensure_schema
 
 
 def create_app() -> Litestar:
-    settings = Settings.from_env()
     configure_logging()
+    return create_litestar_app(api_services(Settings.from_env()))
+
+
+def api_services(
+    settings: Settings, read_pool: AsyncConnectionPool[Any] | None = None
+) -> ApiServices:
+    """Everything the API needs; tests may hand in their own read pool (e.g. to count queries)."""
     _, redis_url = settings.require_urls()
     filings = wiring.filings_app(settings)
     accounts = wiring.accounts_app(settings)
@@ -22,18 +32,26 @@ def create_app() -> Litestar:
     with pool.connection() as conn:
         ensure_schema(conn)
     client = wiring.redis_client(settings)
-    cache = wiring.read_cache(settings, client)
-    services = ApiServices(
+    async_client = wiring.async_redis_client(settings)
+    async_pool = read_pool or wiring.async_pg_pool(settings, "api-reads")
+    return ApiServices(
         filings=filings,
         accounts=accounts,
-        queries=wiring.filing_queries(pool, cache),
-        projection_status=wiring.projection_status(pool),
+        reads=wiring.filing_reads(settings, async_pool, async_client),
+        positions=wiring.position_waiter(async_client),
         pool=pool,
+        async_pool=async_pool,
         redis=client,
         redis_url=redis_url,
         event_head=lambda: filings.recorder.max_notification_id() or 0,
         secure_cookies=settings.secure_cookies,
         session_max_age=settings.session_max_age,
         ready_max_projector_lag=settings.ready_max_projector_lag,
+        read_your_writes_timeout=settings.read_your_writes_timeout,
+        security=settings.security,
+        documents=DocumentApi(
+            service=document_wiring.documents_service(settings, filings),
+            queries=document_wiring.document_queries(pool, client),
+            max_upload_bytes=settings.documents.max_upload_bytes,
+        ),
     )
-    return create_litestar_app(services)

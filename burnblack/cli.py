@@ -13,14 +13,21 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from burnblack.documents_cli import documents_app
 from burnblack.logs import configure_logging
 from burnblack.settings import Settings
+from burnblack.users_cli import keys_app, users_app
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Burnblack: file Indian income-tax returns."
 )
 tax_app = typer.Typer(no_args_is_help=True, help="The tax engine, without a filing.")
 app.add_typer(tax_app, name="tax")
+projections_app = typer.Typer(no_args_is_help=True, help="Read models: status and rebuilds.")
+app.add_typer(projections_app, name="projections")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+app.add_typer(documents_app, name="documents")
 console = Console(stderr=True)
 
 
@@ -70,18 +77,30 @@ def up(
     settings = Settings.from_env()
     if settings.has_external_services:
         assert settings.database_url and settings.redis_url
-        _supervise(settings.database_url, settings.redis_url, host, port)
+        key = settings.require_cipher_key()
+        _supervise(settings.database_url, settings.redis_url, host, port, key)
         return
     from burnblack.embedded import embedded_services
+    from burnblack.keys import KEY_FILE_NAME, resolve_cipher_key
 
     folder = data_dir or settings.data_dir
+    # The embedded data's key lives beside it (created once, gitignored with .data/).
+    key = resolve_cipher_key(settings.cipher_key, settings.cipher_key_file, folder, False)
     console.print(f"[bold]Starting embedded PostgreSQL and Redis in {folder}[/bold]")
     with embedded_services(folder) as urls:
-        _supervise(urls.database_url, urls.redis_url, host, port)
+        if not (settings.cipher_key or settings.cipher_key_file):
+            console.print(f"BURNBLACK_CIPHER_KEY_FILE={(folder / KEY_FILE_NAME).resolve()}")
+        _supervise(urls.database_url, urls.redis_url, host, port, key)
 
 
-def _supervise(database_url: str, redis_url: str, host: str, port: int) -> None:
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+def _supervise(database_url: str, redis_url: str, host: str, port: int, cipher_key: str) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "BURNBLACK_CIPHER_KEY": cipher_key,
+    }
+    env.pop("BURNBLACK_CIPHER_KEY_FILE", None)
     me = [sys.executable, "-m", "burnblack"]
     commands = {
         "projector": [*me, "projector"],
@@ -120,6 +139,93 @@ def _supervise(database_url: str, redis_url: str, host: str, port: int) -> None:
             except subprocess.TimeoutExpired:
                 child.kill()
         console.print("Stopped.")
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str, typer.Argument(help="Projection to rebuild (filing_summary)")],
+    dry_run: Annotated[bool, typer.Option(help="Replay into shadow tables, do not switch")] = False,
+) -> None:
+    """Rebuild a read model into shadow tables, compare, and switch without downtime."""
+    import json
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from burnblack.operations import rebuild, report_dict
+
+    configure_logging("WARNING")
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        MofNCompleteColumn(),
+        TextColumn("positions"),
+        TextColumn("{task.fields[rate]:,.0f} events/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task(f"rebuild {name}", total=None, rate=0.0)
+        started = time.monotonic()
+
+        def progress(done: int, total: int) -> None:
+            rate = done / max(1e-6, time.monotonic() - started)
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        report = rebuild(Settings.from_env(), name, progress, switch=not dry_run)
+    doc = report_dict(report)
+    sys.stdout.write(json.dumps(doc, default=str) + "\n")
+    for c in report.comparisons:
+        verdict = "identical" if c.identical else f"DIFFERENT ({len(c.differing_keys)} keys)"
+        console.print(f"{c.table}: live {c.live_rows} rows, shadow {c.shadow_rows} rows: {verdict}")
+    console.print(
+        f"{report.events:,} events in {report.seconds:.1f}s "
+        f"({report.events_per_second:,.0f}/s); "
+        + (f"switched to version {report.model_version}" if report.switched else "dry run")
+    )
+
+
+@projections_app.command("status")
+def projections_status() -> None:
+    """Each follower's position, lag behind the log, and rate over the last second."""
+    import psycopg
+    from rich.table import Table
+
+    from burnblack import wiring
+    from projections.status import follower_statuses
+
+    settings = Settings.from_env()
+    database_url, _ = settings.require_urls()
+    app_ = wiring.filings_app(settings)
+    try:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            first = {
+                f.name: f for f in follower_statuses(conn, app_.recorder.max_notification_id() or 0)
+            }
+            time.sleep(1.0)
+            head = app_.recorder.max_notification_id() or 0
+            second = follower_statuses(conn, head)
+    finally:
+        app_.close()
+    table = Table(title=f"log head {head:,}")
+    for column in ("follower", "position", "lag", "events/s", "last batch"):
+        table.add_column(column)
+    for f in second:
+        before = first.get(f.name)
+        rate = f.position - before.position if before else 0
+        table.add_row(
+            f.name, f"{f.position:,}", f"{f.lag:,}", f"{rate:,}", f.updated_at.isoformat()
+        )
+    Console().print(table)
 
 
 @tax_app.command("compute")

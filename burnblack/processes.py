@@ -8,14 +8,14 @@ from types import FrameType
 import structlog
 from granian.constants import Interfaces
 from granian.server import Server
-from rq import SimpleWorker
 
-from burnblack import wiring
+from burnblack import document_wiring, wiring
 from burnblack.settings import Settings
 from projections.followers import ComputationReactor, FilingSummaryFollower
 from projections.runner import LogRunner
 from projections.schema import ensure_schema
 from workers import runtime
+from workers.worker import BurnblackWorker
 
 log = structlog.get_logger(__name__)
 
@@ -36,11 +36,17 @@ def run_api(settings: Settings, host: str, port: int, workers: int) -> None:
 
 def run_worker(settings: Settings, queue_names: list[str], burst: bool = False) -> None:
     runtime.configure(lambda: wiring.filings_app(settings))
+    runtime.configure_documents(lambda app: document_wiring.documents_service(settings, app))
     client = wiring.redis_client(settings)
     queues = wiring.queues(client)
-    # SimpleWorker runs jobs in-process: our jobs are short and trusted, and a fork per job
-    # costs more than the job (GUIDE.md).
-    worker = SimpleWorker([queues[n] for n in queue_names], connection=client)
+    # A SimpleWorker runs jobs in-process: our jobs are short and trusted, and a fork per job
+    # costs more than the job (GUIDE.md). OCR runs tesseract in a child process anyway.
+    # BurnblackWorker retries a dead worker's job within seconds, not RQ's ten minutes.
+    worker = BurnblackWorker(
+        [queues[n] for n in queue_names],
+        connection=client,
+        **document_wiring.worker_options(settings),
+    )
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 
@@ -54,10 +60,11 @@ def run_projector(settings: Settings) -> None:
     client = wiring.redis_client(settings)
     runner = LogRunner(
         database_url,
-        wiring.event_log(app),
+        wiring.event_log(settings, app),
         [
-            FilingSummaryFollower(wiring.read_cache(settings, client)),
+            FilingSummaryFollower(wiring.cache_invalidator(client)),
             ComputationReactor(wiring.queues(client)["high"]),
+            *document_wiring.document_followers(settings, wiring.queues(client)["default"]),
         ],
         batch_size=settings.projector_batch_size,
     )

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from api.security.config import SecurityConfig
+from burnblack.document_settings import DocumentSettings, document_settings_from_env
+from burnblack.keys import resolve_cipher_key
+from burnblack.security_settings import security_config_from_env
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -27,8 +33,13 @@ class Settings:
     projector_batch_size: int = 500
     ready_max_projector_lag: int = 10_000
     cache_ttl_seconds: int = 300
+    read_your_writes_timeout: float = 5.0
     environment: str = "development"
     extra: dict[str, str] = field(default_factory=dict)
+    cipher_key: str | None = None
+    cipher_key_file: Path | None = None
+    security: SecurityConfig = field(default_factory=SecurityConfig)
+    documents: DocumentSettings = field(default_factory=DocumentSettings)
 
     @property
     def has_external_services(self) -> bool:
@@ -38,7 +49,7 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         e = dict(os.environ if env is None else env)
         environment = e.get("BURNBLACK_ENV", "development")
-        return cls(
+        settings = cls(
             database_url=e.get("DATABASE_URL") or None,
             redis_url=e.get("REDIS_URL") or None,
             data_dir=Path(e.get("BURNBLACK_DATA_DIR", ".data")),
@@ -51,7 +62,23 @@ class Settings:
             projector_batch_size=int(e.get("BURNBLACK_PROJECTOR_BATCH_SIZE", "500")),
             ready_max_projector_lag=int(e.get("BURNBLACK_READY_MAX_PROJECTOR_LAG", "10000")),
             cache_ttl_seconds=int(e.get("BURNBLACK_CACHE_TTL", "300")),
+            read_your_writes_timeout=float(e.get("BURNBLACK_READ_YOUR_WRITES_TIMEOUT", "5")),
             environment=environment,
+            cipher_key=e.get("BURNBLACK_CIPHER_KEY") or None,
+            cipher_key_file=Path(e["BURNBLACK_CIPHER_KEY_FILE"])
+            if e.get("BURNBLACK_CIPHER_KEY_FILE")
+            else None,
+        )
+        return dataclasses.replace(
+            settings,
+            security=security_config_from_env(e, settings.secure_cookies, settings.session_max_age),
+            documents=document_settings_from_env(e, settings.data_dir),
+        )
+
+    def require_cipher_key(self) -> str:
+        """The event-store cipher key (burnblack/keys.py: env, key file, or dev data dir)."""
+        return resolve_cipher_key(
+            self.cipher_key, self.cipher_key_file, self.data_dir, self.environment == "production"
         )
 
     def require_urls(self) -> tuple[str, str]:

@@ -6,23 +6,32 @@ from typing import Any
 
 import redis
 from psycopg.conninfo import conninfo_to_dict
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from redis.asyncio import Redis as AsyncRedis
 from rq import Queue
 
+from burnblack.keys import CIPHER_TOPIC
 from burnblack.settings import Settings
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
 from projections.cache import ReadCache
+from projections.consistency import PositionWaiter
 from projections.eventlog import StoredEventLog
-from projections.queries import FilingQueries, ProjectionStatus
+from projections.invalidation import CacheInvalidator
+from projections.reads import FilingReads
 
 QUEUES = ("high", "default", "low")
 
 
-def eventsourcing_env(database_url: str, pool_size: int = 10) -> dict[str, str]:
-    """The `eventsourcing` library's settings for the PostgreSQL at DATABASE_URL."""
+def eventsourcing_env(
+    database_url: str, pool_size: int = 10, cipher_key: str | None = None
+) -> dict[str, str]:
+    """The `eventsourcing` library's settings for the PostgreSQL at DATABASE_URL; with a
+    cipher key, every stored event's state is encrypted (AES-GCM) before it is written."""
     params = conninfo_to_dict(database_url)
+    cipher = {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": cipher_key} if cipher_key else {}
     return {
+        **cipher,
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": str(params.get("dbname", "postgres")),
         "POSTGRES_HOST": str(params.get("host", "127.0.0.1")),
@@ -39,12 +48,16 @@ def eventsourcing_env(database_url: str, pool_size: int = 10) -> dict[str, str]:
 
 def filings_app(settings: Settings) -> FilingsApplication:
     database_url, _ = settings.require_urls()
-    return FilingsApplication(env=eventsourcing_env(database_url, settings.db_pool_size))
+    return FilingsApplication(
+        env=eventsourcing_env(database_url, settings.db_pool_size, settings.require_cipher_key())
+    )
 
 
 def accounts_app(settings: Settings) -> AccountsApplication:
     database_url, _ = settings.require_urls()
-    return AccountsApplication(env=eventsourcing_env(database_url, settings.db_pool_size))
+    return AccountsApplication(
+        env=eventsourcing_env(database_url, settings.db_pool_size, settings.require_cipher_key())
+    )
 
 
 def redis_client(settings: Settings) -> redis.Redis:
@@ -66,23 +79,46 @@ def pg_pool(settings: Settings, name: str) -> ConnectionPool[Any]:
     )
 
 
-def event_log(app: FilingsApplication) -> StoredEventLog:
-    recorder = app.recorder
-    channel = getattr(recorder, "channel_name", f"{app.name}_events")
-    return StoredEventLog(recorder, app.mapper, channel)
+def event_log(settings: Settings, app: FilingsApplication) -> StoredEventLog:
+    database_url, _ = settings.require_urls()
+    table = getattr(app.recorder, "events_table_name", f"{app.name}_events")
+    channel = getattr(app.recorder, "channel_name", table)
+    return StoredEventLog(database_url, table, app.mapper, channel)
 
 
-def read_cache(settings: Settings, client: redis.Redis) -> ReadCache:
-    return ReadCache(client, ttl_seconds=settings.cache_ttl_seconds)
+def async_redis_client(settings: Settings) -> AsyncRedis:
+    _, redis_url = settings.require_urls()
+    return AsyncRedis.from_url(
+        redis_url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+    )
+
+
+def async_pg_pool(settings: Settings, name: str) -> AsyncConnectionPool[Any]:
+    """Opened by the caller inside its event loop (`await pool.open()`)."""
+    database_url, _ = settings.require_urls()
+    return AsyncConnectionPool(
+        database_url,
+        min_size=1,
+        max_size=settings.db_pool_size,
+        name=name,
+        open=False,
+        kwargs={"autocommit": True},
+    )
+
+
+def filing_reads(
+    settings: Settings, pool: AsyncConnectionPool[Any], client: AsyncRedis
+) -> FilingReads:
+    return FilingReads(pool, ReadCache(client, ttl_seconds=settings.cache_ttl_seconds))
+
+
+def position_waiter(client: AsyncRedis) -> PositionWaiter:
+    return PositionWaiter(client)
+
+
+def cache_invalidator(client: redis.Redis) -> CacheInvalidator:
+    return CacheInvalidator(client, "filing_summary")
 
 
 def queues(client: redis.Redis) -> dict[str, Queue]:
     return {name: Queue(name, connection=client) for name in QUEUES}
-
-
-def filing_queries(pool: ConnectionPool[Any], cache: ReadCache) -> FilingQueries:
-    return FilingQueries(pool, cache)
-
-
-def projection_status(pool: ConnectionPool[Any]) -> ProjectionStatus:
-    return ProjectionStatus(pool)

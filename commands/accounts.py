@@ -1,14 +1,22 @@
-"""Registering people and checking their credentials."""
+"""People and what they may do: registration, credentials, roles, and the audit trail.
+
+The audit trail (`domain.audit.AuditRecord`) lives in this application's store, so a
+privileged change and its audit record are saved in one transaction.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import get_topic
 
 from commands.context import CommandContext
-from commands.errors import EmailTaken, InvalidCredentials
+from commands.errors import AccountNotFound, EmailTaken, InvalidCredentials
 from commands.passwords import (
     DUMMY_HASH,
     check_strength,
@@ -18,7 +26,21 @@ from commands.passwords import (
 )
 from commands.transcodings import register_domain_transcodings
 from domain.account import Account, Role, account_id_for, normalise_email
+from domain.audit import AuditAction, AuditRecord
 from domain.errors import DomainError
+
+_AUDIT_TOPIC = get_topic(AuditRecord.PrivilegedActionRecorded)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    position: int
+    recorded_at: datetime
+    action: str
+    subject: str
+    details: Mapping[str, str]
+    actor: str
+    correlation_id: str
 
 
 class AccountsApplication(Application[uuid.UUID]):
@@ -28,18 +50,25 @@ class AccountsApplication(Application[uuid.UUID]):
         super().register_transcodings(transcoder)
         register_domain_transcodings(transcoder)
 
+    # --- accounts ---------------------------------------------------------------------
+
     def register(
         self, ctx: CommandContext, email: str, password: str, role: Role = Role.TAXPAYER
     ) -> Account:
-        email = normalise_email(email)
-        check_strength(password, email)
-        account = Account(
-            email=email, password_hash=hash_password(password), role=role, meta=ctx.meta()
+        account = self._new_account(ctx, email, password, role)
+        self._save_new(account)
+        return account
+
+    def create_admin(self, ctx: CommandContext, email: str, password: str) -> Account:
+        """The first admin (from the command line): the account and its audit record."""
+        account = self._new_account(ctx, email, password, Role.ADMIN)
+        record = AuditRecord(
+            action=AuditAction.ADMIN_CREATED,
+            subject=str(account.id),
+            details={"role": Role.ADMIN.value},
+            meta=ctx.meta(),
         )
-        try:
-            self.save(account)
-        except IntegrityError:
-            raise EmailTaken("an account with this email already exists") from None
+        self._save_new(account, record)
         return account
 
     def authenticate(self, email: str, password: str) -> Account:
@@ -66,10 +95,75 @@ class AccountsApplication(Application[uuid.UUID]):
             return None
         return account if isinstance(account, Account) else None
 
-    def change_role(self, ctx: CommandContext, account_id: uuid.UUID, role: Role) -> Account:
+    def find_by_email(self, email: str) -> Account | None:
+        try:
+            return self.find(account_id_for(email))
+        except DomainError:
+            return None
+
+    def get(self, account_id: uuid.UUID) -> Account:
         account = self.find(account_id)
         if account is None:
-            raise InvalidCredentials("no such account")
-        account.change_role(role, meta=ctx.meta())
-        self.save(account)
+            raise AccountNotFound(f"no account {account_id}")
         return account
+
+    # --- privileged actions (each leaves an audit record) ----------------------------
+
+    def change_role(self, ctx: CommandContext, account_id: uuid.UUID, role: Role) -> Account:
+        account = self.get(account_id)
+        before = account.role
+        role = Role(role)
+        record = AuditRecord(
+            action=AuditAction.ROLE_CHANGED,
+            subject=str(account_id),
+            details={"from": before.value, "to": role.value},
+            meta=ctx.meta(),
+        )
+        if before != role:
+            account.change_role(role, meta=ctx.meta())
+        self.save(account, record)
+        return account
+
+    def record_action(
+        self, ctx: CommandContext, action: str, subject: str, details: Mapping[str, str]
+    ) -> None:
+        self.save(
+            AuditRecord(action=action, subject=subject, details=dict(details), meta=ctx.meta())
+        )
+
+    def audit_trail(self, after: int = 0, limit: int = 100) -> list[AuditEntry]:
+        """Audit records in the order they were recorded, after a log position."""
+        notifications = self.recorder.select_notifications(
+            start=after, limit=limit, topics=[_AUDIT_TOPIC], inclusive_of_start=False
+        )
+        entries = []
+        for n in notifications:
+            created = self.mapper.to_domain_event(n)
+            assert isinstance(created, AuditRecord.PrivilegedActionRecorded)
+            entries.append(
+                AuditEntry(
+                    position=n.id,
+                    recorded_at=created.timestamp,
+                    action=created.action,
+                    subject=created.subject,
+                    details=dict(created.details),
+                    actor=created.meta.get("actor", ""),
+                    correlation_id=created.meta.get("correlation_id", ""),
+                )
+            )
+        return entries
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def _new_account(self, ctx: CommandContext, email: str, password: str, role: Role) -> Account:
+        email = normalise_email(email)
+        check_strength(password, email)
+        return Account(
+            email=email, password_hash=hash_password(password), role=role, meta=ctx.meta()
+        )
+
+    def _save_new(self, *aggregates: Account | AuditRecord) -> None:
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            raise EmailTaken("an account with this email already exists") from None

@@ -45,3 +45,7 @@ class InvalidCredentials(CommandError):
 
 class WeakPassword(CommandError):
     code = "weak-password"
+
+
+class AccountNotFound(CommandError):
+    code = "account-not-found"

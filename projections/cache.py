@@ -1,21 +1,35 @@
 """Redis read-through cache for read models.
 
-Keys carry the read-model version and the user, so a user can only ever be served entries
-built for them, and a rebuilt read model never serves the old one's entries. The projector
-deletes the entries it changed; a TTL bounds staleness if it dies between commit and delete.
-Entries are stored as b"<version>|<json>" so the ETag is read without decoding the body.
+Keys carry the read model's version (bumped when a rebuild switches tables) and the user, so
+a user is only ever served entries built for them, and a rebuilt model never serves the old
+one's entries. The projector deletes the entries it changed (`invalidation.py`); a TTL bounds
+staleness if it dies between commit and delete. Concurrent misses on one key load once: the
+first takes a short lock, the others wait for its value. Entries are b"<version>|<json>" so
+the ETag is read without decoding the body.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import redis
+from prometheus_client import Counter
+from redis.asyncio import Redis
 
-from projections.filing_summary import Touched
-from projections.schema import READ_MODEL_VERSION
+CACHE_REQUESTS = Counter(
+    "burnblack_read_cache_requests", "Read-model cache lookups by result", ["result"]
+)
+_HITS = CACHE_REQUESTS.labels("hit")
+_MISSES = CACHE_REQUESTS.labels("miss")
+_COALESCED = CACHE_REQUESTS.labels("coalesced")
+
+MODEL_VERSION_KEY = "bb:rm-version:filing_summary"
+_VERSION_MEMO_SECONDS = 1.0
+_LOCK_MS = 2000
+_WAIT_FOR_PEER_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -32,37 +46,64 @@ class CachedView:
         return cls(int(version), body)
 
 
+def filing_key(model_version: int, owner_id: str, filing_id: uuid.UUID | str) -> str:
+    return f"bb:rm{model_version}:filing:{owner_id}:{filing_id}"
+
+
+def list_generation_key(model_version: int, owner_id: str) -> str:
+    return f"bb:rm{model_version}:filings-gen:{owner_id}"
+
+
+def list_key(model_version: int, owner_id: str, generation: int, page: str) -> str:
+    return f"bb:rm{model_version}:filings:{owner_id}:{generation}:{page}"
+
+
 class ReadCache:
-    def __init__(
-        self, client: redis.Redis, ttl_seconds: int = 300, model_version: int = READ_MODEL_VERSION
-    ) -> None:
+    def __init__(self, client: Redis, ttl_seconds: int = 300) -> None:
         self._redis = client
         self._ttl = ttl_seconds
-        self._prefix = f"bb:rm{model_version}"
+        self._version: tuple[float, int] = (0.0, 1)
 
-    def filing_key(self, owner_id: str, filing_id: uuid.UUID) -> str:
-        return f"{self._prefix}:filing:{owner_id}:{filing_id}"
+    async def model_version(self) -> int:
+        """The live read model's version; re-read from Redis at most once a second."""
+        at, version = self._version
+        now = time.monotonic()
+        if now - at > _VERSION_MEMO_SECONDS:
+            raw = await self._redis.get(MODEL_VERSION_KEY)
+            version = int(raw) if raw is not None else 1
+            self._version = (now, version)
+        return version
 
-    def _list_generation_key(self, owner_id: str) -> str:
-        return f"{self._prefix}:filings-gen:{owner_id}"
+    async def filing_key(self, owner_id: str, filing_id: uuid.UUID) -> str:
+        return filing_key(await self.model_version(), owner_id, filing_id)
 
-    def list_key(self, owner_id: str, suffix: str) -> str:
-        raw = self._redis.get(self._list_generation_key(owner_id))
-        generation = int(raw) if raw is not None else 0
-        return f"{self._prefix}:filings:{owner_id}:{generation}:{suffix}"
+    async def list_key(self, owner_id: str, page: str) -> str:
+        version = await self.model_version()
+        raw = await self._redis.get(list_generation_key(version, owner_id))
+        return list_key(version, owner_id, int(raw) if raw is not None else 0, page)
 
-    def read_through(self, key: str, load: Callable[[], CachedView | None]) -> CachedView | None:
-        raw = self._redis.get(key)
+    async def read_through(
+        self, key: str, load: Callable[[], Awaitable[CachedView | None]]
+    ) -> CachedView | None:
+        raw = await self._redis.get(key)
         if isinstance(raw, bytes):
+            _HITS.inc()
             return CachedView.decode(raw)
-        view = load()
-        if view is not None:
-            self._redis.set(key, view.encode(), ex=self._ttl)
-        return view
-
-    def invalidate(self, touched: Iterable[Touched]) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        for t in touched:
-            pipe.delete(self.filing_key(t.owner_id, t.filing_id))
-            pipe.incr(self._list_generation_key(t.owner_id))
-        pipe.execute()
+        lock = key + ":loading"
+        if not await self._redis.set(lock, b"1", nx=True, px=_LOCK_MS):
+            # Someone else is loading this key: wait briefly for their value.
+            deadline = time.monotonic() + _WAIT_FOR_PEER_SECONDS
+            while time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+                raw = await self._redis.get(key)
+                if isinstance(raw, bytes):
+                    _COALESCED.inc()
+                    return CachedView.decode(raw)
+        _MISSES.inc()
+        try:
+            view = await load()
+            if view is not None:
+                await self._redis.set(key, view.encode(), ex=self._ttl)
+            return view
+        finally:
+            await self._redis.delete(lock)

@@ -1,35 +1,64 @@
-"""Reading the application's notification log: positions and decoded domain events."""
+"""Reading the application's notification log: positions and light event records."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+import psycopg
+from eventsourcing.persistence import Mapper
+
+from projections.records import RecordDecoder, Recorded
 
 
 class EventSource(Protocol):
     channel: str
 
-    def read(self, after: int, limit: int) -> list[tuple[int, Any]]: ...
+    def read(self, after: int, limit: int, until: int | None = None) -> list[tuple[int, Any]]: ...
 
     def max_position(self) -> int: ...
 
 
 class StoredEventLog:
-    """The event store's notification log, decoded with the application's own mapper
-    (so ciphers, compression and upcasting stay exactly as the write side has them)."""
+    """The event store's table read in notification order (the library's schema), decoded
+    as light records (projections/records.py) with the application's cipher and compressor."""
 
-    def __init__(self, recorder: ApplicationRecorder, mapper: Mapper[Any], channel: str) -> None:
-        self._recorder = recorder
-        self._mapper = mapper
+    def __init__(self, conninfo: str, table: str, mapper: Mapper[Any], channel: str) -> None:
+        self._conninfo = conninfo
+        self._table = table
+        self._decoder = RecordDecoder(mapper)
         self.channel = channel
+        self._conn: psycopg.Connection[Any] | None = None
 
-    def read(self, after: int, limit: int) -> list[tuple[int, Any]]:
-        notifications = self._recorder.select_notifications(
-            start=after, limit=limit, inclusive_of_start=False
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(self._conninfo, autocommit=True)
+        return self._conn
+
+    def read(self, after: int, limit: int, until: int | None = None) -> list[tuple[int, Recorded]]:
+        sql = (
+            f"SELECT notification_id, originator_id, originator_version, topic, state "
+            f"FROM {self._table} WHERE notification_id > %s"
+            + (" AND notification_id <= %s" if until is not None else "")
+            + " ORDER BY notification_id LIMIT %s"
         )
-        to_event = self._mapper.to_domain_event
-        return [(n.id, to_event(n)) for n in notifications]
+        params = (after, until, limit) if until is not None else (after, limit)
+        try:
+            rows = self._connection().execute(sql.encode(), params).fetchall()
+        except psycopg.OperationalError:
+            self.close()
+            raise
+        decode = self._decoder.decode
+        return [(row[0], decode(*row)) for row in rows]
 
     def max_position(self) -> int:
-        return self._recorder.max_notification_id() or 0
+        row = (
+            self._connection()
+            .execute(f"SELECT max(notification_id) FROM {self._table}".encode())
+            .fetchone()
+        )
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -1,26 +1,31 @@
-"""The taxpayer's read models: one row per filing (summary) and one per owner's filing (list).
+"""The filing read models: one row per filing (summary), one per owner's filing (list), and
+counts by assessment year and status (admin).
 
-Events are folded in memory per batch, then written with one multi-row upsert per table, so
-a batch of a thousand events costs a handful of statements, not a thousand.
+A batch of events is folded in memory per filing, then written set-based: rows are COPYed
+into a staging table and upserted with one statement per table, and the count deltas with
+one more, so a batch of a thousand events costs a handful of statements, not a thousand.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import psycopg
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json, set_json_loads
 
 from domain.filing.status import FilingStatus
 from domain.pan import mask_pan
+from projections.records import Recorded
 
 NAME = "filing_summary"
 
-_COLUMNS = (
+COLUMNS = (
     "filing_id",
     "owner_id",
     "pan_masked",
@@ -37,12 +42,28 @@ _COLUMNS = (
     "requested_version",
     "computed_inputs_version",
     "computation_error",
+    "total_tax",
     "started_position",
     "position",
     "created_at",
     "updated_at",
 )
-_JSON_COLUMNS = {"income", "deductions", "computation"}
+_JSON_COLUMNS = frozenset({"income", "deductions", "computation"})
+_OWNER_COLUMNS = (
+    "owner_id",
+    "started_position",
+    "filing_id",
+    "assessment_year",
+    "status",
+    "version",
+    "total_tax",
+    "recommended_regime",
+    "acknowledgement",
+    "created_at",
+    "updated_at",
+)
+_dumps = msgspec.json.encode
+_CLOSED = (FilingStatus.SUBMITTED.value, FilingStatus.E_VERIFIED.value)
 
 
 @dataclass(frozen=True)
@@ -56,7 +77,7 @@ class Touched:
 
 
 def _status(row: dict[str, Any]) -> str:
-    if row["status"] in (FilingStatus.SUBMITTED, FilingStatus.E_VERIFIED):
+    if row["status"] in _CLOSED:
         return str(row["status"])
     if row["computation"] is not None and row["computed_inputs_version"] == row["inputs_version"]:
         return FilingStatus.COMPUTED.value
@@ -67,13 +88,49 @@ def _status(row: dict[str, Any]) -> str:
     return FilingStatus.DRAFT.value
 
 
-def apply_event(row: dict[str, Any] | None, event: Any, position: int) -> dict[str, Any] | None:
-    """Fold one Filing event into its summary row (None: the event does not concern it)."""
-    name = type(event).__name__
+class _RegimeTax(msgspec.Struct):
+    total_tax: int
+
+
+class _Totals(msgspec.Struct):
+    """The few numbers the read models take from a stored computation."""
+
+    recommended: str
+    old: _RegimeTax
+    new: _RegimeTax
+
+
+_totals = msgspec.json.Decoder(_Totals).decode
+
+
+def _raw(value: Any) -> msgspec.Raw:
+    return value if isinstance(value, msgspec.Raw) else msgspec.Raw(_dumps(value))
+
+
+def _total_tax(row: dict[str, Any]) -> int | None:
+    """The tax of the regime filed, or else of the recommended one."""
+    computation = row["computation"]
+    if computation is None:
+        return None
+    try:
+        totals = _totals(_raw(computation))
+    except msgspec.ValidationError:
+        return None
+    regime = row["regime"] or totals.recommended
+    return totals.old.total_tax if regime == "old" else totals.new.total_tax
+
+
+def apply_event(
+    row: dict[str, Any] | None, event: Recorded, position: int
+) -> dict[str, Any] | None:
+    """Fold one Filing event into its summary row (the same row back: nothing to do)."""
+    name: str = event.name
     version: int = event.originator_version
-    at: dt.datetime = event.timestamp
+    at: dt.datetime | str = event.timestamp
     if name == "FilingStarted":
-        row = {
+        if row is not None:
+            return row  # already applied
+        return {
             "filing_id": event.originator_id,
             "owner_id": event.owner_id,
             "pan_masked": mask_pan(event.pan),
@@ -81,7 +138,7 @@ def apply_event(row: dict[str, Any] | None, event: Any, position: int) -> dict[s
             "status": FilingStatus.DRAFT.value,
             "version": version,
             "income": None,
-            "deductions": {},
+            "deductions": msgspec.Raw(b"{}"),
             "computation": None,
             "recommended_regime": None,
             "regime": None,
@@ -90,20 +147,20 @@ def apply_event(row: dict[str, Any] | None, event: Any, position: int) -> dict[s
             "requested_version": None,
             "computed_inputs_version": None,
             "computation_error": None,
+            "total_tax": None,
             "started_position": position,
             "position": position,
             "created_at": at,
             "updated_at": at,
         }
-        return row
     if row is None or version <= row["version"]:
-        return row  # unknown filing, or already applied (replay after a crash)
+        return row  # unknown filing, or already applied
     row = dict(row)
     if name == "IncomeDeclared":
-        row["income"] = event.income
+        row["income"] = event.raw("income")
         row["inputs_version"] = version
     elif name == "DeductionsClaimed":
-        row["deductions"] = event.deductions
+        row["deductions"] = event.raw("deductions")
         row["inputs_version"] = version
     elif name == "TaxComputationRequested":
         row["requested_version"] = version
@@ -112,9 +169,12 @@ def apply_event(row: dict[str, Any] | None, event: Any, position: int) -> dict[s
         row["computation_error"] = event.reason
     elif name == "TaxComputed":
         row["computation_error"] = None
-        row["computation"] = event.result
+        row["computation"] = event.raw("result")  # stored as it came, never re-encoded
         row["computed_inputs_version"] = row["inputs_version"]
-        row["recommended_regime"] = event.result.get("recommended")
+        try:
+            row["recommended_regime"] = _totals(row["computation"]).recommended
+        except msgspec.ValidationError:
+            row["recommended_regime"] = None
     elif name == "ReturnSubmitted":
         row["regime"] = event.regime
         row["acknowledgement"] = event.acknowledgement
@@ -125,23 +185,16 @@ def apply_event(row: dict[str, Any] | None, event: Any, position: int) -> dict[s
     row["position"] = position
     row["updated_at"] = at
     row["status"] = _status(row)
+    row["total_tax"] = _total_tax(row)
     return row
 
 
-def _recommended_tax(row: dict[str, Any]) -> int | None:
-    computation = row["computation"]
-    if not computation:
-        return None
-    regime = row["regime"] or computation.get("recommended")
-    try:
-        return int(computation[regime]["total_tax"])
-    except (KeyError, TypeError, ValueError):
-        return None
+def is_filing_event(event: Recorded) -> bool:
+    return event.stream == "Filing"
 
 
 class FilingSummaryProjection:
     name = NAME
-    tables = ("filing_summary", "owner_filing")
 
     def apply(
         self,
@@ -150,72 +203,80 @@ class FilingSummaryProjection:
         *,
         table_suffix: str = "",
     ) -> list[Touched]:
-        filing_events = [(p, e) for p, e in events if type(e).__qualname__.startswith("Filing.")]
+        filing_events = [(p, e) for p, e in events if is_filing_event(e)]
         if not filing_events:
             return []
         summary = f"filing_summary{table_suffix}"
-        owner = f"owner_filing{table_suffix}"
         ids = list({e.originator_id for _, e in filing_events})
-        rows: dict[uuid.UUID, dict[str, Any] | None] = {}
+        set_json_loads(msgspec.Raw, conn)  # JSON columns pass through the fold undecoded
         with conn.cursor() as cur:
             cur.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM {summary} WHERE filing_id = ANY(%s)",
+                f"SELECT {', '.join(COLUMNS)} FROM {summary} WHERE filing_id = ANY(%s)".encode(),
                 (ids,),
             )
-            for values in cur.fetchall():
-                rows[values[0]] = dict(zip(_COLUMNS, values, strict=True))
-            changed: set[uuid.UUID] = set()
-            for position, event in filing_events:
-                before = rows.get(event.originator_id)
-                after = apply_event(before, event, position)
-                if after is not before:
-                    rows[event.originator_id] = after
-                    changed.add(event.originator_id)
-            if not changed:
-                return []
-            upserts = [rows[i] for i in changed if rows[i] is not None]
-            cur.executemany(
-                f"INSERT INTO {summary} ({', '.join(_COLUMNS)}) "
-                f"VALUES ({', '.join('%s' for _ in _COLUMNS)}) "
-                f"ON CONFLICT (filing_id) DO UPDATE SET "
-                + ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[1:]),
-                [
-                    tuple(
-                        Jsonb(r[c]) if c in _JSON_COLUMNS and r[c] is not None else r[c]
-                        for c in _COLUMNS
-                    )
-                    for r in upserts
-                    if r is not None
-                ],
-            )
-            cur.executemany(
-                f"INSERT INTO {owner} (owner_id, started_position, filing_id, assessment_year, "
-                "status, version, total_tax, recommended_regime, acknowledgement, created_at, "
-                "updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (owner_id, started_position) DO UPDATE SET "
-                "status = EXCLUDED.status, version = EXCLUDED.version, "
-                "total_tax = EXCLUDED.total_tax, recommended_regime = EXCLUDED.recommended_regime,"
-                " acknowledgement = EXCLUDED.acknowledgement, updated_at = EXCLUDED.updated_at",
-                [
-                    (
-                        r["owner_id"],
-                        r["started_position"],
-                        r["filing_id"],
-                        r["assessment_year"],
-                        r["status"],
-                        r["version"],
-                        _recommended_tax(r),
-                        r["recommended_regime"],
-                        r["acknowledgement"],
-                        r["created_at"],
-                        r["updated_at"],
-                    )
-                    for r in upserts
-                    if r is not None
-                ],
-            )
+            before = {values[0]: dict(zip(COLUMNS, values, strict=True)) for values in cur}
+        rows: dict[uuid.UUID, dict[str, Any] | None] = dict(before)
+        changed: set[uuid.UUID] = set()
+        for position, event in filing_events:
+            current = rows.get(event.originator_id)
+            after = apply_event(current, event, position)
+            if after is not current:
+                rows[event.originator_id] = after
+                changed.add(event.originator_id)
+        upserts = [r for i in changed if (r := rows[i]) is not None]
+        if not upserts:
+            return []
+        self._write(conn, upserts, [before.get(r["filing_id"]) for r in upserts], table_suffix)
         return [
-            Touched(r["owner_id"], r["filing_id"], r["version"], r["position"])
-            for r in upserts
-            if r is not None
+            Touched(r["owner_id"], r["filing_id"], r["version"], r["position"]) for r in upserts
         ]
+
+    def _write(
+        self,
+        conn: psycopg.Connection[Any],
+        rows: list[dict[str, Any]],
+        previous: list[dict[str, Any] | None],
+        sfx: str,
+    ) -> None:
+        stage = f"stage_filing_summary{sfx}"
+        with conn.cursor() as cur:
+            cur.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
+                f"(LIKE filing_summary{sfx}) ON COMMIT DELETE ROWS".encode()
+            )
+            with cur.copy(f"COPY {stage} ({', '.join(COLUMNS)}) FROM STDIN".encode()) as copy:
+                for r in rows:
+                    copy.write_row(
+                        [
+                            Json(r[c], _dumps) if c in _JSON_COLUMNS and r[c] is not None else r[c]
+                            for c in COLUMNS
+                        ]
+                    )
+            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
+            cur.execute(
+                f"INSERT INTO filing_summary{sfx} ({', '.join(COLUMNS)}) "
+                f"SELECT {', '.join(COLUMNS)} FROM {stage} "
+                f"ON CONFLICT (filing_id) DO UPDATE SET {updates}".encode()
+            )
+            owner_updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _OWNER_COLUMNS[3:])
+            cur.execute(
+                f"INSERT INTO owner_filing{sfx} ({', '.join(_OWNER_COLUMNS)}) "
+                f"SELECT {', '.join(_OWNER_COLUMNS)} FROM {stage} "
+                f"ON CONFLICT (owner_id, started_position) DO UPDATE SET {owner_updates}".encode()
+            )
+            deltas: Counter[tuple[str, str]] = Counter()
+            for new, old in zip(rows, previous, strict=True):
+                if old is not None:
+                    deltas[(old["assessment_year"], old["status"])] -= 1
+                deltas[(new["assessment_year"], new["status"])] += 1
+            changes = [(ay, st, n) for (ay, st), n in deltas.items() if n != 0]
+            if changes:
+                cur.executemany(
+                    f"INSERT INTO filing_counts{sfx} (assessment_year, status, filings) "
+                    "VALUES (%s, %s, %s) ON CONFLICT (assessment_year, status) "
+                    f"DO UPDATE SET filings = filing_counts{sfx}.filings + EXCLUDED.filings".encode(),  # noqa: E501
+                    changes,
+                )
+                if any(n < 0 for _, _, n in changes):
+                    # No zero rows: the table says the same whichever way it was built.
+                    cur.execute(f"DELETE FROM filing_counts{sfx} WHERE filings = 0".encode())

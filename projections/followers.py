@@ -8,25 +8,27 @@ import psycopg
 from rq import Queue, Retry
 from rq.job import Job
 
-from projections.cache import ReadCache
 from projections.filing_summary import FilingSummaryProjection
+from projections.invalidation import CacheInvalidator
 from projections.runner import AfterCommit
 
 
 class FilingSummaryFollower:
+    """The taxpayer/auditor/admin filing read models; after each batch commits, drops the cache
+    entries it changed and publishes its position for read-your-writes."""
+
     name = "filing_summary"
 
-    def __init__(self, cache: ReadCache) -> None:
+    def __init__(self, invalidator: CacheInvalidator) -> None:
         self._projection = FilingSummaryProjection()
-        self._cache = cache
+        self._invalidator = invalidator
 
     def handle(
         self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]
     ) -> AfterCommit | None:
         touched = self._projection.apply(conn, events)
-        if not touched:
-            return None
-        return lambda: self._cache.invalidate(touched)
+        position = events[-1][0]
+        return lambda: self._invalidator.after_commit(touched, position)
 
 
 COMPUTE_TAX_JOB = "workers.jobs.compute_tax"
@@ -52,7 +54,7 @@ class ComputationReactor:
         self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]
     ) -> AfterCommit | None:
         for _, event in events:
-            if type(event).__name__ != "TaxComputationRequested":
+            if event.stream != "Filing" or event.name != "TaxComputationRequested":
                 continue
             job_id = computation_job_id(event.originator_id, event.originator_version)
             if Job.exists(job_id, connection=self._queue.connection):

@@ -9,6 +9,7 @@ takes over within a second or two of the active one dying.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -55,6 +56,8 @@ class LogRunner:
         self._batch_size = batch_size
         self._idle_wait = idle_wait
         self._stop = threading.Event()
+        # Shown in pg_stat_activity beside the advisory locks: which process is active.
+        self._name = f"burnblack-projector-{os.getpid()}"
         self._held: set[str] = set()
 
     def stop(self) -> None:
@@ -72,7 +75,9 @@ class LogRunner:
     def run_once(self) -> int:
         """Process everything available now (tests and the CLI's catch-up); returns events done."""
         with (
-            psycopg.connect(self._conninfo, autocommit=True) as lock_conn,
+            psycopg.connect(
+                self._conninfo, autocommit=True, application_name=self._name
+            ) as lock_conn,
             psycopg.connect(self._conninfo) as work_conn,
         ):
             self._acquire(lock_conn)
@@ -80,7 +85,9 @@ class LogRunner:
 
     def _run_connected(self) -> None:
         with (
-            psycopg.connect(self._conninfo, autocommit=True) as lock_conn,
+            psycopg.connect(
+                self._conninfo, autocommit=True, application_name=self._name
+            ) as lock_conn,
             psycopg.connect(self._conninfo, autocommit=True) as listen_conn,
             psycopg.connect(self._conninfo) as work_conn,
         ):

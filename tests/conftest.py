@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from burnblack.settings import Settings
+from tests.cipher import TEST_CIPHER_KEY
 from tests.servers import ServerUrls, test_servers
 
 settings.register_profile(
@@ -29,5 +30,6 @@ def app_settings(servers: ServerUrls) -> Settings:
             "DATABASE_URL": servers.database_url,
             "REDIS_URL": servers.redis_url,
             "BURNBLACK_DB_POOL_SIZE": "4",
+            "BURNBLACK_CIPHER_KEY": TEST_CIPHER_KEY,
         }
     )

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.cipher import TEST_CIPHER_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -61,19 +63,39 @@ class Process:
             return ""
 
 
+# Every e2e client calls from 127.0.0.1: limits and the address lockout are set high enough
+# that tests never trip them by accident (tests of the limits pass their own `env`).
+TEST_SECURITY_ENV = {
+    "BURNBLACK_CIPHER_KEY": TEST_CIPHER_KEY,
+    "BURNBLACK_RATE_LIMIT_STANDARD": "100000/minute",
+    "BURNBLACK_RATE_LIMIT_EXPENSIVE": "100000/minute",
+    "BURNBLACK_RATE_LIMIT_AUTH": "100000/minute",
+    "BURNBLACK_LOCKOUT_IP_THRESHOLD": "100000",
+}
+
+
 class Platform:
-    """An API, a worker and a projector on the test database and Redis."""
+    """An API (or several), a worker and a projector on the test database and Redis."""
 
     def __init__(
-        self, database_url: str, redis_url: str, log_dir: Path, api_count: int = 1
+        self,
+        database_url: str,
+        redis_url: str,
+        log_dir: Path,
+        api_count: int = 1,
+        env: dict[str, str] | None = None,
     ) -> None:
         env = {
             **os.environ,
+            **TEST_SECURITY_ENV,
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "BURNBLACK_DB_POOL_SIZE": "4",
             "PYTHONUNBUFFERED": "1",
+            **(env or {}),
         }
+        self.env = env
+        self.log_dir = log_dir
         self.ports = [free_port() for _ in range(api_count)]
         self.apis = [
             Process(f"api-{i}", ["api", "--host", "127.0.0.1", "--port", str(p)], env, log_dir)
@@ -92,8 +114,12 @@ class Platform:
     def start(self) -> None:
         for p in self.processes:
             p.start()
-        for i in range(len(self.apis)):
-            self.wait_live(i)
+        try:
+            for i in range(len(self.apis)):
+                self.wait_live(i)
+        except BaseException:
+            self.stop()  # never leave processes behind to take another session's jobs
+            raise
 
     def stop(self) -> None:
         for p in self.processes:
@@ -103,7 +129,7 @@ class Platform:
         self.stop()
         self.start()
 
-    def wait_live(self, i: int = 0, timeout: float = 30) -> None:
+    def wait_live(self, i: int = 0, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             api = self.apis[i]

@@ -11,6 +11,30 @@ from typing import Any
 import httpx
 
 PASSWORD = "correct horse battery staple"
+CSRF_COOKIE = "bb_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def cookie_value(client: httpx.Client, name: str) -> str | None:
+    value = None
+    for cookie in client.cookies.jar:
+        if cookie.name == name:
+            value = cookie.value
+    return value
+
+
+def send_csrf_token(client: httpx.Client) -> httpx.Client:
+    """As the web client does: the CSRF cookie's value in X-CSRF-Token on unsafe requests."""
+
+    def add_token(request: httpx.Request) -> None:
+        if request.method in UNSAFE_METHODS and CSRF_HEADER not in request.headers:
+            token = cookie_value(client, CSRF_COOKIE)
+            if token:
+                request.headers[CSRF_HEADER] = token
+
+    client.event_hooks["request"] = [*client.event_hooks["request"], add_token]
+    return client
 
 
 def random_pan(rng: random.Random | None = None) -> str:
@@ -28,13 +52,17 @@ def random_pan(rng: random.Random | None = None) -> str:
 class Taxpayer:
     def __init__(self, base_url: str, email: str | None = None) -> None:
         self.email = email or f"tp-{uuid.uuid4().hex[:12]}@example.com"
-        self.client = httpx.Client(base_url=base_url, timeout=30)
+        self.client = send_csrf_token(httpx.Client(base_url=base_url, timeout=30))
 
     def register_and_login(self) -> Taxpayer:
         r = self.client.post(
             "/api/v1/auth/register", json={"email": self.email, "password": PASSWORD}
         )
         assert r.status_code == 201, r.text
+        return self.relogin()
+
+    def relogin(self) -> Taxpayer:
+        """Log in (again): a new session, carrying the account's current role."""
         r = self.client.post("/api/v1/auth/login", json={"email": self.email, "password": PASSWORD})
         assert r.status_code == 200, r.text
         return self

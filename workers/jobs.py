@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 import structlog
 
 from commands.context import CommandContext
-from domain.tax import InvalidTaxInput, compute, result_to_builtins
+from domain.tax import InvalidTaxInput, compute, encode_result
 from workers.runtime import filings
 
 log = structlog.get_logger(__name__)
@@ -28,7 +29,8 @@ def compute_tax(filing_id: str, requested_version: int) -> dict[str, object]:
         causation_id=f"{filing_id}:{requested_version}",
     )
     try:
-        result = result_to_builtins(compute(as_requested.tax_input_for(as_requested.requested_on)))
+        computed = compute(as_requested.tax_input_for(as_requested.requested_on))
+        result = msgspec.json.decode(encode_result(computed))  # JSON-native, as stored
     except InvalidTaxInput as exc:
         # Not worth retrying: the law refuses these inputs; the taxpayer sees why.
         written = app.record_computation_failure(ctx, fid, requested_version, str(exc))

@@ -1,56 +1,142 @@
-"""Registration, log in and log out; the session lives in Redis, the cookie holds its id."""
+"""Registration, log in and log out; the session lives in Redis, the cookie holds its id.
+
+Logging in always issues a new session id and deletes the one the request came with (no
+fixation), after the lockout (`api.security.lockout`) has counted the attempt. The response
+sets the session cookie and the CSRF cookie and also returns the CSRF token in `X-CSRF-Token`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+import anyio.to_thread
+from litestar import Controller, Request, Response, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from redis.exceptions import RedisError
 
 from api.context import services
 from api.guards import current_user_id, requires_session
 from api.problems import problem
 from api.schemas import Credentials, Me
+from api.security.client_address import client_ip, rate_key
+from api.security.config import CREDENTIAL_ENDPOINT
+from api.security.cookies import cleared_cookies, session_cookies
+from api.security.metrics import LOGIN_ATTEMPTS, SESSIONS_REVOKED
+from api.security.services import SecurityServices, security
+from api.security.session_middleware import current_session, mark_session_handled
 from commands.context import CommandContext
+from commands.errors import InvalidCredentials
 from domain.account import Role
+
+
+def _unavailable(sec: SecurityServices, exc: Exception) -> Exception:
+    sec.status.failed("auth", exc)
+    LOGIN_ATTEMPTS.labels("unavailable").inc()
+    return problem(
+        503,
+        "auth-unavailable",
+        "Logging in is unavailable right now",
+        "the service that protects logins is unreachable; try again shortly",
+        headers={"Retry-After": "5"},
+    )
 
 
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/register", status_code=HTTP_201_CREATED, operation_id="register", sync_to_thread=True)
+    @post(
+        "/register",
+        status_code=HTTP_201_CREATED,
+        operation_id="register",
+        sync_to_thread=True,
+        opt=CREDENTIAL_ENDPOINT,
+    )
     def register(self, request: Request[Any, Any, Any], data: Credentials) -> Me:
         ctx = CommandContext(actor="anonymous")
         account = services(request).accounts.register(ctx, data.email, data.password, Role.TAXPAYER)
         return Me(id=str(account.id), email=account.email, role=account.role.value)
 
-    @post("/login", status_code=HTTP_200_OK, operation_id="login", sync_to_thread=True)
-    def login(self, request: Request[Any, Any, Any], data: Credentials) -> Me:
-        account = services(request).accounts.authenticate(data.email, data.password)
-        request.set_session(
-            {"uid": str(account.id), "role": account.role.value, "email": account.email}
+    @post("/login", status_code=HTTP_200_OK, operation_id="login", opt=CREDENTIAL_ENDPOINT)
+    async def login(self, request: Request[Any, Any, Any], data: Credentials) -> Response[Me]:
+        sec = security(request)
+        address = rate_key(client_ip(request.scope))
+        try:
+            decision = await sec.lockout.begin(data.email, address)
+        except (RedisError, OSError) as exc:
+            raise _unavailable(sec, exc) from exc
+        if not decision.allowed:
+            LOGIN_ATTEMPTS.labels("locked").inc()
+            raise problem(
+                429,
+                "login-locked",
+                "Too many failed logins",
+                f"logging in is locked for this account or address; retry in "
+                f"{decision.retry_after} s",
+                headers={"Retry-After": str(decision.retry_after)},
+                retry_after=decision.retry_after,
+            )
+        accounts = services(request).accounts
+        try:
+            account = await anyio.to_thread.run_sync(
+                accounts.authenticate, data.email, data.password
+            )
+        except InvalidCredentials:
+            LOGIN_ATTEMPTS.labels("failure").inc()
+            raise
+        presented = request.cookies.get(sec.config.session_cookie)
+        current = current_session(request.scope)
+        try:
+            await sec.lockout.succeeded(data.email, address)
+            if presented:  # rotate: the id the request came with never becomes a login
+                await sec.sessions.delete(presented, current[1].uid if current else None)
+            issued = await sec.sessions.create(str(account.id), account.role.value, account.email)
+        except (RedisError, OSError) as exc:
+            raise _unavailable(sec, exc) from exc
+        LOGIN_ATTEMPTS.labels("success").inc()
+        mark_session_handled(request.scope)
+        return Response(
+            Me(id=str(account.id), email=account.email, role=account.role.value),
+            headers={sec.config.csrf_header: issued.record.csrf},
+            cookies=session_cookies(sec.config, issued.id, issued.record.csrf),
         )
-        return Me(id=str(account.id), email=account.email, role=account.role.value)
 
     @post(
         "/logout",
         status_code=HTTP_204_NO_CONTENT,
         operation_id="logout",
         guards=[requires_session],
-        sync_to_thread=False,
+        description="End this session.",
     )
-    async def logout(self, request: Request[Any, Any, Any]) -> None:
-        request.clear_session()
+    async def logout(self, request: Request[Any, Any, Any]) -> Response[None]:
+        sec = security(request)
+        current = current_session(request.scope)
+        if current is not None:
+            await sec.sessions.delete(current[0], current[1].uid)
+        mark_session_handled(request.scope)
+        return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=cleared_cookies(sec.config))
 
-    @get("/me", operation_id="me", guards=[requires_session], sync_to_thread=False)
-    async def me(self, request: Request[Any, Any, Any]) -> Me:
-        current_user_id(request)
-        session = request.session
-        if not isinstance(session, dict):
+    @post(
+        "/logout-everywhere",
+        status_code=HTTP_204_NO_CONTENT,
+        operation_id="logoutEverywhere",
+        guards=[requires_session],
+        description="End every session of this account, on every device.",
+    )
+    async def logout_everywhere(self, request: Request[Any, Any, Any]) -> Response[None]:
+        sec = security(request)
+        ended = await sec.sessions.revoke_user(current_user_id(request))
+        SESSIONS_REVOKED.labels("logout_everywhere").inc(ended)
+        mark_session_handled(request.scope)
+        return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=cleared_cookies(sec.config))
+
+    @get("/me", operation_id="me", guards=[requires_session])
+    async def me(self, request: Request[Any, Any, Any]) -> Response[Me]:
+        current = current_session(request.scope)
+        if current is None:
             raise problem(401, "unauthenticated", "Log in first")
-        return Me(
-            id=str(session["uid"]),
-            email=str(session.get("email", "")),
-            role=str(session.get("role", Role.TAXPAYER.value)),
+        record = current[1]
+        return Response(
+            Me(id=record.uid, email=record.email, role=record.role),
+            headers={security(request).config.csrf_header: record.csrf},
         )

@@ -7,20 +7,21 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from api.context import command_context, services
-from api.guards import current_user_id, requires_session
-from api.preconditions import etag, expected_version, matches_if_none_match
+from api.guards import current_user_id, requires_role
+from api.preconditions import etag, expected_version
 from api.problems import problem
+from api.reading import MinPosition, conditional, read_your_writes
 from api.schemas import CommandAccepted, EVerify, StartFiling, SubmitReturn
+from api.security.config import EXPENSIVE
 from commands.results import Written
+from domain.account import Role
 from domain.filing import IncomeDeclaration
 from domain.tax.inputs import Deductions
-
-_READ_HEADERS = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
-JSON = "application/json"
 
 
 def _accepted(written: Written, http_status: int, **extra: Any) -> Response[CommandAccepted]:
@@ -38,7 +39,7 @@ def _today() -> dt.date:
 class FilingsController(Controller):
     path = "/api/v1/filings"
     tags = ["filings"]
-    guards = [requires_session]
+    guards = [requires_role(Role.TAXPAYER)]
 
     @post("/", status_code=HTTP_201_CREATED, operation_id="startFiling", sync_to_thread=True)
     def start(
@@ -54,33 +55,38 @@ class FilingsController(Controller):
     @get(
         "/",
         operation_id="listFilings",
-        sync_to_thread=True,
         description="Your filings, newest first. Pass `next_cursor` back as `cursor`.",
     )
-    def list(
+    async def list(
         self,
         request: Request[Any, Any, Any],
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
         cursor: Annotated[int | None, Parameter(ge=1)] = None,
+        min_position: MinPosition = None,
     ) -> Response[bytes]:
-        view = services(request).queries.list_for_owner(current_user_id(request), limit, cursor)
-        return Response(view.body, media_type=JSON, headers=_READ_HEADERS)
+        await read_your_writes(request, min_position)
+        view = await services(request).reads.list_for_owner(current_user_id(request), limit, cursor)
+        return conditional(request, view, weak=True)
 
     @get(
         "/{filing_id:uuid}",
         operation_id="getFiling",
-        sync_to_thread=True,
-        description="The filing's summary; ETag is its version, If-None-Match gives 304.",
+        description="The filing's summary. ETag is its version; If-None-Match gives 304. "
+        "Pass a command's `position` as `min_position` (or `X-Min-Position`) to read your "
+        "own write: answered once the read model has it, else 503 with Retry-After.",
+        responses={304: ResponseSpec(None, description="Not modified")},
     )
-    def get(self, request: Request[Any, Any, Any], filing_id: uuid.UUID) -> Response[bytes]:
-        view = services(request).queries.summary(current_user_id(request), filing_id)
+    async def get(
+        self,
+        request: Request[Any, Any, Any],
+        filing_id: uuid.UUID,
+        min_position: MinPosition = None,
+    ) -> Response[bytes]:
+        await read_your_writes(request, min_position)
+        view = await services(request).reads.summary(current_user_id(request), filing_id)
         if view is None:
             raise problem(404, "not-found", "No such filing", f"no filing {filing_id}")
-        tag = etag(view.version)
-        headers = {**_READ_HEADERS, "ETag": tag}
-        if matches_if_none_match(request, tag):
-            return Response(b"", status_code=304, headers=headers)
-        return Response(view.body, media_type=JSON, headers=headers)
+        return conditional(request, view)
 
     @put(
         "/{filing_id:uuid}/income",
@@ -115,6 +121,7 @@ class FilingsController(Controller):
         operation_id="requestComputation",
         status_code=HTTP_202_ACCEPTED,
         sync_to_thread=True,
+        opt=EXPENSIVE,
     )
     def request_computation(
         self, request: Request[Any, Any, Any], filing_id: uuid.UUID

@@ -8,13 +8,15 @@ from litestar import Controller, Request, Response, get
 
 from api.context import services
 from api.schemas import Liveness, Readiness
+from api.security.services import security
+from projections.status import follower_statuses
 
 
 class HealthController(Controller):
     path = "/health"
     tags = ["health"]
 
-    @get("/live", operation_id="live", sync_to_thread=False)
+    @get("/live", operation_id="live")
     async def live(self) -> Liveness:
         return Liveness("ok")
 
@@ -34,9 +36,12 @@ class HealthController(Controller):
             checks["redis"] = "ok"
         except Exception as exc:
             checks["redis"] = f"failed: {type(exc).__name__}"
+        checks["security"] = security(request).status.readiness()
         if checks["postgres"] == "ok":
             try:
-                lag = svc.projection_status.lag(svc.event_head())
+                head = svc.event_head()
+                with svc.pool.connection(timeout=2) as conn:
+                    lag = {f.name: f.lag for f in follower_statuses(conn, head)}
                 worst = max(lag.values(), default=0)
                 checks["projector"] = (
                     "ok"

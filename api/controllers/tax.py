@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, Response, post
 from litestar.status_codes import HTTP_200_OK
 
+from api.security.config import EXPENSIVE
 from domain.tax import compute, decode_input, encode_result
 
 
@@ -18,7 +19,7 @@ class TaxController(Controller):
         "/compute",
         operation_id="computeTax",
         status_code=HTTP_200_OK,
-        sync_to_thread=False,
+        opt=EXPENSIVE,
         description="Both regimes for one input document (see docs/tax-engine.md); "
         "unknown keys, negative amounts, unsupported years and bad dates are 422.",
     )

@@ -56,6 +56,8 @@ class Filing(Aggregate):
         self.assessment_year = assessment_year
         self.income: dict[str, Any] | None = None
         self.deductions: dict[str, Any] = to_plain(Deductions())
+        self.income_source: dict[str, Any] | None = None  # e.g. the Form 16 it came from
+        self.deductions_source: dict[str, Any] | None = None
         self.inputs_version = 1  # version of the latest event that changed what is taxed
         self.requested_version: int | None = None  # latest computation asked for these inputs
         self.requested_on: dt.date | None = None
@@ -89,13 +91,18 @@ class Filing(Aggregate):
     def has_current_computation(self) -> bool:
         return self.computation is not None and self.computed_inputs_version == self.inputs_version
 
-    def declare_income(self, income: IncomeDeclaration, meta: Meta) -> None:
+    def declare_income(
+        self, income: IncomeDeclaration, meta: Meta, source: dict[str, Any] | None = None
+    ) -> None:
+        """`source`: where the numbers came from (a document and its fields), if not typed."""
         self._require_open()
-        self._income_declared(income=to_plain(income), meta=meta)
+        self._income_declared(income=to_plain(income), meta=meta, source=source)
 
-    def claim_deductions(self, deductions: Deductions, meta: Meta) -> None:
+    def claim_deductions(
+        self, deductions: Deductions, meta: Meta, source: dict[str, Any] | None = None
+    ) -> None:
         self._require_open()
-        self._deductions_claimed(deductions=to_plain(deductions), meta=meta)
+        self._deductions_claimed(deductions=to_plain(deductions), meta=meta, source=source)
 
     def request_computation(self, requested_on: dt.date, meta: Meta) -> None:
         self._require_open()
@@ -159,13 +166,20 @@ class Filing(Aggregate):
     # --- what happened (applied on every replay) ------------------------------------
 
     @event("IncomeDeclared")
-    def _income_declared(self, income: dict[str, Any], meta: Meta) -> None:
+    def _income_declared(
+        self, income: dict[str, Any], meta: Meta, source: dict[str, Any] | None = None
+    ) -> None:
+        # `source` was added later: events stored before it replay with the default (None).
         self.income = income
+        self.income_source = source
         self.inputs_version = self.version + 1
 
     @event("DeductionsClaimed")
-    def _deductions_claimed(self, deductions: dict[str, Any], meta: Meta) -> None:
+    def _deductions_claimed(
+        self, deductions: dict[str, Any], meta: Meta, source: dict[str, Any] | None = None
+    ) -> None:
         self.deductions = deductions
+        self.deductions_source = source
         self.inputs_version = self.version + 1
 
     @event("TaxComputationRequested")

@@ -17,6 +17,7 @@ class Assessment:
         "carried_forward",
         "cess_u",
         "claims",
+        "claims_300",
         "deductions",
         "exempt_allowances",
         "gains",
@@ -65,6 +66,7 @@ class Assessment:
     """Special-rate income per bucket after set-off and rounding: part of total income."""
     gross_total_income: int
     claims: list[tuple[str, int]]
+    claims_300: int
     deductions: int
     total_income_exact: int
     total_income: int

@@ -10,11 +10,12 @@ the steps themselves. A step is written only when it has something to say.
 from __future__ import annotations
 
 from domain.tax.assessment import Assessment
-from domain.tax.income_heads import INCOME_SCALE
+from domain.tax.income_heads import INCOME_SCALE, PROFESSIONAL_TAX_CAP
 from domain.tax.inputs import TaxInput
 from domain.tax.money import UNIT, inr
 from domain.tax.result import Step
 from domain.tax.rules import SPECIAL_RATES, RegimeRules, SlabTable, YearRules
+from domain.tax.slabs import bracket_index
 
 _RATE_TEXT = {
     0: "nil",
@@ -39,14 +40,20 @@ _GAIN_TEXTS = tuple(
     else f"{rate.label}, transfers up to {rate.until_date:%d %b %Y}"
     for rate in SPECIAL_RATES
 )
+_PROFESSIONAL_TAX_TEXT = "u/s 16(iii), at most 2,500"
+_FULL_PROFESSIONAL_TAX = Step("Professional tax", _PROFESSIONAL_TAX_TEXT, -PROFESSIONAL_TAX_CAP)
 _SPECIAL_TAX_STEPS = tuple(f"Tax on {rate.label}" for rate in SPECIAL_RATES)
-_INSTALMENTS_234C = (
-    ("Interest u/s 234C (15 Jun)", "3 months at 1% on the shortfall below 15% of tax due"),
-    ("Interest u/s 234C (15 Sep)", "3 months at 1% on the shortfall below 45% of tax due"),
-    ("Interest u/s 234C (15 Dec)", "3 months at 1% on the shortfall below 75% of tax due"),
-    ("Interest u/s 234C (15 Mar)", "1 month at 1% on the shortfall below 100% of tax due"),
+_TEXT_234C = (
+    "1% a month on the shortfall of advance tax below 15%, 45%, 75% and 100% of the tax due "
+    "by 15 Jun, 15 Sep, 15 Dec and 15 Mar (3, 3, 3 and 1 months; 12% and 36% suffice for "
+    "the first two)"
 )
-_MONTHS = tuple(f"1% a month for {m} month(s) or part" for m in range(49))
+_MONTHS_234A = tuple(
+    f"1% a month for {m} month(s) or part: return filed after the due date" for m in range(49)
+)
+_MONTHS_234B = tuple(
+    f"1% a month for {m} month(s) or part: advance tax below 90% of assessed tax" for m in range(49)
+)
 
 
 def _rate(per_mille: int) -> str:
@@ -54,29 +61,39 @@ def _rate(per_mille: int) -> str:
     return text if text is not None else f"{per_mille / 10:g}%"
 
 
-_Bracket = tuple[int, int, int, Step, str]
-_BRACKETS: dict[int, tuple[_Bracket, ...]] = {}
+class _SlabLines:
+    """A table's slab lines, built once: the steps for whole brackets are shared objects."""
+
+    __slots__ = ("full_up_to", "part")
+
+    def __init__(self, table: SlabTable) -> None:
+        lowers, rates = table.lowers, table.rates
+        full: list[Step] = []
+        full_up_to: list[tuple[Step, ...]] = []
+        part: list[str] = []
+        for i, lower in enumerate(lowers):
+            full_up_to.append(tuple(full))
+            rate = _rate(rates[i])
+            part.append(f"up to the income @ {rate}" if i == 0 else f"above {inr(lower)} @ {rate}")
+            if i + 1 < len(lowers):
+                upper = lowers[i + 1]
+                prefix = "up to" if i == 0 else f"{inr(lower + 1)} to"
+                whole = (upper - lower) * rates[i] // 1000
+                full.append(Step("Slab tax", f"{prefix} {inr(upper)} @ {rate}", whole))
+        self.full_up_to = tuple(full_up_to)
+        """Steps for every whole bracket below bracket i."""
+        self.part = tuple(part)
+        """Text for the part of bracket i that the income reaches."""
 
 
-def _brackets(table: SlabTable) -> tuple[_Bracket, ...]:
-    """(from, to, rate, the step for the whole bracket, text for a part of it) per bracket,
-    built once per table (steps are immutable, so they are shared between results)."""
-    cached = _BRACKETS.get(id(table))
-    if cached is not None:
-        return cached
-    out = []
-    lowers, rates = table.lowers, table.rates
-    for i, lower in enumerate(lowers):
-        upper = lowers[i + 1] if i + 1 < len(lowers) else 1 << 62
-        rate = _rate(rates[i])
-        prefix = "up to" if i == 0 else f"{inr(lower + 1)} to"
-        whole = (upper - lower) * rates[i] // 1000
-        full = Step("Slab tax", f"{prefix} {inr(upper)} @ {rate}", whole)
-        part = f"up to the income @ {rate}" if i == 0 else f"above {inr(lower)} @ {rate}"
-        out.append((lower, upper, rates[i], full, part))
-    result = tuple(out)
-    _BRACKETS[id(table)] = result
-    return result
+_SLAB_LINES: dict[int, _SlabLines] = {}
+
+
+def _slab_lines(table: SlabTable) -> _SlabLines:
+    lines = _SLAB_LINES.get(id(table))
+    if lines is None:
+        lines = _SLAB_LINES[id(table)] = _SlabLines(table)
+    return lines
 
 
 class _Texts:
@@ -86,6 +103,8 @@ class _Texts:
         "bands",
         "cess",
         "family_pension",
+        "full_hp_interest",
+        "full_standard_deduction",
         "hp_interest",
         "rebate",
         "relief",
@@ -94,11 +113,17 @@ class _Texts:
 
     def __init__(self, rules: RegimeRules) -> None:
         self.standard_deduction = f"u/s 16(ia), up to {inr(rules.standard_deduction)}"
+        self.full_standard_deduction = Step(
+            "Standard deduction", self.standard_deduction, -rules.standard_deduction
+        )
         self.family_pension = f"u/s 57(iia): a third, at most {inr(rules.family_pension_cap)}"
         self.hp_interest = (
             f"u/s 24(b), self-occupied, up to {inr(rules.self_occupied_interest_cap)}"
             if rules.self_occupied_interest_cap
             else "self-occupied home-loan interest: not deductible in this regime"
+        )
+        self.full_hp_interest = Step(
+            "Interest on home loan", self.hp_interest, -rules.self_occupied_interest_cap
         )
         self.rebate = (
             f"total income up to {inr(rules.rebate_limit)}: tax rebated up to "
@@ -131,13 +156,61 @@ def _texts(rules: RegimeRules) -> _Texts:
     return texts
 
 
+class SharedSteps:
+    """Steps that state the input, the same in both regimes: built once per computation."""
+
+    __slots__ = (
+        "advance",
+        "family_pension",
+        "gains",
+        "gross_salary",
+        "let_out",
+        "other",
+        "savings",
+        "self_assessment",
+        "tds",
+    )
+
+    def __init__(self, inp: TaxInput, gains: list[int], advance: int) -> None:
+        salary = inp.salary
+        gross = salary.gross
+        self.gross_salary = Step("Gross salary", "as in Form 16", gross) if gross else None
+        let_out = inp.house_property.let_out_income
+        self.let_out = (
+            (
+                Step("Annual value of let-out property", "net of municipal taxes", let_out),
+                Step("Standard deduction", "u/s 24(a), 30% of annual value", -(let_out * 3 // 10)),
+            )
+            if let_out
+            else ()
+        )
+        other = inp.other_sources
+        savings = other.savings_interest
+        self.savings = Step("Savings interest", "other sources", savings) if savings else None
+        self.other = Step("Other income", "other sources", other.other) if other.other else None
+        fp = salary.family_pension
+        self.family_pension = Step("Family pension", "other sources", fp) if fp else None
+        self.gains = (
+            tuple(Step("Capital gains", _GAIN_TEXTS[i], gains[i]) for i in range(4) if gains[i])
+            if inp.capital_gains
+            else ()
+        )
+        paid = inp.taxes_paid
+        self.tds = Step("TDS", "tax deducted at source", -paid.tds) if paid.tds else None
+        self.advance = (
+            Step("Advance tax", "instalments paid in the previous year", -advance)
+            if advance
+            else None
+        )
+        sa = paid.self_assessment
+        self.self_assessment = Step("Self-assessment tax", "s.140A", -sa) if sa else None
+
+
 def explain(
     inp: TaxInput,
     year: YearRules,
     a: Assessment,
-    tds: int,
-    advance: int,
-    self_assessment: int,
+    shared: SharedSteps,
     i234a: tuple[int, int],
     i234b: tuple[int, int],
     i234c: list[int],
@@ -150,50 +223,53 @@ def explain(
     steps: list[Step] = [] if available else [NOT_AVAILABLE]
     add = steps.append
 
-    salary = inp.salary
-    if salary.gross:
-        add(Step("Gross salary", "as in Form 16", salary.gross))
+    if shared.gross_salary is not None:
+        add(shared.gross_salary)
         if a.exempt_allowances:
             add(Step("Exempt allowances", "s.10", -a.exempt_allowances))
-        if a.standard_deduction:
+        if a.standard_deduction == a.rules.standard_deduction:
+            add(texts.full_standard_deduction)
+        elif a.standard_deduction:
             add(Step("Standard deduction", texts.standard_deduction, -a.standard_deduction))
         if a.professional_tax:
-            add(Step("Professional tax", "u/s 16(iii), at most 2,500", -a.professional_tax))
+            add(
+                _FULL_PROFESSIONAL_TAX
+                if a.professional_tax == PROFESSIONAL_TAX_CAP
+                else Step("Professional tax", _PROFESSIONAL_TAX_TEXT, -a.professional_tax)
+            )
         add(Step("Income from salary", "head total", a.salary))
 
     hp = inp.house_property
-    if hp.let_out_income or hp.self_occupied_interest:
-        if hp.let_out_income:
-            add(
-                Step(
-                    "Annual value of let-out property", "net of municipal taxes", hp.let_out_income
-                )
-            )
-            add(
-                Step(
-                    "Standard deduction",
-                    "u/s 24(a), 30% of annual value",
-                    -(hp.let_out_income * 3 // 10),
-                )
-            )
+    if shared.let_out or hp.self_occupied_interest:
+        steps.extend(shared.let_out)
         if hp.self_occupied_interest:
-            add(Step("Interest on home loan", texts.hp_interest, -a.hp_interest))
+            add(
+                texts.full_hp_interest
+                if a.hp_interest == rules.self_occupied_interest_cap
+                else Step("Interest on home loan", texts.hp_interest, -a.hp_interest)
+            )
         hp_300 = a.hp_300
         amount = hp_300 // INCOME_SCALE if hp_300 >= 0 else -(-hp_300 // INCOME_SCALE)
         add(Step("Income from house property", "head total", amount))
 
-    other = inp.other_sources
-    fp = salary.family_pension
-    if other.savings_interest or other.other or fp:
-        if other.savings_interest:
-            add(Step("Savings interest", "other sources", other.savings_interest))
-        if other.other:
-            add(Step("Other income", "other sources", other.other))
-        if fp:
-            add(Step("Family pension", "other sources", fp))
-            deduction = min(-(-fp // 3), rules.family_pension_cap)
-            add(Step("Family pension deduction", texts.family_pension, -deduction))
+    if shared.family_pension is not None:
+        if shared.savings is not None:
+            add(shared.savings)
+        if shared.other is not None:
+            add(shared.other)
+        add(shared.family_pension)
+        fp = inp.salary.family_pension
+        deduction = min(-(-fp // 3), rules.family_pension_cap)
+        add(Step("Family pension deduction", texts.family_pension, -deduction))
         add(Step("Income from other sources", "head total", a.other_300 // INCOME_SCALE))
+    elif shared.savings is not None and shared.other is not None:
+        add(shared.savings)
+        add(shared.other)
+        add(Step("Income from other sources", "head total", a.other_300 // INCOME_SCALE))
+    elif shared.savings is not None:
+        add(Step("Income from other sources", "savings interest", a.other_300 // INCOME_SCALE))
+    elif shared.other is not None:
+        add(Step("Income from other sources", "other income", a.other_300 // INCOME_SCALE))
 
     if a.setoff_normal_300:
         add(
@@ -207,19 +283,14 @@ def explain(
         add(Step("House property loss set off", "against capital gains (s.71)", a.setoff_special))
     if a.carried_forward:
         add(Step("House property loss carried forward", "s.71B", a.carried_forward))
-    gains = a.gains
-    for i in range(4):
-        if gains[i]:
-            add(Step("Capital gains", _GAIN_TEXTS[i], gains[i]))
+    steps.extend(shared.gains)
     add(Step("Gross total income", "sum of the heads after set-off", a.gross_total_income))
 
     claims = a.claims
     if claims:
-        claimed = 0
         for section, allowed_300 in claims:
-            claimed += allowed_300
             add(Step("Chapter VI-A deduction", section, -(allowed_300 // INCOME_SCALE)))
-        if a.deductions < claimed // INCOME_SCALE:
+        if a.deductions < a.claims_300 // INCOME_SCALE:
             add(
                 Step(
                     "Chapter VI-A deductions allowed",
@@ -227,27 +298,18 @@ def explain(
                     -a.deductions,
                 )
             )
-    if a.total_income_exact != a.total_income:
-        add(
-            Step(
-                "Total income before rounding",
-                "gross total income less deductions",
-                a.total_income_exact,
-            )
-        )
-        add(Step("Total income", "rounded off to the nearest 10 u/s 288A", a.total_income))
-    else:
-        add(Step("Total income", "gross total income less deductions", a.total_income))
+    add(Step("Total income", "after deductions, rounded off u/s 288A", a.total_income))
     normal = a.normal
     if normal != a.total_income:
         add(Step("Income at slab rates", "total income less special-rate income", normal))
-    for lower, upper, rate, full_step, part in _brackets(a.table):
-        if normal >= upper:
-            add(full_step)
-            continue
+    if normal > 0:
+        table = a.table
+        lines = _slab_lines(table)
+        i = bracket_index(table, normal)
+        steps.extend(lines.full_up_to[i])
+        lower = table.lowers[i]
         if normal > lower:
-            add(Step("Slab tax", part, (normal - lower) * rate // 1000))
-        break
+            add(Step("Slab tax", lines.part[i], (normal - lower) * table.rates[i] // 1000))
     if a.threshold_used:
         add(Step("s.112A threshold", "LTCG u/s 112A not taxed", -a.threshold_used))
     if a.bel_used:
@@ -259,10 +321,11 @@ def explain(
             )
         )
     taxable = a.taxable
-    for i in range(4):
-        if taxable[i]:
-            add(Step("Income taxed at special rate", SPECIAL_RATES[i].label, taxable[i]))
-            add(Step(_SPECIAL_TAX_STEPS[i], "special rate", a.special_u[i] // UNIT))
+    if taxable[0] or taxable[1] or taxable[2] or taxable[3]:
+        for i in range(4):
+            if taxable[i]:
+                add(Step("Income taxed at special rate", SPECIAL_RATES[i].label, taxable[i]))
+                add(Step(_SPECIAL_TAX_STEPS[i], "special rate", a.special_u[i] // UNIT))
 
     if a.rebate_u:
         add(Step("Rebate u/s 87A", texts.rebate, -(a.rebate_u // UNIT)))
@@ -283,32 +346,19 @@ def explain(
         add(Step(texts.cess, "on income-tax and surcharge", a.cess_u // UNIT))
     add(Step("Total tax", "income-tax, surcharge and cess, rounded off u/s 288B", a.total_tax))
 
-    if tds:
-        add(Step("TDS", "tax deducted at source", -tds))
-    if advance:
-        add(Step("Advance tax", "instalments paid in the previous year", -advance))
-    if self_assessment:
-        add(Step("Self-assessment tax", "s.140A", -self_assessment))
+    if shared.tds is not None:
+        add(shared.tds)
+    if shared.advance is not None:
+        add(shared.advance)
+    if shared.self_assessment is not None:
+        add(shared.self_assessment)
     if i234a[0]:
-        add(
-            Step(
-                "Interest u/s 234A",
-                _MONTHS[min(i234a[1], 48)] + ": return after the due date",
-                i234a[0],
-            )
-        )
+        add(Step("Interest u/s 234A", _MONTHS_234A[min(i234a[1], 48)], i234a[0]))
     if i234b[0]:
-        add(
-            Step(
-                "Interest u/s 234B",
-                _MONTHS[min(i234b[1], 48)] + ": advance tax below 90% of assessed tax",
-                i234b[0],
-            )
-        )
-    for i in range(4):
-        if i234c[i]:
-            step, text = _INSTALMENTS_234C[i]
-            add(Step(step, text, i234c[i]))
+        add(Step("Interest u/s 234B", _MONTHS_234B[min(i234b[1], 48)], i234b[0]))
+    total_234c = i234c[0] + i234c[1] + i234c[2] + i234c[3]
+    if total_234c:
+        add(Step("Interest u/s 234C", _TEXT_234C, total_234c))
     if fee:
         add(Step("Fee u/s 234F", "return filed after the due date", fee))
     if net >= 0:

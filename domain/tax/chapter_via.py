@@ -29,38 +29,49 @@ SENIOR_AGE = 60
 
 def chapter_via_claims(
     inp: TaxInput, rules: RegimeRules, limits: ChapterVIALimits
-) -> list[tuple[str, int]]:
-    """(section, amount allowed in 1/300ths) for every section with something allowed."""
+) -> tuple[list[tuple[str, int]], int]:
+    """((section, amount allowed in 1/300ths) for every section with something allowed,
+    their total in 1/300ths). Each section within its own ceiling; the caller limits the
+    total to gross total income excluding special-rate income."""
     out: list[tuple[str, int]] = []
+    total = 0
     salary = inp.salary
     if salary.employer_nps:
         ceiling = 3 * rules.employer_nps_pct * salary.gross  # pct % of gross, in 1/300ths
         claim = INCOME_SCALE * salary.employer_nps
-        out.append(("80CCD(2)", claim if claim < ceiling else ceiling))
+        total = claim if claim < ceiling else ceiling
+        out.append(("80CCD(2)", total))
     if not rules.chapter_via:
-        return out
+        return out, total
     d = inp.deductions
     senior = inp.age >= SENIOR_AGE
+    rupees = 0
     if d.c80:
-        out.append(("80C", INCOME_SCALE * min(d.c80, limits.c80)))
+        allowed = d.c80 if d.c80 < limits.c80 else limits.c80
+        rupees += allowed
+        out.append(("80C", INCOME_SCALE * allowed))
     if d.ccd_1b:
-        out.append(("80CCD(1B)", INCOME_SCALE * min(d.ccd_1b, limits.ccd_1b)))
-    if d.d_self or d.d_parents:
-        own = min(d.d_self, limits.d_self_senior if senior else limits.d_self)
-        parents = min(
+        allowed = d.ccd_1b if d.ccd_1b < limits.ccd_1b else limits.ccd_1b
+        rupees += allowed
+        out.append(("80CCD(1B)", INCOME_SCALE * allowed))
+    if d.d_self:
+        allowed = min(d.d_self, limits.d_self_senior if senior else limits.d_self)
+        rupees += allowed
+        out.append(("80D (self and family)", INCOME_SCALE * allowed))
+    if d.d_parents:
+        allowed = min(
             d.d_parents, limits.d_parents_senior if d.parents_senior else limits.d_parents
         )
-        if own:
-            out.append(("80D (self and family)", INCOME_SCALE * own))
-        if parents:
-            out.append(("80D (parents)", INCOME_SCALE * parents))
+        rupees += allowed
+        out.append(("80D (parents)", INCOME_SCALE * allowed))
     other = inp.other_sources
-    if d.tta and not senior:
+    if d.tta and not senior and other.savings_interest:
         allowed = min(d.tta, limits.tta, other.savings_interest)
-        if allowed:
-            out.append(("80TTA", INCOME_SCALE * allowed))
+        rupees += allowed
+        out.append(("80TTA", INCOME_SCALE * allowed))
     if d.ttb and senior:
         allowed = min(d.ttb, limits.ttb, other.savings_interest + other.other)
         if allowed:
+            rupees += allowed
             out.append(("80TTB", INCOME_SCALE * allowed))
-    return out
+    return out, total + INCOME_SCALE * rupees

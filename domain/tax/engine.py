@@ -15,18 +15,25 @@ from __future__ import annotations
 import datetime as dt
 
 from domain.tax.assessment import Assessment
-from domain.tax.breakdown import explain
+from domain.tax.breakdown import SharedSteps, explain
 from domain.tax.chapter_via import SENIOR_AGE, chapter_via_claims
 from domain.tax.errors import InvalidTaxInput
 from domain.tax.house_property import house_property_scaled
 from domain.tax.income_heads import INCOME_SCALE, other_sources_scaled, salary_income
 from domain.tax.inputs import TaxInput
-from domain.tax.interest import fee_234f, interest_234a, interest_234b, interest_234c
+from domain.tax.interest import (
+    fee_234f,
+    interest_234a,
+    interest_234b,
+    interest_234c,
+    months_234a,
+    months_or_part,
+)
 from domain.tax.itr_form import choose_itr_form
-from domain.tax.money import UNIT, round_288a, round_288b_signed, round_288b_units
+from domain.tax.money import UNIT, round_288b_signed
 from domain.tax.rebate import rebate_87a
 from domain.tax.result import RegimeName, RegimeResult, TaxResult
-from domain.tax.rules import SECTION_111A_BUCKETS, YEAR_RULES, RegimeRules, SlabTable, YearRules
+from domain.tax.rules import YEAR_RULES, RegimeRules, SlabTable, YearRules
 from domain.tax.slabs import slab_tax_units
 from domain.tax.special_rates import (
     absorb,
@@ -34,10 +41,14 @@ from domain.tax.special_rates import (
     gains_by_bucket,
     special_tax_units,
 )
-from domain.tax.surcharge import cess_units, surcharge_with_relief
+from domain.tax.surcharge import surcharge_with_relief
 from domain.tax.validation import check_semantics
 
 _NO_GAINS = (0, 0, 0, 0)
+_NO_CLAIMS: list[tuple[str, int]] = []
+"""Shared, never mutated: no Chapter VI-A claims."""
+_ZEROS: list[int] = [0, 0, 0, 0]
+"""Shared, never mutated: the special-rate figures of a computation without gains."""
 
 
 def year_rules(assessment_year: str) -> YearRules:
@@ -60,9 +71,9 @@ def _tax_on(
     """(slab tax, special tax per bucket, taxable special income per bucket, s.112A threshold
     used, basic exemption used against special income, rebate, 87A marginal relief)."""
     slab_u = slab_tax_units(table, normal)
-    if not any(buckets):
-        rebate_u, relief_u = rebate_87a(rules, total, slab_u, [0, 0, 0, 0])
-        return slab_u, [0, 0, 0, 0], [0, 0, 0, 0], 0, 0, rebate_u, relief_u
+    if not (buckets[0] or buckets[1] or buckets[2] or buckets[3]):
+        rebate_u, relief_u = rebate_87a(rules, total, slab_u, _ZEROS)
+        return slab_u, _ZEROS, _ZEROS, 0, 0, rebate_u, relief_u
     taxable = buckets.copy()
     threshold_used = apply_112a_threshold(taxable, year.ltcg_112a_exemption)
     bel = table.basic_exemption
@@ -75,27 +86,65 @@ def _tax_on(
     return slab_u, special_u, taxable, threshold_used, bel_used, rebate_u, relief_u
 
 
-def assess(inp: TaxInput, year: YearRules, rules: RegimeRules, gains: list[int]) -> Assessment:
-    """One regime's tax on `inp`, with special-rate `gains` given per bucket."""
+def assess(
+    inp: TaxInput,
+    year: YearRules,
+    rules: RegimeRules,
+    gains: list[int],
+    like: Assessment | None = None,
+) -> Assessment:
+    """One regime's tax on `inp`, with special-rate `gains` given per bucket.
+
+    `like`: an assessment of the same input and regime whose heads of income and Chapter
+    VI-A claims can be reused (they do not depend on the gains), as s.234C needs the tax
+    again with fewer gains.
+    """
     a = Assessment()
     a.rules = rules
-    table = a.table = rules.slab_table(inp.age)
-    salary, a.exempt_allowances, a.standard_deduction, a.professional_tax = salary_income(
-        inp.salary, rules
-    )
+    if like is None:
+        table = a.table = rules.slab_table(inp.age)
+        salary, a.exempt_allowances, a.standard_deduction, a.professional_tax = salary_income(
+            inp.salary, rules
+        )
+        other = inp.other_sources
+        if inp.salary.family_pension:
+            other_300 = other_sources_scaled(other, inp.salary.family_pension, rules)
+        else:
+            other_300 = INCOME_SCALE * (other.savings_interest + other.other)
+        hp = inp.house_property
+        if hp.let_out_income or hp.self_occupied_interest:
+            hp_300, a.hp_interest = house_property_scaled(hp, rules)
+        else:
+            hp_300 = a.hp_interest = 0
+        if rules.chapter_via or inp.salary.employer_nps:
+            claims, claims_300 = chapter_via_claims(inp, rules, year.chapter_via)
+        else:
+            claims = _NO_CLAIMS
+            claims_300 = 0
+    else:
+        table = a.table = like.table
+        salary = like.salary
+        a.exempt_allowances = like.exempt_allowances
+        a.standard_deduction = like.standard_deduction
+        a.professional_tax = like.professional_tax
+        other_300 = like.other_300
+        hp_300 = like.hp_300
+        a.hp_interest = like.hp_interest
+        claims = like.claims
+        claims_300 = like.claims_300
     a.salary = salary
-    other_300 = a.other_300 = other_sources_scaled(
-        inp.other_sources, inp.salary.family_pension, rules
-    )
-    hp_300, a.hp_interest = house_property_scaled(inp.house_property, rules)
+    a.other_300 = other_300
     a.hp_300 = hp_300
+    a.claims = claims
+    a.claims_300 = claims_300
     a.gains = gains
-    buckets = gains.copy()
+    has_gains = (gains[0] or gains[1] or gains[2] or gains[3]) != 0
+    buckets = gains.copy() if has_gains else _ZEROS
     positive_300 = INCOME_SCALE * salary + other_300
 
-    setoff_normal_300 = setoff_special = carried = 0
     if hp_300 >= 0:
         normal_300 = positive_300 + hp_300
+        a.setoff_normal_300 = a.setoff_special = a.carried_forward = 0
     else:
         loss_300 = -hp_300
         cap_300 = INCOME_SCALE * rules.house_property_loss_setoff_cap
@@ -103,31 +152,30 @@ def assess(inp: TaxInput, year: YearRules, rules: RegimeRules, gains: list[int])
         setoff_normal_300 = allowed_300 if allowed_300 < positive_300 else positive_300
         normal_300 = positive_300 - setoff_normal_300
         rest_300 = allowed_300 - setoff_normal_300
-        if rest_300 > 0:
+        setoff_special = 0
+        if rest_300 > 0 and has_gains:
             # Against whole rupees of gains: the paise of the loss vanish with s.288A anyway.
             rest = -(-rest_300 // INCOME_SCALE)
             setoff_special = rest - absorb(buckets, rest)
+            has_gains = (buckets[0] or buckets[1] or buckets[2] or buckets[3]) != 0
         left_300 = loss_300 - setoff_normal_300 - INCOME_SCALE * setoff_special
-        carried = left_300 // INCOME_SCALE if left_300 > 0 else 0
-    a.setoff_normal_300 = setoff_normal_300
-    a.setoff_special = setoff_special
-    a.carried_forward = carried
+        a.setoff_normal_300 = setoff_normal_300
+        a.setoff_special = setoff_special
+        a.carried_forward = left_300 // INCOME_SCALE if left_300 > 0 else 0
 
     gti_normal = normal_300 // INCOME_SCALE
-    special = sum(buckets)
+    special = buckets[0] + buckets[1] + buckets[2] + buckets[3] if has_gains else 0
     a.gross_total_income = gti_normal + special
 
-    claims = a.claims = chapter_via_claims(inp, rules, year.chapter_via)
-    deductions_300 = 0
-    for _, amount in claims:
-        deductions_300 += amount
-    if deductions_300 > normal_300:
-        deductions_300 = normal_300
-    normal = (normal_300 - deductions_300) // INCOME_SCALE
+    if claims_300:
+        deductions_300 = claims_300 if claims_300 < normal_300 else normal_300
+        normal = (normal_300 - deductions_300) // INCOME_SCALE
+    else:
+        normal = gti_normal
     a.deductions = gti_normal - normal
 
     exact = normal + special
-    total = round_288a(exact)
+    total = (exact + 5) // 10 * 10  # s.288A
     normal += total - exact
     if normal < 0:  # rounded down with no normal income to carry it
         absorb(buckets, -normal)
@@ -137,17 +185,24 @@ def assess(inp: TaxInput, year: YearRules, rules: RegimeRules, gains: list[int])
     a.normal = normal
     a.buckets = buckets
 
-    slab_u, special_u, taxable, a.threshold_used, a.bel_used, rebate_u, relief_u = _tax_on(
-        rules, year, table, normal, buckets, total
-    )
-    a.slab_u, a.special_u, a.taxable, a.rebate_u, a.relief_u = (
-        slab_u,
-        special_u,
-        taxable,
-        rebate_u,
-        relief_u,
-    )
-    special_sum_u = sum(special_u)
+    if has_gains:
+        slab_u, special_u, taxable, a.threshold_used, a.bel_used, rebate_u, relief_u = _tax_on(
+            rules, year, table, normal, buckets, total
+        )
+        special_sum_u = special_u[0] + special_u[1] + special_u[2] + special_u[3]
+    else:
+        slab_u = slab_tax_units(table, normal)
+        special_u = taxable = _ZEROS
+        special_sum_u = a.threshold_used = a.bel_used = 0
+        if total <= rules.rebate_limit or rules.rebate_marginal_relief:
+            rebate_u, relief_u = rebate_87a(rules, total, slab_u, _ZEROS)
+        else:
+            rebate_u = relief_u = 0
+    a.slab_u = slab_u
+    a.special_u = special_u
+    a.taxable = taxable
+    a.rebate_u = rebate_u
+    a.relief_u = relief_u
     tax_u = slab_u + special_sum_u - rebate_u - relief_u
 
     if total > rules.surcharge_bands[0].above:
@@ -162,51 +217,76 @@ def assess(inp: TaxInput, year: YearRules, rules: RegimeRules, gains: list[int])
         band, surcharge_u, surcharge_relief_u = surcharge_with_relief(
             rules, total, normal, buckets, slab_u - rebate_u - relief_u, special_sum_u, tax_at
         )
+        a.surcharge_band = band
+        a.surcharge_u = surcharge_u
+        a.surcharge_relief_u = surcharge_relief_u
+        tax_u += surcharge_u - surcharge_relief_u
     else:
-        band, surcharge_u, surcharge_relief_u = -1, 0, 0
-    a.surcharge_band, a.surcharge_u, a.surcharge_relief_u = band, surcharge_u, surcharge_relief_u
-    tax_u += surcharge_u - surcharge_relief_u
-    cess_u = a.cess_u = cess_units(rules, tax_u)
-    a.total_u = tax_u + cess_u
-    a.total_tax = round_288b_units(tax_u + cess_u)
+        a.surcharge_band = -1
+        a.surcharge_u = a.surcharge_relief_u = 0
+    cess_u = a.cess_u = tax_u * rules.cess_pct // 100
+    total_u = a.total_u = tax_u + cess_u
+    a.total_tax = (total_u // UNIT + 5) // 10 * 10  # s.288B
     return a
 
 
 class _Prepaid:
-    """Taxes paid, and the dates that drive interest, shared by both regimes."""
+    """Taxes paid, the dates that drive interest, and what both regimes share."""
 
     __slots__ = (
-        "advance",
         "advance_total",
         "filed",
-        "filing_date",
+        "gains_111a",
+        "gains_112a",
+        "latest_transfer",
+        "months_234a",
+        "months_234b",
         "paid_by",
         "self_assessment",
+        "shared_steps",
         "tds",
+        "total",
     )
 
-    def __init__(self, inp: TaxInput, year: YearRules) -> None:
+    def __init__(self, inp: TaxInput, year: YearRules, gains: list[int]) -> None:
+        latest = None
+        if inp.capital_gains:
+            self.gains_111a = gains[0] + gains[1]
+            self.gains_112a = gains[2] + gains[3]
+            for gain in inp.capital_gains:
+                if latest is None or gain.transfer_date > latest:
+                    latest = gain.transfer_date
+        else:
+            self.gains_111a = self.gains_112a = 0
+        self.latest_transfer = latest
         paid = inp.taxes_paid
+        advance = 0
+        if paid.advance_tax:
+            june, september, december, march = year.instalment_dates
+            by_june = by_september = by_december = by_march = 0
+            for instalment in paid.advance_tax:
+                amount = instalment.amount
+                advance += amount
+                date = instalment.date
+                if date <= march:
+                    by_march += amount
+                    if date <= december:
+                        by_december += amount
+                        if date <= september:
+                            by_september += amount
+                            if date <= june:
+                                by_june += amount
+            self.paid_by = [by_june, by_september, by_december, by_march]
+        else:
+            self.paid_by = _ZEROS
         self.tds = paid.tds
-        self.advance = paid.advance_tax
-        total = 0
-        for instalment in paid.advance_tax:
-            total += instalment.amount
-        self.advance_total = total
-        paid_by = [0, 0, 0, 0]
-        if total:
-            for i, inst in enumerate(year.instalments):
-                for instalment in paid.advance_tax:
-                    if instalment.date <= inst.due:
-                        paid_by[i] += instalment.amount
-        self.paid_by = paid_by
+        self.advance_total = advance
         self.self_assessment = paid.self_assessment
-        self.filing_date = inp.filing_date
-        self.filed = inp.filing_date if inp.filing_date is not None else year.due_date
-
-    @property
-    def total(self) -> int:
-        return self.tds + self.advance_total + self.self_assessment
+        self.total = paid.tds + advance + paid.self_assessment
+        self.shared_steps = SharedSteps(inp, gains, advance)
+        filed = self.filed = inp.filing_date if inp.filing_date is not None else year.due_date
+        self.months_234a = months_234a(year.due_date, filed) if inp.filing_date else 0
+        self.months_234b = -1  # worked out when first needed, then shared by both regimes
 
 
 def _instalment_dues(
@@ -216,16 +296,14 @@ def _instalment_dues(
     full_due: int,
     tds: int,
     paid_by: list[int],
+    latest: dt.date | None,
+    like: Assessment,
 ) -> list[int]:
     """Tax due at each s.234C instalment, leaving out gains from later transfers.
 
     Tax never falls when gains are added, so an instalment already covered against the
     full year's tax needs no recomputation.
     """
-    latest = None
-    for gain in inp.capital_gains:
-        if latest is None or gain.transfer_date > latest:
-            latest = gain.transfer_date
     dues = []
     partial_dues: dict[tuple[int, ...], int] = {}
     for inst, paid in zip(year.instalments, paid_by, strict=True):
@@ -236,7 +314,7 @@ def _instalment_dues(
         key = tuple(gains)
         due = partial_dues.get(key)
         if due is None:
-            due = assess(inp, year, rules, gains).total_tax - tds
+            due = assess(inp, year, rules, gains, like).total_tax - tds
             due = partial_dues[key] = due if due > 0 else 0
         dues.append(due)
     return dues
@@ -250,76 +328,85 @@ def _regime_result(
     tds = prepaid.tds
     filed = prepaid.filed
     due_date = year.due_date
+    late = filed > due_date
 
     due_after_tds = total_tax - tds
     i234a = m234a = i234b = m234b = 0
-    i234c = [0, 0, 0, 0]
+    i234c = _ZEROS
     if due_after_tds > 0:
-        i234a, m234a = interest_234a(due_after_tds - prepaid.advance_total, due_date, filed)
+        if late:
+            m234a = prepaid.months_234a
+            i234a = interest_234a(due_after_tds - prepaid.advance_total, m234a)
         if (
             due_after_tds >= year.advance_tax_threshold
             and inp.age < year.senior_advance_tax_exempt_age
         ):
-            year_start = year.previous_year_end + dt.timedelta(days=1)
-            i234b, m234b = interest_234b(due_after_tds, prepaid.advance_total, year_start, filed)
+            if prepaid.months_234b < 0:
+                prepaid.months_234b = months_or_part(year.assessment_year_start, filed)
+            i234b = interest_234b(due_after_tds, prepaid.advance_total, prepaid.months_234b)
+            if i234b:
+                m234b = prepaid.months_234b
             paid_by = prepaid.paid_by
-            dues = _instalment_dues(inp, year, rules, due_after_tds, tds, paid_by)
+            latest = prepaid.latest_transfer
+            if latest is None or latest <= year.instalments[0].due:
+                dues = [due_after_tds, due_after_tds, due_after_tds, due_after_tds]
+            else:
+                dues = _instalment_dues(inp, year, rules, due_after_tds, tds, paid_by, latest, a)
             i234c = interest_234c(dues, paid_by, year.instalments)
-    obliged = a.gross_total_income > a.table.basic_exemption or tds >= (
-        year.mandatory_filing_tds_senior if inp.age >= SENIOR_AGE else year.mandatory_filing_tds
-    )
-    fee = fee_234f(
-        filed,
-        due_date,
-        obliged,
-        a.total_income,
-        year.fee_234f,
-        year.fee_234f_small,
-        year.fee_234f_small_income,
-    )
+    fee = 0
+    if late:
+        obliged = a.gross_total_income > a.table.basic_exemption or tds >= (
+            year.mandatory_filing_tds_senior if inp.age >= SENIOR_AGE else year.mandatory_filing_tds
+        )
+        fee = fee_234f(
+            filed,
+            due_date,
+            obliged,
+            a.total_income,
+            year.fee_234f,
+            year.fee_234f_small,
+            year.fee_234f_small_income,
+        )
     interest_c = i234c[0] + i234c[1] + i234c[2] + i234c[3]
     liability = total_tax + i234a + i234b + interest_c + fee
     paid_total = prepaid.total
     net = round_288b_signed(liability - paid_total)
-    available = rules.regime == "new" or filed <= due_date
+    available = not late or rules.regime == "new"
 
     special_u = a.special_u
     hp_300 = a.hp_300
-    buckets = a.gains
     result = RegimeResult(
-        regime=rules.regime,
-        available=available,
-        salary_income=a.salary,
-        house_property_income=hp_300 // INCOME_SCALE if hp_300 >= 0 else -(-hp_300 // INCOME_SCALE),
-        other_sources_income=a.other_300 // INCOME_SCALE,
-        capital_gains_111a=sum(buckets[i] for i in SECTION_111A_BUCKETS),
-        capital_gains_112a=sum(buckets) - sum(buckets[i] for i in SECTION_111A_BUCKETS),
-        house_property_loss_carried_forward=a.carried_forward,
-        gross_total_income=a.gross_total_income,
-        deductions=a.deductions,
-        total_income=a.total_income,
-        slab_tax=a.slab_u // UNIT,
-        special_rate_tax=sum(special_u) // UNIT,
-        rebate_87a=a.rebate_u // UNIT,
-        marginal_relief=a.relief_u // UNIT,
-        surcharge=(a.surcharge_u - a.surcharge_relief_u) // UNIT,
-        surcharge_marginal_relief=a.surcharge_relief_u // UNIT,
-        cess=a.cess_u // UNIT,
-        total_tax=total_tax,
-        taxes_paid=paid_total,
-        interest_234a=i234a,
-        interest_234b=i234b,
-        interest_234c=interest_c,
-        fee_234f=fee,
-        total_liability=liability,
-        net_payable=net,
-        breakdown=explain(
+        rules.regime,
+        available,
+        a.salary,
+        hp_300 // INCOME_SCALE if hp_300 >= 0 else -(-hp_300 // INCOME_SCALE),
+        a.other_300 // INCOME_SCALE,
+        prepaid.gains_111a,
+        prepaid.gains_112a,
+        a.carried_forward,
+        a.gross_total_income,
+        a.deductions,
+        a.total_income,
+        a.slab_u // UNIT,
+        (special_u[0] + special_u[1] + special_u[2] + special_u[3]) // UNIT,
+        a.rebate_u // UNIT,
+        a.relief_u // UNIT,
+        (a.surcharge_u - a.surcharge_relief_u) // UNIT,
+        a.surcharge_relief_u // UNIT,
+        a.cess_u // UNIT,
+        total_tax,
+        paid_total,
+        i234a,
+        i234b,
+        interest_c,
+        fee,
+        liability,
+        net,
+        explain(
             inp,
             year,
             a,
-            prepaid.tds,
-            prepaid.advance_total,
-            prepaid.self_assessment,
+            prepaid.shared_steps,
             (i234a, m234a),
             (i234b, m234b),
             i234c,
@@ -336,17 +423,11 @@ def compute(inp: TaxInput) -> TaxResult:
     year = year_rules(inp.assessment_year)
     check_semantics(inp, year)
     gains = gains_by_bucket(inp.capital_gains) if inp.capital_gains else list(_NO_GAINS)
-    prepaid = _Prepaid(inp, year)
+    prepaid = _Prepaid(inp, year, gains)
     old, old_a = _regime_result(inp, year, year.old, gains, prepaid)
     new, new_a = _regime_result(inp, year, year.new, gains, prepaid)
     recommended: RegimeName = (
         "old" if old.available and old.total_liability < new.total_liability else "new"
     )
     chosen = old_a if recommended == "old" else new_a
-    return TaxResult(
-        assessment_year=inp.assessment_year,
-        old=old,
-        new=new,
-        recommended=recommended,
-        itr_form=choose_itr_form(inp, year, chosen),
-    )
+    return TaxResult(inp.assessment_year, old, new, recommended, choose_itr_form(inp, year, chosen))

@@ -36,37 +36,48 @@ def months_or_part(first_day: dt.date, last_day: dt.date) -> int:
     return months + 1 if last_day.day >= first_day.day else months
 
 
-def interest_234a(tax_unpaid: int, due_date: dt.date, filed: dt.date) -> tuple[int, int]:
-    """(interest, months) for a return filed after the due date."""
-    if filed <= due_date or tax_unpaid <= 0:
-        return 0, 0
-    months = months_or_part(due_date + dt.timedelta(days=1), filed)
-    return floor_100(tax_unpaid) * months // 100, months
+def months_234a(due_date: dt.date, filed: dt.date) -> int:
+    """Months or part from the day after the due date to the filing date (0 if on time)."""
+    if filed <= due_date:
+        return 0
+    return months_or_part(due_date + dt.timedelta(days=1), filed)
 
 
-def interest_234b(
-    assessed_tax: int, advance_paid: int, year_start: dt.date, paid_on: dt.date
-) -> tuple[int, int]:
-    """(interest, months): advance tax below 90 % of the assessed tax (tax less TDS)."""
+def interest_234a(tax_unpaid: int, months: int) -> int:
+    """1 % a month on the tax unpaid (less TDS and advance tax) for a late return."""
+    if months <= 0 or tax_unpaid <= 0:
+        return 0
+    return floor_100(tax_unpaid) * months // 100
+
+
+def interest_234b(assessed_tax: int, advance_paid: int, months: int) -> int:
+    """1 % a month when advance tax is below 90 % of the assessed tax (tax less TDS);
+    `months` runs from 1 April of the assessment year (`months_or_part`)."""
     if 10 * advance_paid >= 9 * assessed_tax:
-        return 0, 0
-    months = months_or_part(year_start, paid_on)
-    return floor_100(assessed_tax - advance_paid) * months // 100, months
+        return 0
+    return floor_100(assessed_tax - advance_paid) * months // 100
 
 
 def interest_234c(
     tax_due: list[int], paid_by: list[int], instalments: tuple[Instalment, ...]
 ) -> list[int]:
     """Interest per instalment; `tax_due[i]` is the tax due considered at instalment i."""
-    out = []
-    for due, paid, inst in zip(tax_due, paid_by, instalments, strict=True):
-        if due <= 0 or 100 * paid >= inst.safe_harbour_pct * due:
-            out.append(0)
-            continue
-        shortfall_100 = inst.pct * due - 100 * paid  # in hundredths of a rupee
-        base = shortfall_100 // 10_000 * 100 if shortfall_100 > 0 else 0
-        out.append(base * inst.months // 100)
-    return out
+    june, september, december, march = instalments
+    return [
+        _deferment(tax_due[0], paid_by[0], june),
+        _deferment(tax_due[1], paid_by[1], september),
+        _deferment(tax_due[2], paid_by[2], december),
+        _deferment(tax_due[3], paid_by[3], march),
+    ]
+
+
+def _deferment(due: int, paid: int, inst: Instalment) -> int:
+    if due <= 0 or 100 * paid >= inst.safe_harbour_pct * due:
+        return 0
+    shortfall_100 = inst.pct * due - 100 * paid  # in hundredths of a rupee
+    if shortfall_100 < 10_000:
+        return 0
+    return shortfall_100 // 10_000 * inst.months  # 1% a month of the base rounded to 100
 
 
 def fee_234f(

@@ -16,7 +16,7 @@ from domain.tax.assessment import Assessment
 from domain.tax.inputs import TaxInput
 from domain.tax.money import inr
 from domain.tax.result import ItrFormChoice
-from domain.tax.rules import SECTION_111A_BUCKETS, SECTION_112A_BUCKETS, YearRules
+from domain.tax.rules import YearRules
 
 _ASSUMED = (
     "no income from business or profession declared, so neither ITR-3 nor ITR-4 applies",
@@ -25,52 +25,74 @@ _ASSUMED = (
 )
 
 
-_ITR1_LIMIT_TEXT = {5_000_000: "50,00,000"}
+_ITR1_CHOICES: dict[tuple[bool, bool, bool, bool, int], ItrFormChoice] = {}
+
+
+def _itr1(salary: bool, house: bool, other: bool, ltcg: bool, limit: int) -> ItrFormChoice:
+    """The ITR-1 answer depends on five facts only: built once per combination, shared."""
+    key = (salary, house, other, ltcg, limit)
+    choice = _ITR1_CHOICES.get(key)
+    if choice is None:
+        heads = ["salary or pension"] if salary else []
+        if house:
+            heads.append("one house property")
+        if other:
+            heads.append("other sources")
+        if ltcg:
+            heads.append("LTCG u/s 112A within the ITR-1 limit")
+        income = ", ".join(heads) if heads else "no income under any head"
+        reason = f"resident individual with {income}; total income within {inr(limit)}"
+        choice = _ITR1_CHOICES[key] = ItrFormChoice("ITR-1", (reason, *_ASSUMED))
+    return choice
 
 
 def choose_itr_form(inp: TaxInput, year: YearRules, a: Assessment) -> ItrFormChoice:
-    blockers: list[str] = []
-    stcg = sum(a.gains[i] for i in SECTION_111A_BUCKETS)
-    ltcg = sum(a.gains[i] for i in SECTION_112A_BUCKETS)
+    gains = a.gains
+    stcg = gains[0] + gains[1]  # SECTION_111A_BUCKETS
+    ltcg = gains[2] + gains[3]  # SECTION_112A_BUCKETS
+    hp = inp.house_property
+    ltcg_limit = year.itr1_112a_limit
+    two_houses = bool(hp.self_occupied_interest and hp.let_out_income)
+    if (
+        stcg
+        or (ltcg and (ltcg_limit is None or ltcg > ltcg_limit))
+        or a.total_income > year.itr1_income_limit
+        or two_houses
+        or a.setoff_special
+        or a.carried_forward
+    ):
+        return ItrFormChoice("ITR-2", (*_blockers(year, a, stcg, ltcg, two_houses), *_ASSUMED))
+    salary = inp.salary
+    other = inp.other_sources
+    return _itr1(
+        (salary.gross or salary.family_pension) != 0,
+        (hp.self_occupied_interest or hp.let_out_income) != 0,
+        (other.savings_interest or other.other or salary.family_pension) != 0,
+        ltcg != 0,
+        year.itr1_income_limit,
+    )
+
+
+def _blockers(year: YearRules, a: Assessment, stcg: int, ltcg: int, two_houses: bool) -> list[str]:
+    blockers = []
     if stcg:
         blockers.append(f"short-term capital gains u/s 111A ({inr(stcg)}) are reported in ITR-2")
-    if ltcg:
-        limit = year.itr1_112a_limit
-        if limit is None:
-            blockers.append(
-                f"capital gains u/s 112A ({inr(ltcg)}) cannot be reported in ITR-1 for "
-                f"AY {year.assessment_year}"
-            )
-        elif ltcg > limit:
-            blockers.append(
-                f"long-term capital gains u/s 112A ({inr(ltcg)}) exceed the ITR-1 limit of "
-                f"{inr(limit)}"
-            )
+    limit = year.itr1_112a_limit
+    if ltcg and limit is None:
+        blockers.append(
+            f"capital gains u/s 112A ({inr(ltcg)}) cannot be reported in ITR-1 for "
+            f"AY {year.assessment_year}"
+        )
+    elif limit is not None and ltcg > limit:
+        blockers.append(
+            f"long-term capital gains u/s 112A ({inr(ltcg)}) exceed the ITR-1 limit of {inr(limit)}"
+        )
     if a.total_income > year.itr1_income_limit:
         blockers.append(f"total income {inr(a.total_income)} exceeds {inr(year.itr1_income_limit)}")
-    hp = inp.house_property
-    if hp.self_occupied_interest and hp.let_out_income:
+    if two_houses:
         blockers.append("more than one house property (one self-occupied, one let out)")
     if a.setoff_special:
         blockers.append("house property loss set off against capital gains")
     if a.carried_forward:
         blockers.append(f"house property loss of {inr(a.carried_forward)} to carry forward")
-    if blockers:
-        return ItrFormChoice("ITR-2", (*blockers, *_ASSUMED))
-    heads = ["salary or pension"] if inp.salary.gross or inp.salary.family_pension else []
-    if hp.self_occupied_interest or hp.let_out_income:
-        heads.append("one house property")
-    other = inp.other_sources
-    if other.savings_interest or other.other or inp.salary.family_pension:
-        heads.append("other sources")
-    if ltcg:
-        heads.append("LTCG u/s 112A within the ITR-1 limit")
-    income = ", ".join(heads) if heads else "no income under any head"
-    return ItrFormChoice(
-        "ITR-1",
-        (
-            f"resident individual with {income}; total income within "
-            f"{_ITR1_LIMIT_TEXT.get(year.itr1_income_limit) or inr(year.itr1_income_limit)}",
-            *_ASSUMED,
-        ),
-    )
+    return blockers

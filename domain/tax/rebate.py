@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 from domain.tax.money import UNIT
-from domain.tax.rules import SECTION_111A_BUCKETS, RegimeRules
+from domain.tax.rules import RegimeRules
 
 
 def rebate_87a(
@@ -31,8 +31,7 @@ def rebate_87a(
     """(rebate, marginal relief), both in units."""
     rebatable = slab_units
     if rules.rebate_on_111a:
-        for i in SECTION_111A_BUCKETS:
-            rebatable += special_units[i]
+        rebatable += special_units[0] + special_units[1]  # SECTION_111A_BUCKETS
     if rebatable <= 0:
         return 0, 0
     ceiling = rules.rebate_max * UNIT
@@ -42,7 +41,7 @@ def rebate_87a(
         return ceiling, 0
     if not rules.rebate_marginal_relief:
         return 0, 0
-    tax = slab_units + sum(special_units)
+    tax = slab_units + special_units[0] + special_units[1] + special_units[2] + special_units[3]
     over = tax - (total_income - rules.rebate_limit) * UNIT
     if over <= 0:
         return 0, 0

@@ -3,6 +3,10 @@
 Plain msgspec Structs of whole rupees and strings, so a result can be stored in an event
 as builtins (`documents.result_to_builtins`) and decoded back with
 `msgspec.convert(data, TaxResult)`.
+
+`gc=False`: these are trees of immutable values (strings, ints, tuples of Steps) that can
+never take part in a reference cycle, so the garbage collector need not track the ~40
+objects every computation makes.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ ItrForm = Literal["ITR-1", "ITR-2", "ITR-3", "ITR-4"]
 RegimeName = Literal["old", "new"]
 
 
-class Step(msgspec.Struct, frozen=True):
+class Step(msgspec.Struct, frozen=True, gc=False):
     """One readable line of the computation."""
 
     step: str
@@ -23,7 +27,10 @@ class Step(msgspec.Struct, frozen=True):
     amount: int
 
 
-class RegimeResult(msgspec.Struct, frozen=True, kw_only=True):
+class RegimeResult(msgspec.Struct, frozen=True, gc=False):
+    """One regime's computation. Fields are positional because the engine builds two of
+    these per computation and msgspec matches keyword arguments field by field."""
+
     regime: RegimeName
     available: bool
     """False when the regime cannot be chosen (old regime on a return filed after the due
@@ -59,12 +66,12 @@ class RegimeResult(msgspec.Struct, frozen=True, kw_only=True):
     breakdown: tuple[Step, ...]
 
 
-class ItrFormChoice(msgspec.Struct, frozen=True):
+class ItrFormChoice(msgspec.Struct, frozen=True, gc=False):
     form: ItrForm
     reasons: tuple[str, ...]
 
 
-class TaxResult(msgspec.Struct, frozen=True, kw_only=True):
+class TaxResult(msgspec.Struct, frozen=True, gc=False):
     assessment_year: str
     old: RegimeResult
     new: RegimeResult

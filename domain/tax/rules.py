@@ -128,6 +128,7 @@ class ChapterVIALimits:
 @dataclass(frozen=True, slots=True)
 class YearRules:
     assessment_year: str
+    assessment_year_start: dt.date
     previous_year_start: dt.date
     previous_year_end: dt.date
     due_date: dt.date
@@ -138,6 +139,7 @@ class YearRules:
     """ITR-1 may carry s.112A gains up to this amount (None: no capital gains at all)."""
     old: RegimeRules
     new: RegimeRules
+    instalment_dates: tuple[dt.date, dt.date, dt.date, dt.date] = field(init=False)
     chapter_via: ChapterVIALimits = ChapterVIALimits()
     advance_tax_threshold: int = 10_000
     """s.208: no advance tax (so no s.234B/234C) when the tax due is below this."""
@@ -150,6 +152,10 @@ class YearRules:
     mandatory_filing_tds_senior: int = 50_000
     """Rule 12AB (seventh proviso to s.139(1)): TDS/TCS at or above this obliges a return."""
     itr1_income_limit: int = 5_000_000
+
+    def __post_init__(self) -> None:
+        june, september, december, march = (inst.due for inst in self.instalments)
+        object.__setattr__(self, "instalment_dates", (june, september, december, march))
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +300,7 @@ def _year(
 ) -> YearRules:
     return YearRules(
         assessment_year=f"{ay_start}-{(ay_start + 1) % 100:02d}",
+        assessment_year_start=dt.date(ay_start, 4, 1),
         previous_year_start=dt.date(ay_start - 1, 4, 1),
         previous_year_end=dt.date(ay_start, 3, 31),
         due_date=due_date,

@@ -16,18 +16,38 @@ import datetime as dt
 
 from domain.tax.inputs import CapitalGain
 from domain.tax.money import PER_MILLE_TO_UNITS
-from domain.tax.rules import SECTION_112A_BUCKETS, SPECIAL_RATES, special_rate_bucket
+from domain.tax.rules import SECTION_111A_BUCKETS, SECTION_112A_BUCKETS, SPECIAL_RATES
 
 BUCKETS = len(SPECIAL_RATES)
 RATES = tuple(r.rate for r in SPECIAL_RATES)
+_R0, _R1, _R2, _R3 = (rate * PER_MILLE_TO_UNITS for rate in RATES)
+# The hot path works on the four buckets by index: 111A are the first two, 112A the last two.
+assert SECTION_111A_BUCKETS == (0, 1) and SECTION_112A_BUCKETS == (2, 3)
+
+
+def _section_split(section: str) -> tuple[dt.date, int, int]:
+    """(date the rate changes, bucket from that date, bucket before it) for a section."""
+    later = [i for i, r in enumerate(SPECIAL_RATES) if r.section == section and r.from_date]
+    earlier = [i for i, r in enumerate(SPECIAL_RATES) if r.section == section and r.until_date]
+    assert len(later) == 1 and len(earlier) == 1, "one change of rate per section"
+    change = SPECIAL_RATES[later[0]].from_date
+    assert change is not None
+    return change, later[0], earlier[0]
+
+
+_SPLIT = {section: _section_split(section) for section in ("111A", "112A")}
 
 
 def gains_by_bucket(gains: tuple[CapitalGain, ...], until: dt.date | None = None) -> list[int]:
     """Gains per bucket; with `until`, only transfers on or before that date."""
-    amounts = [0] * BUCKETS
+    amounts = [0, 0, 0, 0]
+    split = _SPLIT
     for gain in gains:
-        if until is None or gain.transfer_date <= until:
-            amounts[special_rate_bucket(gain.section, gain.transfer_date)] += gain.amount
+        date = gain.transfer_date
+        if until is not None and date > until:
+            continue
+        change, later, earlier = split[gain.section]
+        amounts[later if date >= change else earlier] += gain.amount
     return amounts
 
 
@@ -46,16 +66,15 @@ def absorb(amounts: list[int], amount: int) -> int:
 
 def apply_112a_threshold(amounts: list[int], threshold: int) -> int:
     """Take the s.112A threshold off the 112A buckets in place; return how much was used."""
-    used = 0
-    for i in SECTION_112A_BUCKETS:
-        have = amounts[i]
-        if have and threshold:
-            take = have if have < threshold else threshold
-            amounts[i] = have - take
-            threshold -= take
-            used += take
-    return used
+    first = amounts[2]
+    take_first = first if first < threshold else threshold
+    rest = threshold - take_first
+    second = amounts[3]
+    take_second = second if second < rest else rest
+    amounts[2] = first - take_first
+    amounts[3] = second - take_second
+    return take_first + take_second
 
 
 def special_tax_units(taxable: list[int]) -> list[int]:
-    return [amount * rate * PER_MILLE_TO_UNITS for amount, rate in zip(taxable, RATES, strict=True)]
+    return [taxable[0] * _R0, taxable[1] * _R1, taxable[2] * _R2, taxable[3] * _R3]

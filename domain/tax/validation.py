@@ -22,15 +22,17 @@ from domain.tax.rules import YearRules
 
 def check_semantics(inp: TaxInput, year: YearRules) -> None:
     start, end = year.previous_year_start, year.previous_year_end
-    for i, gain in enumerate(inp.capital_gains):
+    for gain in inp.capital_gains:
         if not start <= gain.transfer_date <= end:
+            i = inp.capital_gains.index(gain)
             raise InvalidTaxInput(
                 f"transfer date {gain.transfer_date.isoformat()} is outside the previous year "
                 f"{start.isoformat()} to {end.isoformat()} of AY {year.assessment_year}",
                 f"$.capital_gains[{i}].transfer_date",
             )
-    for i, instalment in enumerate(inp.taxes_paid.advance_tax):
+    for instalment in inp.taxes_paid.advance_tax:
         if not start <= instalment.date <= end:
+            i = inp.taxes_paid.advance_tax.index(instalment)
             raise InvalidTaxInput(
                 f"advance tax must be paid within the previous year {start.isoformat()} to "
                 f"{end.isoformat()}; a later payment is self-assessment tax",

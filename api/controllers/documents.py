@@ -1,0 +1,277 @@
+"""Documents on a return: upload a Form 16, watch it being read, accept its fields.
+
+The upload is checked and stored, `DocumentUploaded` recorded, and 202 returned at once: a
+worker, started by the projector's reactor from that event, reads the file. The upload's
+body limit is the configured upload size plus the multipart envelope, set when the app is
+built (`document_controllers`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Body
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
+
+from api.context import command_context, services
+from api.document_schemas import (
+    AcceptDocument,
+    DocumentList,
+    DocumentUpload,
+    DocumentUploaded,
+    DocumentView,
+    FilingHistory,
+)
+from api.document_services import DocumentApi
+from api.guards import current_user_id, requires_role
+from api.preconditions import etag, expected_version
+from api.problems import problem
+from api.schemas import CommandAccepted
+from api.security.config import EXPENSIVE
+from commands.document_files import DocumentRejected
+from commands.documents import DocumentNotFound
+from commands.history import filing_history
+from domain.account import Role
+from domain.documents.aggregate import Document
+from domain.documents.errors import FieldsNeedReview
+from projections.document_status import masked
+
+_NO_STORE = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
+
+
+def _problems(**descriptions: str) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem documents a route answers with (docs/problems.md)."""
+    return {
+        int(status.removeprefix("s")): ResponseSpec(
+            None, description=text, media_type="application/problem+json"
+        )
+        for status, text in descriptions.items()
+    }
+
+
+_IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
+
+
+def document_api(request: Request[Any, Any, Any]) -> DocumentApi:
+    docs = services(request).documents
+    if docs is None:
+        raise problem(503, "unavailable", "Documents are not configured on this server")
+    return docs
+
+
+def _not_found(document_id: uuid.UUID) -> Exception:
+    return problem(404, "not-found", "No such document", f"no document {document_id}")
+
+
+def _from_write_model(document: Document, docs: DocumentApi) -> dict[str, Any]:
+    """The document as its events say, for the moment before the read model has it."""
+    return {
+        "id": str(document.id),
+        "filing_id": str(document.filing_id),
+        "status": document.status.value,
+        "progress": docs.queries.progress(document.id),
+        "media_type": document.media_type,
+        "size": document.size,
+        "filename": document.filename,
+        "pages": document.pages,
+        "sha256": document.sha256,
+        "form": (document.extraction or {}).get("form"),
+        "fields": masked((document.extraction or {}).get("fields")) or {},
+        "problems": (document.extraction or {}).get("problems", []),
+        "error": document.failure,
+        "text_source": document.text_source,
+        "accepted_filing_versions": list(document.accepted_versions),
+        "version": document.version,
+        "uploaded_at": document.created_on,
+        "updated_at": document.modified_on,
+    }
+
+
+class DocumentUploadController(Controller):
+    path = "/api/v1/filings"
+    tags = ["documents"]
+    guards = [requires_role(Role.TAXPAYER)]
+
+    @post(
+        "/{filing_id:uuid}/documents",
+        status_code=HTTP_202_ACCEPTED,
+        operation_id="uploadDocument",
+        sync_to_thread=True,
+        opt=EXPENSIVE,
+        summary="Upload a Form 16 (PNG, JPEG, TIFF or PDF)",
+        responses=_problems(
+            s404="no such return for you",
+            s413="document-too-large / too-large",
+            s415="unsupported-document-type: the content is not PNG, JPEG, TIFF or PDF",
+            s422="document-empty, corrupt-document, document-encrypted, document-too-complex",
+        ),
+        description="multipart/form-data with a `file` part. The type is decided by content, "
+        "not name. 202: stored and queued for reading (`Location` is the document). The same "
+        "file uploaded again to the same return is the same document (`duplicate: true`).",
+    )
+    def upload(
+        self,
+        request: Request[Any, Any, Any],
+        filing_id: uuid.UUID,
+        data: Annotated[DocumentUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Response[DocumentUploaded]:
+        docs = document_api(request)
+        content = data.file.file.read(docs.max_upload_bytes + 1)
+        if len(content) > docs.max_upload_bytes:
+            raise problem(
+                413,
+                "document-too-large",
+                "The file is too large",
+                f"at most {docs.max_upload_bytes} bytes are accepted",
+                field="file",
+            )
+        try:
+            uploaded = docs.service.upload(
+                command_context(request), filing_id, content, data.file.filename or ""
+            )
+        except DocumentRejected as exc:
+            raise problem(exc.status, exc.code, exc.title, exc.message, field="file") from None
+        body = DocumentUploaded(
+            id=str(uploaded.document_id),
+            filing_id=str(filing_id),
+            sha256=uploaded.sha256,
+            media_type=uploaded.facts.media_type,
+            pages=uploaded.facts.pages,
+            duplicate=uploaded.duplicate,
+            position=uploaded.written.position if uploaded.written else None,
+        )
+        headers = {"Location": f"/api/v1/documents/{uploaded.document_id}"}
+        if uploaded.written is not None:
+            headers["X-Event-Position"] = str(uploaded.written.position)
+        return Response(body, status_code=HTTP_202_ACCEPTED, headers=headers)
+
+    @get(
+        "/{filing_id:uuid}/documents",
+        operation_id="listDocuments",
+        sync_to_thread=True,
+        description="The documents uploaded to this return, oldest first.",
+    )
+    def list_documents(
+        self, request: Request[Any, Any, Any], filing_id: uuid.UUID
+    ) -> Response[DocumentList]:
+        owner = current_user_id(request)
+        services(request).filings.get_owned_filing(filing_id, owner)  # 404 for anyone else
+        items = document_api(request).queries.for_filing(owner, filing_id)
+        body = DocumentList(items=[msgspec.convert(i, DocumentView) for i in items])
+        return Response(body, headers=_NO_STORE)
+
+    @get(
+        "/{filing_id:uuid}/history",
+        operation_id="filingHistory",
+        sync_to_thread=True,
+        description="Every change to the return, oldest first, with who made it; declared "
+        "income and deductions carry their `source` (a document's fields, page and line, "
+        "or the taxpayer).",
+    )
+    def history(
+        self, request: Request[Any, Any, Any], filing_id: uuid.UUID
+    ) -> Response[FilingHistory]:
+        entries = filing_history(services(request).filings, filing_id, current_user_id(request))
+        return Response(msgspec.convert({"items": entries}, FilingHistory), headers=_NO_STORE)
+
+
+class DocumentsController(Controller):
+    path = "/api/v1/documents"
+    tags = ["documents"]
+    guards = [requires_role(Role.TAXPAYER)]
+
+    @get(
+        "/{document_id:uuid}",
+        operation_id="getDocument",
+        sync_to_thread=True,
+        description="Status (uploaded, parsed, failed, accepted), live `progress` while a "
+        "worker reads it, the extracted `fields` (value, confidence, page, line), problems "
+        "and errors. Poll it after an upload.",
+        responses=_problems(s404="no such document for you"),
+    )
+    def get(
+        self, request: Request[Any, Any, Any], document_id: uuid.UUID
+    ) -> Response[DocumentView]:
+        docs = document_api(request)
+        owner = current_user_id(request)
+        view = docs.queries.document(owner, document_id)
+        if view is None:
+            document = docs.service.find(document_id)
+            if document is None or document.owner_id != owner:
+                raise _not_found(document_id)
+            view = _from_write_model(document, docs)
+        return Response(msgspec.convert(view, DocumentView), headers=_NO_STORE)
+
+    @post(
+        "/{document_id:uuid}/acceptance",
+        operation_id="acceptDocument",
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+        opt=EXPENSIVE,  # it starts a computation, like POST /filings/{id}/computations
+        description="Declare the document's income (and the Chapter VI-A amounts the employer "
+        "allowed) on its return, sourced to the document, and request a fresh computation. "
+        "If-Match: the filing's version. 422 when the PAN or assessment year differ from the "
+        "return's, or when needed fields must be confirmed (send them as `corrections`).",
+        responses=_problems(
+            s404="no such document for you",
+            s409="version-conflict: If-Match is not the filing's current version",
+            s422="document-not-parsed, not-a-form16, pan-mismatch, assessment-year-mismatch, "
+            "document-needs-review (`fields`), invalid-correction, filing-closed",
+            s428="precondition-required: If-Match is missing",
+        ),
+    )
+    def accept(
+        self,
+        request: Request[Any, Any, Any],
+        document_id: uuid.UUID,
+        data: AcceptDocument | None = None,
+    ) -> Response[CommandAccepted]:
+        docs = document_api(request)
+        corrections = dict(data.corrections) if data is not None else {}
+        try:
+            written = docs.service.accept(
+                command_context(request),
+                document_id,
+                expected_version(request),
+                dt.datetime.now(_IST).date(),
+                corrections,
+            )
+        except DocumentNotFound:
+            raise _not_found(document_id) from None
+        except FieldsNeedReview as exc:
+            raise problem(
+                422,
+                exc.code,
+                "Some fields need your confirmation",
+                exc.message,
+                field=exc.field,
+                fields=exc.fields,
+            ) from None
+        body = CommandAccepted(
+            id=str(written.aggregate_id),
+            version=written.version,
+            position=written.position,
+            status="computing",
+        )
+        headers = {
+            "ETag": etag(written.version),
+            "X-Event-Position": str(written.position),
+            "Location": f"/api/v1/filings/{written.aggregate_id}",
+        }
+        return Response(body, status_code=HTTP_200_OK, headers=headers)
+
+
+def document_controllers(max_body_bytes: int) -> list[type[Controller]]:
+    """The document controllers, the upload's body limit set to what uploads need."""
+    upload = type(
+        "DocumentUploadController",
+        (DocumentUploadController,),
+        {"request_max_body_size": max_body_bytes},
+    )
+    return [upload, DocumentsController]

@@ -1,0 +1,64 @@
+"""Auditors' view of every filing: filter by status, year and creation date, newest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get
+from litestar.params import Parameter
+
+from api.context import services
+from api.guards import requires_role
+from api.problems import problem
+from domain.filing.status import FilingStatus
+from domain.tax.inputs import AssessmentYear
+from projections.reads import AuditFilter
+
+
+def _cursor(raw: str | None) -> tuple[dt.datetime, uuid.UUID] | None:
+    if raw is None:
+        return None
+    try:
+        at, _, fid = raw.partition("~")
+        return dt.datetime.fromisoformat(at), uuid.UUID(fid)
+    except ValueError:
+        raise problem(
+            400,
+            "validation",
+            "cursor is not one we gave you",
+            "pass `next_cursor` back unchanged",
+            field="cursor",
+        ) from None
+
+
+class FilingSearchController(Controller):
+    path = "/api/v1/audit/filings"
+    tags = ["audit"]
+    guards = [requires_role("auditor", "admin")]
+
+    @get(
+        "/",
+        operation_id="searchFilings",
+        description="Every filing, newest first; keyset pagination via `next_cursor`.",
+    )
+    async def search(
+        self,
+        request: Request[Any, Any, Any],
+        status: FilingStatus | None = None,
+        assessment_year: AssessmentYear | None = None,
+        created_from: Annotated[dt.datetime | None, Parameter(description="inclusive")] = None,
+        created_to: Annotated[dt.datetime | None, Parameter(description="exclusive")] = None,
+        cursor: str | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+    ) -> dict[str, Any]:
+        f = AuditFilter(
+            status=status.value if status else None,
+            assessment_year=assessment_year,
+            created_from=created_from,
+            created_to=created_to,
+            cursor=_cursor(cursor),
+            limit=limit,
+        )
+        return await services(request).reads.audit_list(f)

@@ -1,0 +1,120 @@
+"""Form 16 reading: field accuracy, and seconds per OCR page against bare tesseract.
+
+Generates 50 synthetic Form 16 documents (tests/documents/form16_generator.py, fixed seed):
+PDFs with a text layer, and scans (image-only PDFs, TIFFs, single JPEG and PNG pages) at
+150-300 dpi, a couple of degrees off straight, some blurred, some JPEG-compressed. Each goes
+through exactly what a worker runs (`read_document` then `parse_form16`), and every field is
+compared with the truth.
+
+- `field_accuracy`: fields read exactly right / fields on the documents (target >= 0.98).
+- `confident_wrong_fields`: wrong values the parser was sure of (confidence >= 0.9); the rest
+  of the wrong ones were flagged for review. Target 0: never a silent wrong number.
+- `ocr_seconds_per_page`: our pipeline's seconds per OCR page (decode, straighten, erase
+  rules, tesseract, rows, parse), against the bare `tesseract PAGE stdout` on the same page
+  images in the same run, both with OMP_THREAD_LIMIT=1. The ratio is the overhead (target
+  <= 1.15). To keep the run to a few minutes the bare binary runs on every other scanned
+  document (alternately before and after ours), and the ratio compares those pages only.
+
+    python -m benchmarks.ocr [DOCUMENTS]
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks._report import emit
+from domain.documents.fields import REVIEW_BELOW
+from domain.documents.form16 import parse_form16
+from tests.documents.form16_generator import Sample, sample
+from workers.reading import read_document
+
+SEED = 16
+# Per 10 documents: 5 digital PDFs (most Form 16s come from TRACES as such), 1 scanned
+# PDF and 1 TIFF (two pages each), 2 JPEG pages and 1 PNG page (photos, one page each).
+KINDS = ("text-pdf", "jpeg", "scanned-pdf", "text-pdf", "png", "text-pdf", "tiff", "jpeg")
+KINDS = (*KINDS, "text-pdf", "text-pdf")
+
+
+def _page_images(s: Sample, folder: Path) -> list[Path]:
+    """The page images as the scanner produced them, for the bare tesseract run."""
+    from PIL import Image, ImageSequence
+
+    if s.media_type in ("image/jpeg", "image/png"):
+        path = folder / s.name
+        path.write_bytes(s.data)
+        return [path]
+    if s.media_type == "image/tiff":
+        import io
+
+        paths = []
+        with Image.open(io.BytesIO(s.data)) as img:
+            for i, frame in enumerate(ImageSequence.Iterator(img)):
+                path = folder / f"{s.name}-{i + 1}.png"
+                frame.convert("L").save(path)
+                paths.append(path)
+        return paths
+    import io
+
+    import pypdf
+
+    paths = []
+    for i, page in enumerate(pypdf.PdfReader(io.BytesIO(s.data)).pages):
+        image = page.images[0].image
+        assert image is not None
+        path = folder / f"{s.name}-{i + 1}.png"
+        image.convert("L").save(path)
+        paths.append(path)
+    return paths
+
+
+def _bare(paths: list[Path]) -> float:
+    start = time.perf_counter()
+    for path in paths:
+        subprocess.run(["tesseract", str(path), "stdout"], capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
+def main(documents: int = 50) -> None:
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    rng = random.Random(SEED)
+    samples = [sample(rng, KINDS[i % len(KINDS)], i) for i in range(documents)]
+    total = right = confident_wrong = 0
+    ours = bare = 0.0
+    ocr_pages = scanned = 0
+    with tempfile.TemporaryDirectory(prefix="bb-ocr-bench-") as tmp:
+        for s in samples:
+            compare = s.scan is not None and scanned % 2 == 0
+            scanned += s.scan is not None
+            paths = _page_images(s, Path(tmp)) if compare else []
+            bare_first = compare and scanned % 4 == 1  # alternate, so drift hits both
+            if bare_first:
+                bare += _bare(paths)
+            start = time.perf_counter()
+            extraction = parse_form16(read_document(s.data, s.media_type).pages)
+            elapsed = time.perf_counter() - start
+            if compare:
+                if not bare_first:
+                    bare += _bare(paths)
+                ours += elapsed
+                ocr_pages += len(paths)
+            for name, expected in s.truth.items():
+                total += 1
+                found = extraction.fields.get(name)
+                if found is not None and found.value == expected:
+                    right += 1
+                elif found is not None and found.confidence >= REVIEW_BELOW:
+                    confident_wrong += 1
+                    print(f"# {s.name}: {name} read {found.value!r}, is {expected!r}", flush=True)
+    emit("ocr", "field_accuracy", right / total, None, 0.98)
+    emit("ocr", "confident_wrong_fields", confident_wrong, None, 0)
+    emit("ocr", "ocr_seconds_per_page", ours / ocr_pages, bare / ocr_pages, 1.15)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)

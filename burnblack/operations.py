@@ -1,0 +1,75 @@
+"""Operator work that spans the layers: projection rebuilds (CLI and the admin API's RQ job)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Any
+
+from rq import get_current_job
+
+from burnblack import wiring
+from burnblack.settings import Settings
+from projections.rebuild import Progress, Rebuilder, RebuildReport
+from projections.schema import ensure_schema
+
+REBUILD_JOB = "burnblack.operations.rebuild_projection"
+PROJECTIONS = ("filing_summary",)
+
+
+def rebuild(
+    settings: Settings, name: str, progress: Progress | None = None, switch: bool = True
+) -> RebuildReport:
+    if name not in PROJECTIONS:
+        raise ValueError(f"unknown projection {name!r}; known: {', '.join(PROJECTIONS)}")
+    database_url, _ = settings.require_urls()
+    app = wiring.filings_app(settings)
+    try:
+        pool = wiring.pg_pool(settings, "rebuild")
+        with pool.connection() as conn:
+            ensure_schema(conn)
+        pool.close()
+        rebuilder = Rebuilder(
+            database_url, wiring.event_log(settings, app), wiring.redis_client(settings)
+        )
+        return rebuilder.rebuild(progress, switch=switch)
+    finally:
+        app.close()
+
+
+def report_dict(report: RebuildReport) -> dict[str, Any]:
+    return {
+        "projection": report.projection,
+        "events": report.events,
+        "seconds": round(report.seconds, 3),
+        "events_per_second": round(report.events_per_second, 1),
+        "position": report.position,
+        "switched": report.switched,
+        "model_version": report.model_version,
+        "identical": report.identical,
+        "comparisons": [asdict(c) for c in report.comparisons],
+    }
+
+
+def rebuild_projection(name: str) -> dict[str, Any]:
+    """RQ job (low queue): rebuild with progress in the job's meta."""
+    job = get_current_job()
+    started = time.monotonic()
+    last_save = 0.0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last_save
+        if job is None or time.monotonic() - last_save < 0.5:
+            return
+        last_save = time.monotonic()
+        elapsed = max(1e-6, last_save - started)
+        job.meta["progress"] = {
+            "position": done,
+            "target": total,
+            "percent": round(100 * done / max(1, total), 1),
+            "events_per_second": round(done / elapsed, 1),
+        }
+        job.save_meta()  # type: ignore[no-untyped-call]
+
+    report = rebuild(Settings.from_env(), name, progress)
+    return report_dict(report)

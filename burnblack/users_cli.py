@@ -1,0 +1,134 @@
+"""`burnblack users …` and `burnblack keys …`: operator tools for accounts and secrets.
+
+The first admin cannot be made through the API (only an admin may grant roles), so it is
+made here, by whoever can run commands next to the database: `burnblack users
+create-admin EMAIL` (the password from a prompt, or stdin when piped). Every change is
+recorded in the audit trail with `cli:<os user>` as the actor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from burnblack.settings import Settings
+from commands.context import CommandContext
+from commands.errors import CommandError
+from domain.account import Role
+from domain.errors import DomainError
+
+users_app = typer.Typer(no_args_is_help=True, help="Accounts: the first admin, roles, sessions.")
+keys_app = typer.Typer(no_args_is_help=True, help="The key that encrypts personal data.")
+console = Console(stderr=True)
+
+
+def _actor() -> CommandContext:
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return CommandContext(actor=f"cli:{who}")
+
+
+def _password() -> str:
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _revoke_sessions(settings: Settings, user_id: str) -> int:
+    from redis.asyncio import Redis
+
+    from api.security.sessions import SessionStore
+
+    _, redis_url = settings.require_urls()
+
+    async def revoke() -> int:
+        client = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5)
+        try:
+            store = SessionStore(
+                client, settings.security.session_idle_seconds, settings.security.session_max_age
+            )
+            return await store.revoke_user(user_id)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(revoke())
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    message = getattr(exc, "message", str(exc))
+    console.print(f"[red]{message}[/red]")
+    return typer.Exit(1)
+
+
+@users_app.command("create-admin")
+def create_admin(email: Annotated[str, typer.Argument(help="The admin's email")]) -> None:
+    """Create an admin account (password from the prompt, or the first line of stdin)."""
+    from burnblack import wiring
+
+    settings = Settings.from_env()
+    accounts = wiring.accounts_app(settings)
+    try:
+        account = accounts.create_admin(_actor(), email, _password())
+    except (CommandError, DomainError) as exc:
+        raise _fail(exc) from None
+    finally:
+        accounts.close()
+    console.print(f"[green]admin created[/green]: {account.email} ({account.id})")
+    sys.stdout.write(f"{account.id}\n")
+
+
+@users_app.command("set-role")
+def set_role(
+    email: Annotated[str, typer.Argument(help="The account's email")],
+    role: Annotated[Role, typer.Argument(help="taxpayer, auditor or admin")],
+) -> None:
+    """Change an account's role; its sessions end (the next login carries the new role)."""
+    from burnblack import wiring
+
+    settings = Settings.from_env()
+    accounts = wiring.accounts_app(settings)
+    try:
+        account = accounts.find_by_email(email)
+        if account is None:
+            raise _fail(CommandError("no account has this email"))
+        _revoke_sessions(settings, str(account.id))
+        accounts.change_role(_actor(), account.id, role)
+        ended = _revoke_sessions(settings, str(account.id))
+    finally:
+        accounts.close()
+    console.print(f"[green]{account.email} is now {role.value}[/green]; {ended} session(s) ended")
+
+
+@users_app.command("revoke-sessions")
+def revoke_sessions(email: Annotated[str, typer.Argument(help="The account's email")]) -> None:
+    """End every session of an account, on every API instance."""
+    from burnblack import wiring
+    from domain.audit import AuditAction
+
+    settings = Settings.from_env()
+    accounts = wiring.accounts_app(settings)
+    try:
+        account = accounts.find_by_email(email)
+        if account is None:
+            raise _fail(CommandError("no account has this email"))
+        accounts.record_action(_actor(), AuditAction.SESSIONS_REVOKED, str(account.id), {})
+    finally:
+        accounts.close()
+    ended = _revoke_sessions(settings, str(account.id))
+    console.print(f"{ended} session(s) ended")
+
+
+@keys_app.command("generate")
+def generate() -> None:
+    """Print a new random key for BURNBLACK_CIPHER_KEY (keep it in your secret store)."""
+    from burnblack.keys import generate_key
+
+    sys.stdout.write(generate_key() + "\n")

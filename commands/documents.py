@@ -1,0 +1,205 @@
+"""The write side of documents: upload, record what a worker read, accept onto the return.
+
+Documents are saved by the filings application itself (same event store, same notification
+log), so the projector and reactor that follow filings see their events, and acceptance
+writes the document and the filing it pre-fills in one atomic save.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from commands.blobs import BlobStore, sha256_of
+from commands.context import CommandContext
+from commands.document_files import FileFacts, UploadLimits, inspect
+from commands.errors import CommandError, VersionConflict
+from commands.filings import FilingsApplication
+from commands.results import Written
+from domain.documents.aggregate import Document, document_id_for
+from domain.documents.errors import DocumentNotParsed
+from domain.documents.prefill import prefill
+
+_RECORD_ATTEMPTS = 5
+
+
+class DocumentNotFound(CommandError):
+    code = "not-found"
+
+    def __init__(self, document_id: uuid.UUID | str) -> None:
+        super().__init__(f"no document {document_id}")
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    document_id: uuid.UUID
+    filing_id: uuid.UUID
+    sha256: str
+    facts: FileFacts
+    written: Written | None  # None: the same file was already on this return
+
+    @property
+    def duplicate(self) -> bool:
+        return self.written is None
+
+
+class DocumentsService:
+    def __init__(
+        self, app: FilingsApplication, blobs: BlobStore, limits: UploadLimits | None = None
+    ) -> None:
+        self.app = app
+        self.blobs = blobs
+        self.limits = limits or UploadLimits()
+
+    # --- the taxpayer's commands -------------------------------------------------------
+
+    def upload(
+        self, ctx: CommandContext, filing_id: uuid.UUID, data: bytes, filename: str
+    ) -> Uploaded:
+        """Check the file, store it under its hash, record `DocumentUploaded` (once per file
+        and return). Nothing is written when the file is refused."""
+        self.app.get_owned_filing(filing_id, ctx.actor)
+        facts = inspect(data, self.limits)
+        sha256 = sha256_of(data)
+        document_id = document_id_for(filing_id, sha256)
+        if self.find(document_id) is not None:
+            return Uploaded(document_id, filing_id, sha256, facts, None)
+        self.blobs.put(sha256, data, facts.media_type)
+        document = Document(
+            filing_id=filing_id,
+            sha256=sha256,
+            owner_id=ctx.actor,
+            media_type=facts.media_type,
+            size=len(data),
+            filename=_safe_name(filename),
+            pages=facts.pages,
+            meta=ctx.meta(),
+        )
+        try:
+            written = self._save(document)
+        except IntegrityError:  # the same upload, concurrently: one of them wins
+            return Uploaded(document_id, filing_id, sha256, facts, None)
+        return Uploaded(document_id, filing_id, sha256, facts, written)
+
+    def accept(
+        self,
+        ctx: CommandContext,
+        document_id: uuid.UUID,
+        expected_version: int,
+        today: dt.date,
+        corrections: dict[str, int] | None = None,
+    ) -> Written:
+        """Declare the document's income (and allowed deductions) on its return, sourced to
+        the document, and ask for a fresh computation: one atomic write of both aggregates.
+        `expected_version` is the filing's (If-Match)."""
+        document = self.get_owned_document(document_id, ctx.actor)
+        filing = self.app.get_owned_filing(document.filing_id, ctx.actor)
+        if filing.version != expected_version:
+            raise VersionConflict(expected_version, filing.version)
+        extraction = document.parsed_extraction()
+        if extraction is None:
+            raise DocumentNotParsed(
+                "the document has not been read yet"
+                if document.failure is None
+                else f"the document could not be read: {document.failure}",
+                field="document",
+            )
+        plan = prefill(
+            extraction,
+            document_id=str(document.id),
+            sha256=document.sha256,
+            filing_pan=filing.pan,
+            filing_assessment_year=filing.assessment_year,
+            income=filing.income,
+            deductions=filing.deductions,
+            corrections=corrections,
+        )
+        meta = ctx.meta()
+        filing.declare_income(plan.income, meta, source=plan.income_source)
+        if plan.deductions is not None:
+            filing.claim_deductions(plan.deductions, meta, source=plan.deductions_source)
+        filing.request_computation(today, meta)
+        document.accept(filing.version, list(plan.fields_used), meta)
+        try:
+            recordings = self.app.save(filing, document)
+        except IntegrityError:
+            current = self.app.get_filing(filing.id).version
+            raise VersionConflict(expected_version, current) from None
+        position = max(r.notification.id for r in recordings)
+        return Written(aggregate_id=filing.id, version=filing.version, position=position)
+
+    # --- what a worker reports back ----------------------------------------------------
+
+    def record_parsed(
+        self,
+        ctx: CommandContext,
+        document_id: uuid.UUID,
+        sha256: str,
+        extraction: dict[str, Any],
+        text_source: str,
+    ) -> Written | None:
+        """Record a reading once; a repeat (another delivery of the job) is discarded."""
+        return self._report(
+            document_id,
+            lambda d: d.record_parsed(sha256, extraction, text_source, ctx.meta()),
+        )
+
+    def record_failure(
+        self, ctx: CommandContext, document_id: uuid.UUID, reason: str
+    ) -> Written | None:
+        return self._report(document_id, lambda d: d.record_failure(reason, ctx.meta()))
+
+    # --- reading the write model ---------------------------------------------------------
+
+    def find(self, document_id: uuid.UUID) -> Document | None:
+        try:
+            document: object = self.app.repository.get(document_id)
+        except AggregateNotFoundError:
+            return None
+        return document if isinstance(document, Document) else None
+
+    def get_document(self, document_id: uuid.UUID) -> Document:
+        document = self.find(document_id)
+        if document is None:
+            raise DocumentNotFound(document_id)
+        return document
+
+    def get_owned_document(self, document_id: uuid.UUID, owner_id: str) -> Document:
+        document = self.find(document_id)
+        if document is None or document.owner_id != owner_id:
+            raise DocumentNotFound(document_id)  # another's document does not exist for you
+        return document
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _report(self, document_id: uuid.UUID, apply: Callable[[Document], bool]) -> Written | None:
+        for _ in range(_RECORD_ATTEMPTS):
+            document = self.get_document(document_id)
+            if not apply(document):
+                return None
+            try:
+                return self._save(document)
+            except IntegrityError:
+                continue
+        return None
+
+    def _save(self, document: Document) -> Written:
+        recordings = self.app.save(document)
+        return Written(
+            aggregate_id=document.id,
+            version=document.version,
+            position=recordings[-1].notification.id,
+        )
+
+
+def _safe_name(filename: str) -> str:
+    """The client's name for the file, for display only: no path, no control characters."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable())
+    return name[:200] or "upload"

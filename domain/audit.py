@@ -1,0 +1,37 @@
+"""The audit trail: one record per privileged action, kept forever in the event store.
+
+Each record is its own tiny aggregate (one event), so the trail grows without any one
+aggregate growing. Who acted is in the event's `meta` (`actor`, correlation id), like
+every other event.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.domain import Aggregate, event
+
+
+class AuditRecord(Aggregate):
+    class PrivilegedActionRecorded(Aggregate.Created):
+        action: str
+        subject: str
+        details: dict[str, str]
+        meta: dict[str, str]
+
+    @event(PrivilegedActionRecorded)
+    def __init__(
+        self, action: str, subject: str, details: dict[str, str], meta: dict[str, str]
+    ) -> None:
+        self.action = action
+        self.subject = subject
+        self.details = details
+        self.actor = meta.get("actor", "")
+
+
+class AuditAction:
+    """The actions recorded (stable strings: they are stored)."""
+
+    ADMIN_CREATED = "account.admin_created"
+    ROLE_CHANGED = "account.role_changed"
+    SESSIONS_REVOKED = "account.sessions_revoked"
+    FILING_INSPECTED = "filing.inspected"
+    FILING_HISTORY_INSPECTED = "filing.history_inspected"

@@ -1,0 +1,196 @@
+"""Queries the API answers from the read models: at most one SQL statement per request, each
+served by an index, and the taxpayer's reads through the per-user cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from psycopg_pool import AsyncConnectionPool
+
+from projections.cache import CachedView, ReadCache
+
+SUMMARY_SQL = (
+    "SELECT filing_id, assessment_year, pan_masked, status, version, income, deductions, "
+    "computation, computation_error, recommended_regime, regime, acknowledgement, total_tax, "
+    "position, created_at, updated_at FROM filing_summary WHERE filing_id = %s AND owner_id = %s"
+)
+OWNER_LIST_SQL = (
+    "SELECT filing_id, assessment_year, status, version, total_tax, recommended_regime, "
+    "acknowledgement, started_position, created_at, updated_at FROM owner_filing "
+    "WHERE owner_id = %s AND started_position < %s ORDER BY started_position DESC LIMIT %s"
+)
+COUNTS_SQL = (
+    "SELECT assessment_year, status, filings FROM filing_counts WHERE filings <> 0 "
+    "ORDER BY assessment_year, status"
+)
+_NO_CURSOR = 2**63 - 1
+
+
+def _summary(row: tuple[Any, ...]) -> dict[str, Any]:
+    (
+        fid,
+        ay,
+        pan,
+        status,
+        version,
+        income,
+        deductions,
+        computation,
+        error,
+        recommended,
+        regime,
+        ack,
+        total_tax,
+        position,
+        created,
+        updated,
+    ) = row
+    return {
+        "id": str(fid),
+        "assessment_year": ay,
+        "pan": pan,
+        "status": status,
+        "version": version,
+        "income": income,
+        "deductions": deductions,
+        "computation": computation,
+        "computation_error": error,
+        "recommended_regime": recommended,
+        "regime": regime,
+        "acknowledgement_number": ack,
+        "total_tax": total_tax,
+        "position": position,
+        "created_at": created,
+        "updated_at": updated,
+    }
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    status: str | None = None
+    assessment_year: str | None = None
+    created_from: dt.datetime | None = None
+    created_to: dt.datetime | None = None
+    cursor: tuple[dt.datetime, uuid.UUID] | None = None
+    limit: int = 50
+
+
+def audit_list_sql(f: AuditFilter) -> tuple[str, list[Any]]:
+    """Every filing, newest first, filtered; keyset pagination on (created_at, filing_id).
+
+    Only the filters given appear in the SQL, so each combination matches one of the
+    filing_summary indexes exactly (see schema.py)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if f.assessment_year is not None:
+        where.append("assessment_year = %s")
+        params.append(f.assessment_year)
+    if f.status is not None:
+        where.append("status = %s")
+        params.append(f.status)
+    if f.created_from is not None:
+        where.append("created_at >= %s")
+        params.append(f.created_from)
+    if f.created_to is not None:
+        where.append("created_at < %s")
+        params.append(f.created_to)
+    if f.cursor is not None:
+        where.append("(created_at, filing_id) < (%s, %s)")
+        params.extend(f.cursor)
+    sql = (
+        "SELECT filing_id, owner_id, assessment_year, pan_masked, status, version, total_tax, "
+        "acknowledgement, created_at, updated_at FROM filing_summary"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY created_at DESC, filing_id DESC LIMIT %s"
+    )
+    params.append(f.limit + 1)
+    return sql, params
+
+
+class FilingReads:
+    def __init__(self, pool: AsyncConnectionPool[Any], cache: ReadCache) -> None:
+        self._pool = pool
+        self._cache = cache
+
+    async def summary(self, owner_id: str, filing_id: uuid.UUID) -> CachedView | None:
+        async def load() -> CachedView | None:
+            async with self._pool.connection() as conn:
+                cur = await conn.execute(SUMMARY_SQL, (filing_id, owner_id))
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            doc = _summary(row)
+            return CachedView(doc["version"], msgspec.json.encode(doc))
+
+        return await self._cache.read_through(
+            await self._cache.filing_key(owner_id, filing_id), load
+        )
+
+    async def list_for_owner(self, owner_id: str, limit: int, before: int | None) -> CachedView:
+        async def load() -> CachedView:
+            async with self._pool.connection() as conn:
+                cur = await conn.execute(
+                    OWNER_LIST_SQL, (owner_id, before or _NO_CURSOR, limit + 1)
+                )
+                rows = await cur.fetchall()
+            items = [
+                {
+                    "id": str(r[0]),
+                    "assessment_year": r[1],
+                    "status": r[2],
+                    "version": r[3],
+                    "total_tax": r[4],
+                    "recommended_regime": r[5],
+                    "acknowledgement_number": r[6],
+                    "created_at": r[8],
+                    "updated_at": r[9],
+                }
+                for r in rows[:limit]
+            ]
+            next_cursor = rows[limit - 1][7] if len(rows) > limit else None
+            body = msgspec.json.encode({"items": items, "next_cursor": next_cursor})
+            # A list has no version of its own: its ETag is a digest of what it says.
+            return CachedView(zlib.crc32(body), body)
+
+        view = await self._cache.read_through(
+            await self._cache.list_key(owner_id, f"{before or ''}:{limit}"), load
+        )
+        assert view is not None
+        return view
+
+    async def audit_list(self, f: AuditFilter) -> dict[str, Any]:
+        sql, params = audit_list_sql(f)
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(sql.encode(), params)
+            rows = await cur.fetchall()
+        items = [
+            {
+                "id": str(r[0]),
+                "owner_id": r[1],
+                "assessment_year": r[2],
+                "pan": r[3],
+                "status": r[4],
+                "version": r[5],
+                "total_tax": r[6],
+                "acknowledgement_number": r[7],
+                "created_at": r[8],
+                "updated_at": r[9],
+            }
+            for r in rows[: f.limit]
+        ]
+        cursor = None
+        if len(rows) > f.limit:
+            last = rows[f.limit - 1]
+            cursor = f"{last[8].isoformat()}~{last[0]}"
+        return {"items": items, "next_cursor": cursor}
+
+    async def counts(self) -> list[dict[str, Any]]:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(COUNTS_SQL)
+            rows = await cur.fetchall()
+        return [{"assessment_year": r[0], "status": r[1], "filings": r[2]} for r in rows]

@@ -1,0 +1,238 @@
+"""Zero-downtime rebuild of the filing read models.
+
+1. Build the read models from the first event into shadow tables while the live ones serve.
+2. Catch up to the live projection's position.
+3. In one transaction: hold the live projection's tracking row (its projector pauses), apply
+   the last events, compare live and shadow (row counts and checksums, differing filings), and
+   rename the shadow tables into place. Readers wait milliseconds for the rename; none fail.
+4. Bump the read model's version, so cache entries of the old tables are never served again.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+import redis
+
+from projections import tracking
+from projections.cache import MODEL_VERSION_KEY
+from projections.eventlog import EventSource
+from projections.filing_summary import NAME, FilingSummaryProjection
+from projections.schema import READ_MODEL_TABLES, create_shadow
+
+Progress = Callable[[int, int], None]
+"""Called with (events done, events to do) as the rebuild goes."""
+
+
+@dataclass
+class TableComparison:
+    table: str
+    live_rows: int
+    shadow_rows: int
+    live_checksum: str
+    shadow_checksum: str
+    differing_keys: list[str] = field(default_factory=list)
+
+    @property
+    def identical(self) -> bool:
+        return self.live_rows == self.shadow_rows and self.live_checksum == self.shadow_checksum
+
+
+@dataclass
+class RebuildReport:
+    projection: str
+    events: int
+    seconds: float
+    position: int
+    comparisons: list[TableComparison]
+    switched: bool
+    model_version: int | None
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+    @property
+    def identical(self) -> bool:
+        return all(c.identical for c in self.comparisons)
+
+
+_KEYS = {
+    "filing_summary": "filing_id",
+    "owner_filing": "filing_id",
+    "filing_counts": "assessment_year || '/' || status",
+}
+
+
+def _checksum(conn: psycopg.Connection[Any], table: str) -> tuple[int, str]:
+    # Order-independent: the sum of each row's hash, so no giant sorted string is built.
+    row = conn.execute(
+        f"SELECT count(*), coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint), 0)"
+        f" FROM {table} t".encode()
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), str(row[1])
+
+
+def _differences(
+    conn: psycopg.Connection[Any], table: str, shadow: str, limit: int = 20
+) -> list[str]:
+    key = _KEYS[table]
+    rows = conn.execute(
+        f"SELECT coalesce(l.k, s.k) FROM (SELECT {key} AS k, md5(t::text) AS h FROM {table} t) l "
+        f"FULL JOIN (SELECT {key} AS k, md5(t::text) AS h FROM {shadow} t) s ON l.k = s.k "
+        f"WHERE l.h IS DISTINCT FROM s.h LIMIT %s".encode(),
+        (limit,),
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def compare(conn: psycopg.Connection[Any], suffix: str) -> list[TableComparison]:
+    out = []
+    for table in READ_MODEL_TABLES:
+        shadow = f"{table}{suffix}"
+        live_rows, live_sum = _checksum(conn, table)
+        shadow_rows, shadow_sum = _checksum(conn, shadow)
+        comparison = TableComparison(table, live_rows, shadow_rows, live_sum, shadow_sum)
+        if not comparison.identical:
+            comparison.differing_keys = _differences(conn, table, shadow)
+        out.append(comparison)
+    return out
+
+
+class Rebuilder:
+    def __init__(
+        self,
+        conninfo: str,
+        source: EventSource,
+        client: redis.Redis,
+        batch_size: int = 5000,
+        lock_timeout_seconds: int = 10,
+    ) -> None:
+        self._conninfo = conninfo
+        self._source = source
+        self._redis = client
+        self._batch = batch_size
+        self._lock_timeout = lock_timeout_seconds
+        self._projection = FilingSummaryProjection()
+
+    def rebuild(self, progress: Progress | None = None, switch: bool = True) -> RebuildReport:
+        started = time.perf_counter()
+        suffix = f"__rebuild_{time.time_ns() // 1_000_000}"
+        with psycopg.connect(self._conninfo) as conn:
+            create_shadow(conn, suffix)
+            position, done = self._fill(conn, suffix, 0, None, progress)
+            if not switch:  # a dry run: measure the replay, keep the live tables
+                self._drop(conn, suffix)
+                return RebuildReport(
+                    NAME, done, time.perf_counter() - started, position, [], False, None
+                )
+            self._await_live(conn, position)
+            with conn.transaction():
+                # Holding the live projection's row pauses its projector at `live`.
+                live = tracking.lock_position(conn, NAME)
+                conn.execute(f"SET LOCAL lock_timeout = '{self._lock_timeout}s'".encode())
+                position, more = self._fill(conn, suffix, position, live, progress, in_tx=True)
+                done += more
+                comparisons = compare(conn, suffix) if position == live else []
+                if position > live:
+                    # No live projector kept up: the new tables go live at the later position.
+                    tracking.advance(conn, NAME, position)
+                version = self._switch(conn, suffix)
+        self._redis.set(MODEL_VERSION_KEY, version)
+        return RebuildReport(
+            NAME, done, time.perf_counter() - started, position, comparisons, True, version
+        )
+
+    def _await_live(
+        self, conn: psycopg.Connection[Any], position: int, patience: float = 30
+    ) -> None:
+        """Give a running projector time to reach the shadow's position, so the two compare
+        at the same point of the log."""
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            with conn.transaction():
+                row = conn.execute(
+                    "SELECT position FROM projection_tracking WHERE name = %s", (NAME,)
+                ).fetchone()
+            if row is not None and row[0] >= position:
+                return
+            time.sleep(0.2)
+
+    def _batches(self, position: int, until: int | None) -> Iterator[tuple[list[Any], int]]:
+        """Batches of events read and decoded by a second thread while this one writes the
+        previous batch, so PostgreSQL and Python work at the same time."""
+        ahead: queue.Queue[tuple[list[Any], int] | BaseException | None] = queue.Queue(maxsize=2)
+
+        def read_ahead() -> None:
+            pos = position
+            try:
+                while True:
+                    target = until if until is not None else self._source.max_position()
+                    events = (
+                        self._source.read(pos, self._batch, until=target) if pos < target else []
+                    )
+                    if not events:
+                        ahead.put(None)
+                        return
+                    ahead.put((events, target))
+                    pos = events[-1][0]
+            except BaseException as exc:  # handed to the consumer, raised there
+                ahead.put(exc)
+
+        reader = threading.Thread(target=read_ahead, name="rebuild-reader", daemon=True)
+        reader.start()
+        while (item := ahead.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+        reader.join()
+
+    def _fill(
+        self,
+        conn: psycopg.Connection[Any],
+        suffix: str,
+        position: int,
+        until: int | None,
+        progress: Progress | None,
+        in_tx: bool = False,
+    ) -> tuple[int, int]:
+        done = 0
+        for events, target in self._batches(position, until):
+            if in_tx:
+                self._projection.apply(conn, events, table_suffix=suffix)
+            else:
+                with conn.transaction():
+                    self._projection.apply(conn, events, table_suffix=suffix)
+            position = events[-1][0]
+            done += len(events)
+            if progress is not None:
+                progress(position, target)
+        return position, done
+
+    def _switch(self, conn: psycopg.Connection[Any], suffix: str) -> int:
+        retired = f"__retired_{suffix.rsplit('_', 1)[-1]}"
+        for table in READ_MODEL_TABLES:
+            conn.execute(f"ALTER TABLE {table} RENAME TO {table}{retired}".encode())
+            conn.execute(f"ALTER TABLE {table}{suffix} RENAME TO {table}".encode())
+        row = conn.execute(
+            "INSERT INTO read_model_version (name, version) VALUES (%s, 2) "
+            "ON CONFLICT (name) DO UPDATE SET version = read_model_version.version + 1, "
+            "switched_at = now() RETURNING version",
+            (NAME,),
+        ).fetchone()
+        assert row is not None
+        for table in READ_MODEL_TABLES:
+            conn.execute(f"DROP TABLE {table}{retired}".encode())
+        return int(row[0])
+
+    def _drop(self, conn: psycopg.Connection[Any], suffix: str) -> None:
+        with conn.transaction():
+            for table in READ_MODEL_TABLES:
+                conn.execute(f"DROP TABLE IF EXISTS {table}{suffix}".encode())

@@ -1,0 +1,119 @@
+"""Stored events as projections read them: light records decoded lazily from the stored JSON
+with msgspec, without building domain event objects.
+
+Only the top level of an event's state is split (into raw JSON values); an attribute is
+decoded when the projection reads it, and a large value it only stores (a computation) can
+be passed through to PostgreSQL as raw JSON, never decoded and re-encoded. The application's
+own cipher and compressor are used, so encryption at rest is honoured. An event whose class
+was versioned (`class_version` in the state) goes through the library's mapper, so its
+upcasters run.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from eventsourcing.persistence import Mapper, Notification
+
+_split = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
+_decode = msgspec.json.decode
+
+
+class _Transcoded(msgspec.Struct):
+    """How the library stores a value JSON lacks: {"_type_": name, "_data_": value}."""
+
+    data: Any = msgspec.field(name="_data_")
+
+
+_transcoded = msgspec.json.Decoder(_Transcoded).decode
+
+
+class Recorded:
+    """One event from the log: where it is, what it is, and its attributes."""
+
+    __slots__ = ("_data", "name", "originator_id", "originator_version", "position", "stream")
+
+    def __init__(
+        self,
+        position: int,
+        stream: str,
+        name: str,
+        originator_id: uuid.UUID,
+        originator_version: int,
+        data: dict[str, Any],
+    ) -> None:
+        self.position = position
+        self.stream = stream  # the aggregate class, e.g. "Filing"
+        self.name = name  # the event class, e.g. "IncomeDeclared"
+        self.originator_id = originator_id
+        self.originator_version = originator_version
+        self._data = data
+
+    def raw(self, attribute: str) -> msgspec.Raw:
+        """An attribute as its stored JSON, to store elsewhere without decoding it."""
+        value = self._data[attribute]
+        return value if isinstance(value, msgspec.Raw) else msgspec.Raw(msgspec.json.encode(value))
+
+    @property
+    def timestamp(self) -> str:
+        """ISO 8601 text, as stored; PostgreSQL parses it where a row needs it."""
+        value = self._data["timestamp"]
+        if isinstance(value, msgspec.Raw):
+            return str(_transcoded(value).data)
+        return str(value.isoformat() if hasattr(value, "isoformat") else value)
+
+    def __getattr__(self, attribute: str) -> Any:
+        try:
+            value = self._data[attribute]
+        except KeyError:
+            raise AttributeError(attribute) from None
+        return _decode(value) if isinstance(value, msgspec.Raw) else value
+
+    def __repr__(self) -> str:
+        return (
+            f"Recorded({self.stream}.{self.name} {self.originator_id} v{self.originator_version})"
+        )
+
+
+_topic_names: dict[str, tuple[str, str]] = {}
+
+
+def _names(topic: str) -> tuple[str, str]:
+    names = _topic_names.get(topic)
+    if names is None:
+        stream, _, name = topic.rpartition(":")[2].rpartition(".")
+        names = _topic_names[topic] = (stream, name)
+    return names
+
+
+class RecordDecoder:
+    def __init__(self, mapper: Mapper[Any]) -> None:
+        self._mapper = mapper
+        self._cipher = mapper.cipher
+        self._compressor = mapper.compressor
+
+    def decode(
+        self, position: int, originator_id: Any, version: int, topic: str, state: bytes
+    ) -> Recorded:
+        if self._cipher is not None:
+            state = self._cipher.decrypt(state)
+        if self._compressor is not None:
+            state = self._compressor.decompress(state)
+        data: dict[str, Any] = _split(state)
+        if "class_version" in data:
+            event = self._mapper.to_domain_event(
+                Notification(
+                    id=position,
+                    originator_id=originator_id,
+                    originator_version=version,
+                    topic=topic,
+                    state=state,
+                )
+            )
+            data = dict(vars(event))
+        if not isinstance(originator_id, uuid.UUID):
+            originator_id = uuid.UUID(str(originator_id))
+        stream, name = _names(topic)
+        return Recorded(position, stream, name, originator_id, version, data)

@@ -1,0 +1,1 @@
+"""Synthetic Form 16 documents and helpers for the document tests and the OCR benchmark."""

@@ -1,0 +1,256 @@
+"""The read side through an in-process API on the real PostgreSQL and Redis: one query per
+request whatever the data, caches that never leak, conditional GETs, invalidation after
+every kind of event, and read-your-writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from burnblack.seed import seed_filings
+from burnblack.settings import Settings
+from commands.context import CommandContext
+from domain.account import Role
+from tests.integration.read_side import InProcess, counted, in_process
+from tests.processes import TEST_SECURITY_ENV
+
+
+@pytest.fixture(scope="module")
+def api(servers: Any) -> Iterator[InProcess]:
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": servers.database_url,
+            "REDIS_URL": servers.redis_url,
+            "BURNBLACK_DB_POOL_SIZE": "4",
+            "BURNBLACK_READ_YOUR_WRITES_TIMEOUT": "1.5",
+            **TEST_SECURITY_ENV,
+        }
+    )
+    with in_process(settings) as api:
+        yield api
+
+
+def _start(client: httpx.Client, pan: str | None = None) -> dict[str, Any]:
+    from tests.taxpayer import random_pan
+
+    r = client.post(
+        "/api/v1/filings", json={"assessment_year": "2026-27", "pan": pan or random_pan()}
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def test_each_read_is_one_query_whatever_the_number_of_filings(api: InProcess) -> None:
+    taxpayer, uid = api.user()
+    auditor, _ = api.user(Role.AUDITOR)
+    admin, _ = api.user(Role.ADMIN)
+    first = _start(taxpayer)["id"]
+    api.project()
+
+    def measure(summary_of: str) -> dict[str, int]:
+        """Queries per read on a cold cache (cached reads cost none, see the next test)."""
+        counts = {}
+        reads = {
+            "summary": (taxpayer, f"/api/v1/filings/{summary_of}"),
+            "owner list": (taxpayer, "/api/v1/filings?limit=100"),
+            "audit list": (auditor, "/api/v1/audit/filings?limit=100"),
+            "audit by status and year": (
+                auditor,
+                "/api/v1/audit/filings?status=draft&assessment_year=2026-27",
+            ),
+            "admin counts": (admin, "/api/v1/admin/filings/counts"),
+        }
+        for name, (client, path) in reads.items():
+            with counted() as queries:
+                r = client.get(path)
+            assert r.status_code == 200, (name, r.text)
+            counts[name] = len(queries)
+        return counts
+
+    with_one = measure(first)
+    seeded = seed_filings(api.filings, 199, owners=[uid], seed=7)
+    api.project()  # the projector changed this user's list: its cached pages are gone
+    with_many = measure(str(seeded[-1]))
+    assert with_one == with_many
+    assert all(n <= 1 for n in with_many.values()), with_many
+    listing = taxpayer.get("/api/v1/filings?limit=100").json()
+    assert len(listing["items"]) == 100 and listing["next_cursor"] is not None
+
+
+def test_a_cached_read_costs_no_query_and_users_never_share_entries(api: InProcess) -> None:
+    alice, _ = api.user()
+    bob, _ = api.user()
+    alices = _start(alice)["id"]
+    bobs = _start(bob)["id"]
+    api.project()
+    assert alice.get(f"/api/v1/filings/{alices}").status_code == 200
+    with counted() as queries:
+        again = alice.get(f"/api/v1/filings/{alices}")
+    assert again.status_code == 200 and queries == []  # served from Redis
+    # Same URL, other user: never Alice's cached entry.
+    assert bob.get(f"/api/v1/filings/{alices}").status_code == 404
+    assert [f["id"] for f in alice.get("/api/v1/filings").json()["items"]] == [alices]
+    assert [f["id"] for f in bob.get("/api/v1/filings").json()["items"]] == [bobs]
+    assert [f["id"] for f in alice.get("/api/v1/filings").json()["items"]] == [alices]
+
+
+def test_conditional_get_answers_304_until_the_filing_changes(api: InProcess) -> None:
+    me, _ = api.user()
+    fid = _start(me)["id"]
+    api.project()
+    r = me.get(f"/api/v1/filings/{fid}")
+    tag = r.headers["etag"]
+    assert tag == '"1"' and r.headers["cache-control"] == "private, no-cache"
+    assert "cookie" in r.headers["vary"].lower()
+    not_modified = me.get(f"/api/v1/filings/{fid}", headers={"If-None-Match": tag})
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert not_modified.headers["etag"] == tag
+    listing = me.get("/api/v1/filings")
+    assert (
+        me.get("/api/v1/filings", headers={"If-None-Match": listing.headers["etag"]}).status_code
+        == 304
+    )
+    me.put(
+        f"/api/v1/filings/{fid}/income",
+        json={"salary": {"gross": 500_000}},
+        headers={"If-Match": tag},
+    )
+    api.project()
+    changed = me.get(f"/api/v1/filings/{fid}", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["etag"] == '"2"'
+    assert (
+        me.get("/api/v1/filings", headers={"If-None-Match": listing.headers["etag"]}).status_code
+        == 200
+    )
+
+
+def test_every_kind_of_event_invalidates_what_it_changed(api: InProcess) -> None:
+    me, uid = api.user()
+    filings = api.filings
+    fid = _start(me)["id"]
+    api.project()
+
+    def read() -> dict[str, Any]:
+        doc = me.get(f"/api/v1/filings/{fid}").json()
+        listed = {f["id"]: f for f in me.get("/api/v1/filings").json()["items"]}[fid]
+        assert listed["status"] == doc["status"] and listed["version"] == doc["version"]
+        return dict(doc)
+
+    assert read()["status"] == "draft"  # primes both cache entries
+    ctx, worker = CommandContext(uid), CommandContext("worker")
+    fuuid = uuid.UUID(fid)
+    steps = [
+        (
+            "IncomeDeclared",
+            lambda: me.put(
+                f"/api/v1/filings/{fid}/income",
+                json={"salary": {"gross": 1_675_000}},
+                headers={"If-Match": '"1"'},
+            ),
+            lambda d: (d["income"] or {}).get("salary", {}).get("gross") == 1_675_000,
+        ),
+        (
+            "DeductionsClaimed",
+            lambda: me.put(
+                f"/api/v1/filings/{fid}/deductions",
+                json={"80C": 150_000},
+                headers={"If-Match": '"2"'},
+            ),
+            lambda d: (d["deductions"] or {}).get("80C") == 150_000,
+        ),
+        (
+            "TaxComputationRequested",
+            lambda: me.post(f"/api/v1/filings/{fid}/computations", headers={"If-Match": '"3"'}),
+            lambda d: d["status"] == "computing",
+        ),
+        (
+            "TaxComputationFailed",
+            lambda: filings.record_computation_failure(worker, fuuid, 4, "refused"),
+            lambda d: d["status"] == "computation_failed",
+        ),
+        (
+            "TaxComputationRequested again",
+            lambda: me.post(f"/api/v1/filings/{fid}/computations", headers={"If-Match": '"5"'}),
+            lambda d: d["status"] == "computing" and d["computation_error"] is None,
+        ),
+        (
+            "TaxComputed",
+            lambda: filings.record_computation(worker, fuuid, 6, _computed(filings, fuuid)),
+            lambda d: d["status"] == "computed",
+        ),
+        (
+            "ReturnSubmitted",
+            lambda: me.post(
+                f"/api/v1/filings/{fid}/submission",
+                json={"regime": "new"},
+                headers={"If-Match": '"7"'},
+            ),
+            lambda d: d["status"] == "submitted" and d["acknowledgement_number"],
+        ),
+        (
+            "ReturnEVerified",
+            lambda: me.post(
+                f"/api/v1/filings/{fid}/verification",
+                json={"method": "aadhaar_otp"},
+                headers={"If-Match": '"8"'},
+            ),
+            lambda d: d["status"] == "e_verified",
+        ),
+    ]
+    for name, act, seen in steps:
+        result = act()
+        if isinstance(result, httpx.Response):
+            assert result.status_code < 300, (name, result.text)
+        before = read()
+        assert not seen(before) or name == "TaxComputationRequested again", name
+        api.project()
+        assert seen(read()), name
+    _ = ctx
+
+
+def _computed(filings: Any, fid: uuid.UUID) -> dict[str, Any]:
+    import msgspec
+
+    from domain.tax import compute, encode_result
+
+    filing = filings.get_filing(fid)
+    return dict(
+        msgspec.json.decode(encode_result(compute(filing.tax_input_for(dt.date(2026, 7, 1)))))
+    )
+
+
+def test_read_your_writes_waits_for_the_projector_then_gives_up_with_503(api: InProcess) -> None:
+    me, _ = api.user()
+    started = _start(me)
+    api.project()
+    fid = started["id"]
+    r = me.put(
+        f"/api/v1/filings/{fid}/income",
+        json={"salary": {"gross": 800_000}},
+        headers={"If-Match": '"1"'},
+    )
+    position = r.json()["position"]
+    # Without the projector, the read cannot include the write: bounded wait, then 503.
+    late = me.get(f"/api/v1/filings/{fid}?min_position={position}")
+    assert late.status_code == 503 and late.headers["retry-after"] == "1"
+    assert late.json()["type"].endswith("/not-caught-up")
+    # A reader waiting when the projector catches up is answered with the write included.
+    answers: list[httpx.Response] = []
+    waiter = threading.Thread(
+        target=lambda: answers.append(
+            me.get(f"/api/v1/filings/{fid}", headers={"X-Min-Position": str(position)})
+        )
+    )
+    waiter.start()
+    waiter.join(0.3)  # let it start waiting (if it has not, it still must see the write)
+    api.project()
+    waiter.join(10)
+    assert answers and answers[0].status_code == 200, answers
+    assert answers[0].json()["income"]["salary"]["gross"] == 800_000
+    assert answers[0].json()["position"] >= position

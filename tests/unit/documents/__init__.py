@@ -1,0 +1,1 @@
+"""Unit tests of document handling: no servers, no tesseract."""

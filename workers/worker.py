@@ -1,0 +1,46 @@
+"""The RQ worker every `burnblack worker` runs: in-process jobs, and quick rescue of the jobs
+of a worker that died.
+
+A worker killed with SIGKILL leaves its job in the queue's StartedJobRegistry, marked to
+expire after the job's timeout plus a heartbeat margin; only then does some worker's
+periodic maintenance move it out (and retry it if it has retries left). RQ's defaults make
+that ten minutes or more (a 60 s margin, maintenance every 10 minutes, idle workers blocked
+on the queue for 405 s). Here the margin is `abandon_grace` seconds and idle workers wake
+every `dequeue_seconds` to run maintenance every `maintenance_interval` seconds, so a dead
+worker's job is retried about `timeout + grace + interval` seconds after it started.
+
+The margin must cover the time between the job's timeout firing and the worker recording
+the failure: a SimpleWorker runs the job in its own process (no heartbeats meanwhile), and
+its death penalty (SIGALRM) stops the job at its timeout.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rq import SimpleWorker
+from rq.defaults import DEFAULT_WORKER_TTL
+from rq.job import Job
+from rq.queue import Queue
+
+
+class BurnblackWorker(SimpleWorker):
+    def __init__(
+        self,
+        *args: Any,
+        abandon_grace: int = 15,
+        dequeue_seconds: int = 10,
+        **kwargs: Any,
+    ) -> None:
+        self.abandon_grace = abandon_grace  # set first: the base __init__ reads them
+        self.dequeue_seconds = dequeue_seconds
+        super().__init__(*args, **kwargs)
+
+    @property
+    def dequeue_timeout(self) -> int:
+        return max(1, min(self.dequeue_seconds, self.worker_ttl - 15))
+
+    def get_heartbeat_ttl(self, job: Job) -> int:
+        if job.timeout == -1:
+            return DEFAULT_WORKER_TTL
+        return int(job.timeout or Queue.DEFAULT_TIMEOUT) + self.abandon_grace
