@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
-import string
 import time
 import uuid
 from typing import Any
 
 import httpx
+
+from burnblack import seed
 
 PASSWORD = "correct horse battery staple"
 CSRF_COOKIE = "bb_csrf"
@@ -38,15 +39,8 @@ def send_csrf_token(client: httpx.Client) -> httpx.Client:
 
 
 def random_pan(rng: random.Random | None = None) -> str:
-    r = rng or random.Random()
-    letters = string.ascii_uppercase
-    return (
-        "".join(r.choices(letters, k=3))
-        + "P"
-        + r.choice(letters)
-        + "".join(r.choices(string.digits, k=4))
-        + r.choice(letters)
-    )
+    """A valid, individual's PAN (fourth letter P), random unless `rng` is given."""
+    return seed.random_pan(rng or random.Random())
 
 
 class Taxpayer:

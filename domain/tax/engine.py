@@ -30,7 +30,7 @@ from domain.tax.interest import (
     months_or_part,
 )
 from domain.tax.itr_form import choose_itr_form
-from domain.tax.money import UNIT, round_288b_signed
+from domain.tax.money import UNIT, round_288a, round_288b_signed, round_288b_units
 from domain.tax.rebate import rebate_87a
 from domain.tax.result import RegimeName, RegimeResult, TaxResult
 from domain.tax.rules import YEAR_RULES, RegimeRules, SlabTable, YearRules
@@ -175,7 +175,7 @@ def assess(
     a.deductions = gti_normal - normal
 
     exact = normal + special
-    total = (exact + 5) // 10 * 10  # s.288A
+    total = round_288a(exact)
     normal += total - exact
     if normal < 0:  # rounded down with no normal income to carry it
         absorb(buckets, -normal)
@@ -226,7 +226,7 @@ def assess(
         a.surcharge_u = a.surcharge_relief_u = 0
     cess_u = a.cess_u = tax_u * rules.cess_pct // 100
     total_u = a.total_u = tax_u + cess_u
-    a.total_tax = (total_u // UNIT + 5) // 10 * 10  # s.288B
+    a.total_tax = round_288b_units(total_u)
     return a
 
 

@@ -45,11 +45,6 @@ def floor_100(rupees: int) -> int:
     return rupees // 100 * 100 if rupees > 0 else 0
 
 
-def units_to_rupees(units: int) -> int:
-    """Whole rupees for display, paise ignored (the same reading s.288A/B give)."""
-    return units // UNIT
-
-
 def inr(amount: int) -> str:
     """12,34,567: Indian digit grouping (lakh, crore), as on the return forms."""
     if amount < 100_000:

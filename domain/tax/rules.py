@@ -189,18 +189,6 @@ SECTION_111A_BUCKETS: Final = tuple(i for i, s in enumerate(SPECIAL_RATES) if s.
 SECTION_112A_BUCKETS: Final = tuple(i for i, s in enumerate(SPECIAL_RATES) if s.section == "112A")
 
 
-def special_rate_bucket(section: str, transfer_date: dt.date) -> int:
-    for i, rate in enumerate(SPECIAL_RATES):
-        if rate.section != section:
-            continue
-        if rate.from_date is not None and transfer_date < rate.from_date:
-            continue
-        if rate.until_date is not None and transfer_date > rate.until_date:
-            continue
-        return i
-    raise ValueError(f"no special rate for {section} on {transfer_date}")
-
-
 _OLD_BELOW_60: Final = slabs((0, 0), (250_000, 50), (500_000, 200), (1_000_000, 300))
 _OLD_60_TO_79: Final = slabs((0, 0), (300_000, 50), (500_000, 200), (1_000_000, 300))
 _OLD_80_PLUS: Final = slabs((0, 0), (500_000, 200), (1_000_000, 300))

@@ -55,7 +55,8 @@ def test_one_misread_number_is_never_silently_wrong(
     for key, f in out.items():
         if f.value != truth[key]:
             assert f.confidence < REVIEW_BELOW, (key, f, truth[key])
-    assert problems or out[name].value == truth[name]
+    # Caught: reported as a problem, corrected, or at least sent to the taxpayer for review.
+    assert problems or out[name].value == truth[name] or out[name].confidence < REVIEW_BELOW
 
 
 @given(seeds, amount_names, st.integers(min_value=1, max_value=10**6))

@@ -253,6 +253,12 @@ def test_deterministic_and_well_formed(document: dict[str, Any]) -> None:
         assert regime.total_income % 10 == 0
         assert regime.breakdown[-1].step in ("Net payable", "Refund due")
         assert regime.breakdown[-1].amount == regime.net_payable
+        steps = {s.step: s.amount for s in regime.breakdown}
+        assert steps["Gross total income"] == regime.gross_total_income
+        assert steps["Total income"] == regime.total_income
+        assert steps["Total tax"] == regime.total_tax
+        slab_lines = [s.amount for s in regime.breakdown if s.step == "Slab tax"]
+        assert 0 <= regime.slab_tax - sum(slab_lines) <= len(slab_lines)
 
 
 KNOWN_KEYS = {

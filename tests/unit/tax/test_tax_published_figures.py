@@ -13,8 +13,9 @@ from tests.unit.tax.taxkit import doc, new_regime_on_taxable, old_regime_on_taxa
 LAKH = 100_000
 
 
-# Budget Speech 2025-26 (1 Feb 2025), Annexure to Part B, table "Tax benefit at different
-# income levels": tax on slabs and rates, current (AY 2025-26) and proposed (AY 2026-27).
+# Budget Speech 2025-26 (1 Feb 2025), Annexure to Part B, and the Income Tax Department's
+# FAQs on the new regime of the same day (Q4, "tax benefit for different categories"): tax
+# on slabs and rates, existing (AY 2025-26) and proposed (AY 2026-27).
 BUDGET_2025_TABLE = [
     # (income, tax AY 2025-26, tax AY 2026-27 before rebate)
     (8 * LAKH, 30_000, 20_000),
@@ -47,8 +48,9 @@ def test_budget_2025_no_tax_up_to_12_lakh(income: int) -> None:
     ("income", "payable_before_cess", "total_tax"),
     [
         (12_00_000, 0, 0),
-        # Memorandum to the Finance Bill 2025 (s.87A): at 12,10,000 tax of 61,500 is cut to
-        # 10,000 by marginal relief of 51,500; with 4% cess, 10,400.
+        # Income Tax Department FAQs on Budget 2025 (marginal relief u/s 87A): at 12,10,000
+        # tax of 61,500 is cut to 10,000 by marginal relief of 51,500; with 4% cess, 10,400.
+        # The rows after it apply the same proviso (relief ends near 12,75,000).
         (12_10_000, 10_000, 10_400),
         (12_50_000, 50_000, 52_000),
         (12_70_000, 70_000, 72_800),
