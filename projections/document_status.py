@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb, set_json_loads
 
 from domain.documents.aggregate import DocumentStatus
 from domain.pan import mask_pan
+from projections.folding import fold
 
 NAME = "document_status"
 
@@ -159,10 +160,8 @@ class DocumentStatusProjection:
         if not mine:
             return 0
         ids = list({e.originator_id for _, e in mine})
-        rows: dict[uuid.UUID, dict[str, Any] | None] = {}
+        rows: dict[uuid.UUID, dict[str, Any]] = {}
         with conn.cursor() as cur:
-            # The connection is shared with other followers, which may load JSON their own
-            # way (the filing summary keeps it raw): this cursor decodes it.
             set_json_loads(msgspec.json.decode, cur)
             cur.execute(
                 f"SELECT {', '.join(COLUMNS)} FROM document_status WHERE document_id = ANY(%s)",
@@ -170,14 +169,7 @@ class DocumentStatusProjection:
             )
             for values in cur.fetchall():
                 rows[values[0]] = dict(zip(COLUMNS, values, strict=True))
-            changed: set[uuid.UUID] = set()
-            for position, event in mine:
-                before = rows.get(event.originator_id)
-                after = apply_event(before, event, position)
-                if after is not before:
-                    rows[event.originator_id] = after
-                    changed.add(event.originator_id)
-            upserts = [r for i in changed if (r := rows[i]) is not None]
+            upserts = fold(rows, mine, apply_event)
             if not upserts:
                 return 0
             cur.executemany(

@@ -21,6 +21,7 @@ from psycopg.types.json import Json, set_json_loads
 
 from domain.filing.status import FilingStatus
 from domain.pan import mask_pan
+from projections.folding import fold
 from projections.records import Recorded
 
 NAME = "filing_summary"
@@ -208,22 +209,14 @@ class FilingSummaryProjection:
             return []
         summary = f"filing_summary{table_suffix}"
         ids = list({e.originator_id for _, e in filing_events})
-        set_json_loads(msgspec.Raw, conn)  # JSON columns pass through the fold undecoded
         with conn.cursor() as cur:
+            set_json_loads(msgspec.Raw, cur)  # JSON columns pass through the fold undecoded
             cur.execute(
                 f"SELECT {', '.join(COLUMNS)} FROM {summary} WHERE filing_id = ANY(%s)".encode(),
                 (ids,),
             )
             before = {values[0]: dict(zip(COLUMNS, values, strict=True)) for values in cur}
-        rows: dict[uuid.UUID, dict[str, Any] | None] = dict(before)
-        changed: set[uuid.UUID] = set()
-        for position, event in filing_events:
-            current = rows.get(event.originator_id)
-            after = apply_event(current, event, position)
-            if after is not current:
-                rows[event.originator_id] = after
-                changed.add(event.originator_id)
-        upserts = [r for i in changed if (r := rows[i]) is not None]
+        upserts = fold(dict(before), filing_events, apply_event)
         if not upserts:
             return []
         self._write(conn, upserts, [before.get(r["filing_id"]) for r in upserts], table_suffix)

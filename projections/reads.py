@@ -85,23 +85,15 @@ def audit_list_sql(f: AuditFilter) -> tuple[str, list[Any]]:
 
     Only the filters given appear in the SQL, so each combination matches one of the
     filing_summary indexes exactly (see schema.py)."""
-    where: list[str] = []
-    params: list[Any] = []
-    if f.assessment_year is not None:
-        where.append("assessment_year = %s")
-        params.append(f.assessment_year)
-    if f.status is not None:
-        where.append("status = %s")
-        params.append(f.status)
-    if f.created_from is not None:
-        where.append("created_at >= %s")
-        params.append(f.created_from)
-    if f.created_to is not None:
-        where.append("created_at < %s")
-        params.append(f.created_to)
-    if f.cursor is not None:
-        where.append("(created_at, filing_id) < (%s, %s)")
-        params.extend(f.cursor)
+    given = [
+        ("assessment_year = %s", (f.assessment_year,)),
+        ("status = %s", (f.status,)),
+        ("created_at >= %s", (f.created_from,)),
+        ("created_at < %s", (f.created_to,)),
+        ("(created_at, filing_id) < (%s, %s)", f.cursor or (None,)),
+    ]
+    where = [clause for clause, values in given if values[0] is not None]
+    params: list[Any] = [v for _, values in given if values[0] is not None for v in values]
     sql = (
         "SELECT filing_id, owner_id, assessment_year, pan_masked, status, version, total_tax, "
         "acknowledgement, created_at, updated_at FROM filing_summary"
