@@ -5,17 +5,22 @@ Only the top level of an event's state is split (into raw JSON values); an attri
 decoded when the projection reads it, and a large value it only stores (a computation) can
 be passed through to PostgreSQL as raw JSON, never decoded and re-encoded. The application's
 own cipher and compressor are used, so encryption at rest is honoured. An event whose class
-was versioned (`class_version` in the state) goes through the library's mapper, so its
-upcasters run.
+is versioned (class_version above 1) goes through the library's mapper, so its upcasters
+run, on events stored before the class was versioned too.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
-from eventsourcing.persistence import Mapper, Notification
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.cryptography import AESCipher
+from eventsourcing.persistence import Cipher, Mapper, Notification
+from eventsourcing.utils import resolve_topic
 
 _split = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
 _decode = msgspec.json.decode
@@ -88,22 +93,56 @@ def _names(topic: str) -> tuple[str, str]:
     return names
 
 
+def decryptor(cipher: Cipher) -> Callable[[bytes], bytes]:
+    """The cipher's decrypt, or for the library's AES-GCM cipher the same format (nonce, tag,
+    ciphertext) read with one AESGCM object: the library builds one per call, which costs
+    more than the decryption of a small event."""
+    if type(cipher) is not AESCipher:
+        return cipher.decrypt
+    aesgcm = AESGCM(cipher.key)
+
+    def decrypt(stored: bytes) -> bytes:
+        if len(stored) < 28:
+            raise ValueError("Damaged cipher text: too short")
+        try:
+            return aesgcm.decrypt(stored[:12], stored[28:] + stored[12:28], None)
+        except InvalidTag as exc:
+            raise ValueError("Invalid cipher tag") from exc
+
+    return decrypt
+
+
+_topic_versioned: dict[str, bool] = {}
+
+
+def _versioned(topic: str) -> bool:
+    """Whether the topic's event class has upcasters (class_version above 1). Events stored
+    before the class was versioned carry no class_version, so the class is asked, not them."""
+    versioned = _topic_versioned.get(topic)
+    if versioned is None:
+        cls = resolve_topic(topic)
+        versioned = _topic_versioned[topic] = int(getattr(cls, "class_version", 1)) > 1
+    return versioned
+
+
 class RecordDecoder:
     def __init__(self, mapper: Mapper[Any]) -> None:
         self._mapper = mapper
-        self._cipher = mapper.cipher
+        # Upcasts run on states already decrypted here: the library's mapper minus its cipher.
+        self._plain_mapper: Mapper[Any] = Mapper(transcoder=mapper.transcoder)
+        self._decrypt = decryptor(mapper.cipher) if mapper.cipher is not None else None
         self._compressor = mapper.compressor
 
     def decode(
         self, position: int, originator_id: Any, version: int, topic: str, state: bytes
     ) -> Recorded:
-        if self._cipher is not None:
-            state = self._cipher.decrypt(state)
+        if self._decrypt is not None:
+            state = self._decrypt(state)
         if self._compressor is not None:
             state = self._compressor.decompress(state)
         data: dict[str, Any] = _split(state)
-        if "class_version" in data:
-            event = self._mapper.to_domain_event(
+        if _versioned(topic):
+            event = self._plain_mapper.to_domain_event(
                 Notification(
                     id=position,
                     originator_id=originator_id,

@@ -5,6 +5,7 @@ as they are stored (the application's mapper and transcodings, the projector's d
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 import msgspec
@@ -23,7 +24,7 @@ from domain.errors import DomainError
 from domain.filing import Filing, IncomeDeclaration
 from domain.tax import compute, encode_result
 from domain.tax.inputs import Deductions, Salary
-from projections.filing_summary import apply_event
+from projections.filing_summary import apply_event, fold_batch
 from projections.records import RecordDecoder
 
 META = {"actor": "t", "correlation_id": "c", "causation_id": "c"}
@@ -110,6 +111,59 @@ def test_the_summary_row_agrees_with_the_aggregate(steps: list[tuple[str, int]])
         assert row["recommended_regime"] == filing.computation["recommended"]
     else:
         assert row["total_tax"] is None
+
+
+def _records(filing: Filing) -> list[Any]:
+    out = []
+    for position, event in enumerate(filing.collect_events(), start=1):
+        stored = MAPPER.to_stored_event(event)
+        out.append(
+            DECODER.decode(
+                position,
+                stored.originator_id,
+                stored.originator_version,
+                stored.topic,
+                stored.state,
+            )
+        )
+    return out
+
+
+@given(
+    lives=st.lists(commands, min_size=1, max_size=4),
+    cuts=st.lists(st.integers(0, 60), max_size=6),
+    replay=st.integers(0, 60),
+)
+def test_a_batch_folds_as_the_events_do_one_by_one(
+    lives: list[list[tuple[str, int]]], cuts: list[int], replay: int
+) -> None:
+    """Several filings' events interleaved, cut into batches anywhere, some re-read: the
+    batch fold (one copy and one derivation per row) gives what event-by-event folding does."""
+    streams = []
+    for i, steps in enumerate(lives):
+        filing = Filing.start(f"owner-{i}", "ABCPE1234F", "2026-27", META)
+        live(filing, steps)
+        streams.append(_records(filing))
+    log: list[Any] = []
+    while any(streams):  # round-robin interleaving, as concurrent taxpayers write
+        for stream in streams:
+            if stream:
+                log.append(stream.pop(0))
+    for position, record in enumerate(log, start=1):
+        record.position = position
+    one_by_one: dict[Any, dict[str, Any]] = {}
+    for r in log:
+        row = apply_event(one_by_one.get(r.originator_id), r, r.position)
+        if row is not None:
+            one_by_one[r.originator_id] = row
+    bounds = sorted({0, len(log), *(c % (len(log) + 1) for c in cuts)})
+    batches = [log[a:b] for a, b in itertools.pairwise(bounds)]
+    start = replay % (len(log) + 1)
+    batches.append(log[start:])  # events read again after a crash: nothing may change
+    batched: dict[int, dict[str, Any]] = {}
+    for batch in batches:
+        fold_batch(batched, [(r.position, r) for r in batch])
+    assert {k.int: v for k, v in one_by_one.items()} == batched
 
 
 def test_replaying_a_batch_changes_nothing() -> None:
