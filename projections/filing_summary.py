@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -243,6 +243,19 @@ def is_filing_event(event: Recorded) -> bool:
     return event.stream == "Filing"
 
 
+@dataclass(frozen=True)
+class Folded:
+    """A batch folded: the rows it changes, and each one as it was before (None: new)."""
+
+    rows: list[dict[str, Any]]
+    previous: list[dict[str, Any] | None]
+
+    def touched(self) -> list[Touched]:
+        return [
+            Touched(r["owner_id"], r["filing_id"], r["version"], r["position"]) for r in self.rows
+        ]
+
+
 class FilingSummaryProjection:
     name = NAME
 
@@ -253,45 +266,59 @@ class FilingSummaryProjection:
         *,
         table_suffix: str = "",
     ) -> list[Touched]:
-        filing_events = [(p, e) for p, e in events if is_filing_event(e)]
-        if not filing_events:
-            return []
-        ids = {e.originator_id.int: e.originator_id for _, e in filing_events}
-        started = {e.originator_id.int for _, e in filing_events if e.name == "FilingStarted"}
+        batch = list(events)
         try:
             # A filing started in this batch has no row yet, so it is not looked up. Should
             # one have a row all the same (events re-read), its COPY fails and the savepoint
             # lets the batch be redone the careful way, every row read first.
             with conn.transaction():
-                unknown = [u for k, u in ids.items() if k not in started]
-                return self._apply(conn, filing_events, unknown, table_suffix)
+                folded = self.fold(conn, batch, table_suffix)
+                if folded is not None:
+                    self.write(conn, folded, table_suffix)
         except psycopg.errors.UniqueViolation:
-            return self._apply(conn, filing_events, list(ids.values()), table_suffix)
+            folded = self.fold(conn, batch, table_suffix, trust_starts=False)
+            if folded is not None:
+                self.write(conn, folded, table_suffix)
+        return folded.touched() if folded is not None else []
 
-    def _apply(
+    def fold(
         self,
         conn: psycopg.Connection[Any],
-        events: list[tuple[int, Recorded]],
-        lookup: list[uuid.UUID],
-        sfx: str,
-    ) -> list[Touched]:
-        before: dict[int, dict[str, Any]] = {}
+        events: list[tuple[int, Any]],
+        table_suffix: str = "",
+        *,
+        known: Mapping[int, dict[str, Any]] | None = None,
+        trust_starts: bool = True,
+    ) -> Folded | None:
+        """Fold a batch onto the rows it touches: those in `known` (rows written but perhaps
+        not yet committed, keyed by the filing id's integer), else read from the table."""
+        filing_events = [(p, e) for p, e in events if is_filing_event(e)]
+        if not filing_events:
+            return None
+        ids = {e.originator_id.int: e.originator_id for _, e in filing_events}
+        started = (
+            {e.originator_id.int for _, e in filing_events if e.name == "FilingStarted"}
+            if trust_starts
+            else set()
+        )
+        before = {k: known[k] for k in ids if k in known} if known else {}
+        lookup = [u for k, u in ids.items() if k not in started and k not in before]
         if lookup:
             with conn.cursor() as cur:
                 set_json_loads(msgspec.Raw, cur)  # JSON columns pass through the fold undecoded
                 cur.execute(
-                    f"SELECT {', '.join(COLUMNS)} FROM filing_summary{sfx} "
+                    f"SELECT {', '.join(COLUMNS)} FROM filing_summary{table_suffix} "
                     "WHERE filing_id = ANY(%s)".encode(),
                     (lookup,),
                 )
-                before = {v[0].int: dict(zip(COLUMNS, v, strict=True)) for v in cur}
-        upserts = fold_batch(dict(before), events)
-        if not upserts:
-            return []
-        self._write(conn, upserts, [before.get(r["filing_id"].int) for r in upserts], sfx)
-        return [
-            Touched(r["owner_id"], r["filing_id"], r["version"], r["position"]) for r in upserts
-        ]
+                before.update((v[0].int, dict(zip(COLUMNS, v, strict=True))) for v in cur)
+        rows = fold_batch(dict(before), filing_events)
+        if not rows:
+            return None
+        return Folded(rows, [before.get(r["filing_id"].int) for r in rows])
+
+    def write(self, conn: psycopg.Connection[Any], folded: Folded, table_suffix: str = "") -> None:
+        self._write(conn, folded.rows, folded.previous, table_suffix)
 
     def _write(
         self,

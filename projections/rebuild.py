@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -24,7 +25,7 @@ import redis
 from projections import tracking
 from projections.cache import MODEL_VERSION_KEY
 from projections.eventlog import EventSource
-from projections.filing_summary import NAME, FilingSummaryProjection
+from projections.filing_summary import NAME, FilingSummaryProjection, Folded
 from projections.schema import READ_MODEL_TABLES, create_shadow, index_shadow
 
 Progress = Callable[[int, int], None]
@@ -128,7 +129,7 @@ class Rebuilder:
         suffix = f"__rebuild_{time.time_ns() // 1_000_000}"
         with psycopg.connect(self._conninfo) as conn:
             create_shadow(conn, suffix)
-            position, done = self._fill(conn, suffix, 0, None, progress)
+            position, done = self._load(conn, suffix, progress)
             index_shadow(conn, suffix)
             if not switch:  # a dry run: measure the replay, keep the live tables
                 self._drop(conn, suffix)
@@ -140,7 +141,7 @@ class Rebuilder:
                 # Holding the live projection's row pauses its projector at `live`.
                 live = tracking.lock_position(conn, NAME)
                 conn.execute(f"SET LOCAL lock_timeout = '{self._lock_timeout}s'".encode())
-                position, more = self._fill(conn, suffix, position, live, progress, in_tx=True)
+                position, more = self._fill(conn, suffix, position, live, progress)
                 done += more
                 comparisons = compare(conn, suffix) if position == live else []
                 if position > live:
@@ -198,22 +199,78 @@ class Rebuilder:
             yield item
         reader.join()
 
+    def _load(
+        self, conn: psycopg.Connection[Any], suffix: str, progress: Progress | None
+    ) -> tuple[int, int]:
+        """The bulk load, pipelined: this thread folds batch N+1 while a writer commits batch N
+        on `conn`, so PostgreSQL's work and Python's overlap. Rows of batches not yet committed
+        are folded from memory (`in_flight`), never from a table that lacks them."""
+        handoff: queue.Queue[tuple[int, Folded] | None] = queue.Queue(maxsize=1)
+        committed = [-1]  # the last batch the writer committed
+        failed: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                while (item := handoff.get()) is not None:
+                    number, folded = item
+                    with conn.transaction():
+                        self._projection.write(conn, folded, suffix)
+                    committed[0] = number
+            except BaseException as exc:  # raised in the folding thread
+                failed.append(exc)
+
+        def hand_over(item: tuple[int, Folded] | None) -> None:
+            while True:
+                if failed:
+                    raise failed[0]
+                try:
+                    handoff.put(item, timeout=0.2)
+                    return
+                except queue.Full:
+                    continue
+
+        writer = threading.Thread(target=write, name="rebuild-writer", daemon=True)
+        writer.start()
+        in_flight: dict[int, dict[int, dict[str, Any]]] = {}
+        position = done = 0
+        try:
+            with psycopg.connect(self._conninfo, autocommit=True) as lookups:
+                for number, (events, target) in enumerate(self._batches(0, None)):
+                    for n in [n for n in in_flight if n <= committed[0]]:
+                        del in_flight[n]  # committed: the table has them now
+                    # Taken before the look-up: a batch committing meanwhile is in one or both.
+                    known = {k: row for rows in in_flight.values() for k, row in rows.items()}
+                    folded = self._projection.fold(lookups, events, suffix, known=known)
+                    if folded is not None:
+                        in_flight[number] = {r["filing_id"].int: r for r in folded.rows}
+                        hand_over((number, folded))
+                    position = events[-1][0]
+                    done += len(events)
+                    if progress is not None:
+                        progress(position, target)
+            hand_over(None)
+        finally:
+            while writer.is_alive():  # on failure here too: the writer must not wait forever
+                with contextlib.suppress(queue.Full):
+                    handoff.put(None, timeout=0.2)
+                    break
+            writer.join()
+        if failed:
+            raise failed[0]
+        return position, done
+
     def _fill(
         self,
         conn: psycopg.Connection[Any],
         suffix: str,
         position: int,
-        until: int | None,
+        until: int,
         progress: Progress | None,
-        in_tx: bool = False,
     ) -> tuple[int, int]:
+        """The last events, in the caller's transaction."""
         done = 0
         for events, target in self._batches(position, until):
-            if in_tx:
-                self._projection.apply(conn, events, table_suffix=suffix)
-            else:
-                with conn.transaction():
-                    self._projection.apply(conn, events, table_suffix=suffix)
+            self._projection.apply(conn, events, table_suffix=suffix)
             position = events[-1][0]
             done += len(events)
             if progress is not None:

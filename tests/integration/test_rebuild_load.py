@@ -1,0 +1,123 @@
+"""A rebuild's pipelined bulk load (fold batch N+1 while batch N commits) builds exactly the
+tables the projector built, when filings live across many batches and rows are in flight."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg.conninfo import make_conninfo
+
+from burnblack import wiring
+from burnblack.settings import Settings
+from domain.filing import Filing, IncomeDeclaration
+from domain.tax.inputs import Deductions, Salary
+from projections.filing_summary import FilingSummaryProjection
+from projections.rebuild import Rebuilder
+from projections.schema import ensure_schema
+from projections.tracking import advance, lock_position
+from tests.cipher import TEST_CIPHER_KEY
+from tests.servers import ServerUrls
+from tests.taxpayer import random_pan
+
+META = {"actor": "t", "correlation_id": "c", "causation_id": "c"}
+
+
+@pytest.fixture
+def own_database(servers: ServerUrls) -> Iterator[Settings]:
+    """A database of its own: a rebuild switches the live tables other tests read."""
+    name = f"bb_rebuild_{secrets.token_hex(4)}"
+    with psycopg.connect(servers.admin_database_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"'.encode())
+    url = make_conninfo(servers.database_url, dbname=name)
+    try:
+        yield Settings.from_env(
+            {
+                "DATABASE_URL": url,
+                "REDIS_URL": servers.redis_url,
+                "BURNBLACK_CIPHER_KEY": TEST_CIPHER_KEY,
+                "BURNBLACK_DB_POOL_SIZE": "2",
+            }
+        )
+    finally:
+        with psycopg.connect(servers.admin_database_url, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+            conn.execute(f'DROP DATABASE "{name}"'.encode())
+
+
+def interleaved_lives(settings: Settings, filings: int, rounds: int) -> None:
+    """Filings started together, then changed round after round: each filing's events are
+    spread over the whole log, as taxpayers' are."""
+    app = wiring.filings_app(settings)
+    rng = random.Random(7)
+    try:
+        alive = [
+            Filing.start(f"owner-{i % 5}", random_pan(rng), "2026-27", META) for i in range(filings)
+        ]
+        app.save(*alive)
+        for _ in range(rounds):
+            changed = []
+            for filing in rng.sample(alive, k=filings // 2):
+                if rng.random() < 0.5:
+                    salary = Salary(gross=rng.randrange(0, 4_000_000, 1000))
+                    filing.declare_income(IncomeDeclaration(salary=salary), META)
+                elif rng.random() < 0.7:
+                    filing.claim_deductions(Deductions(c80=rng.randrange(0, 150_000, 500)), META)
+                elif filing.income is not None:
+                    filing.request_computation(dt.date(2026, 7, 1), META)
+                else:
+                    filing.claim_deductions(Deductions(c80=1000), META)
+                changed.append(filing)
+            app.save(*changed)
+    finally:
+        app.close()
+
+
+def project(settings: Settings, batch_size: int) -> None:
+    """The live tables, as the projector builds them (one transaction per batch)."""
+    database_url, _ = settings.require_urls()
+    app = wiring.filings_app(settings)
+    log = wiring.event_log(settings, app)
+    projection = FilingSummaryProjection()
+    try:
+        with psycopg.connect(database_url) as conn:
+            ensure_schema(conn)
+            while True:
+                with conn.transaction():
+                    position = lock_position(conn, "filing_summary")
+                    events = log.read(position, batch_size)
+                    if not events:
+                        return
+                    projection.apply(conn, events)
+                    advance(conn, "filing_summary", events[-1][0])
+    finally:
+        log.close()
+        app.close()
+
+
+@pytest.mark.parametrize("batch_size", [7, 50])
+def test_the_pipelined_load_matches_the_projector(own_database: Settings, batch_size: int) -> None:
+    interleaved_lives(own_database, filings=60, rounds=8)
+    project(own_database, batch_size=31)
+    database_url, _ = own_database.require_urls()
+    app = wiring.filings_app(own_database)
+    try:
+        rebuilder = Rebuilder(
+            database_url,
+            wiring.event_log(own_database, app),
+            wiring.redis_client(own_database),
+            batch_size=batch_size,
+        )
+        report = rebuilder.rebuild(switch=True)
+    finally:
+        app.close()
+    assert report.events == 60 + 8 * 30
+    assert report.switched and report.identical, report.comparisons
+    assert {c.table: c.live_rows for c in report.comparisons}["filing_summary"] == 60
