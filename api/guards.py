@@ -1,4 +1,7 @@
-"""Route guards: who may reach a handler."""
+"""Route guards: who may reach a handler.
+
+Guards are `async def` although they do no I/O: Litestar runs a plain `def` guard in a worker
+thread (`sync_to_thread`), a thread hop on every guarded request."""
 
 from __future__ import annotations
 
@@ -32,7 +35,9 @@ def current_user_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return str(uid)
 
 
-def requires_session(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_session(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     current_user_id(connection)
 
 
@@ -46,7 +51,7 @@ def current_role(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 def requires_role(*roles: str) -> Any:
     """A guard admitting only sessions whose role is one of `roles` (403 otherwise)."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         role = current_role(connection)
         if role not in roles:
             raise problem(

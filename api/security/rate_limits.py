@@ -10,24 +10,28 @@ still share one count. Responses carry `RateLimit-Limit`, `RateLimit-Remaining`,
 When Redis cannot be reached, the `auth` class fails closed (503: no unlimited password
 guessing) and the others fail open (served without a limit), counted in metrics and shown
 in readiness.
+
+One request costs one Redis round trip: `limits` takes an entry (one script) and reads the
+window for the headers (another); `ACQUIRE_AND_READ` runs `limits`' own two scripts, unchanged,
+in one EVALSHA on the same keys, so counts stay those of `limits` on every instance.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from limits import RateLimitItem, parse
 from limits.aio.storage import RedisStorage
+from limits.aio.storage.redis.bridge import RedisBridge
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from api.problems import problem
@@ -63,22 +67,93 @@ class Decision:
             "RateLimit-Policy": f"{self.limit};w={self.window_seconds}",
         }
 
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """`headers()` as ASGI header pairs, ready to append to a response."""
+        return [
+            (b"ratelimit-limit", b"%d" % self.limit),
+            (b"ratelimit-remaining", b"%d" % self.remaining),
+            (b"ratelimit-reset", b"%d" % self.reset_seconds),
+            (b"ratelimit-policy", b"%d;w=%d" % (self.limit, self.window_seconds)),
+        ]
+
 
 class StoreUnavailable(Exception):
     """The rate-limit store could not be asked."""
 
 
+KEY_PREFIX = "bb:ratelimit"
+
+
+def _as_function(name: str, script: bytes | str) -> str:
+    # KEYS and ARGV become the function's own parameters, so each script reads its arguments
+    # exactly as it does when run alone.
+    text = script.decode() if isinstance(script, bytes) else script
+    return f"local function {name}(KEYS, ARGV)\n{text}\nend\n"
+
+
+# KEYS: previous window, current window; ARGV: limit, expiry seconds, amount.
+# Returns {taken (1/0), previous count, previous TTL ms, current count, current TTL ms}.
+ACQUIRE_AND_READ = (
+    _as_function("acquire", RedisBridge.SCRIPT_ACQUIRE_SLIDING_WINDOW)
+    + _as_function("window", RedisBridge.SCRIPT_SLIDING_WINDOW)
+    + """
+local taken = acquire(KEYS, ARGV) and 1 or 0
+local w = window(KEYS, {ARGV[2]})
+return {taken, w[1], w[2], w[3], w[4]}
+"""
+)
+
+
+def window_keys(item: RateLimitItem, *identifiers: str) -> tuple[str, str]:
+    """`limits`' Redis keys (previous, current) of the sliding window for these identifiers."""
+    current = f"{KEY_PREFIX}:{{{item.key_for(*identifiers)}}}"
+    return f"{current}/-1", current
+
+
+def _left_in_period(expires_in: float, period: float) -> float:
+    """`expires_in % period`, except that a TTL read in the same script that set it (exactly
+    2 x expiry) means a whole period left, not none: limits, reading a moment later, sees
+    2 x expiry - ε and so a reset of almost the whole window."""
+    left = expires_in % period
+    return period if left == 0 and expires_in > 0 else left
+
+
+def window_decision(item: RateLimitItem, allowed: bool, raw: list[Any]) -> Decision:
+    """The headers' numbers from the window as `SlidingWindowCounterRateLimiter.
+    get_window_stats` computes them (same arithmetic, on the values read after the hit)."""
+    previous_count = int(raw[0] or 0)
+    previous_expires_in = max(0.0, float(raw[1] or 0)) / 1000
+    current_count = int(raw[2] or 0)
+    current_expires_in = max(0.0, float(raw[3] or 0)) / 1000
+    expiry = item.get_expiry()
+    weighted = previous_count * previous_expires_in / expiry + current_count
+    remaining = max(0, item.amount - math.floor(weighted))
+    reset_in = 0.0
+    if previous_count or current_count:
+        previous_reset_in, current_reset_in = math.inf, math.inf
+        if previous_count:
+            previous_reset_in = _left_in_period(previous_expires_in, expiry / previous_count)
+        if current_count:
+            current_reset_in = _left_in_period(current_expires_in, expiry)
+        reset_in = min(previous_reset_in, current_reset_in)
+    # limits reports the reset as a time (now + reset_in); the header wants the seconds
+    return Decision(allowed, item.amount, remaining, max(0, math.ceil(reset_in)), expiry)
+
+
 class RequestLimiter:
-    def __init__(self, redis_url: str, limits: dict[str, str], status: SecurityStatus) -> None:
+    def __init__(
+        self, redis_url: str, client: Redis, limits: dict[str, str], status: SecurityStatus
+    ) -> None:
         self._storage = RedisStorage(
             limits_storage_uri(redis_url),
             implementation="redispy",
-            key_prefix="bb:ratelimit",
+            key_prefix=KEY_PREFIX,
             wrap_exceptions=True,
             socket_timeout=2,
             socket_connect_timeout=2,
         )
         self._limiter = SlidingWindowCounterRateLimiter(self._storage)
+        self._acquire_and_read = client.register_script(ACQUIRE_AND_READ)
         self.items: dict[str, RateLimitItem] = {name: parse(spec) for name, spec in limits.items()}
         self.status = status
 
@@ -87,16 +162,17 @@ class RequestLimiter:
         if self.status.breaker_open:
             raise StoreUnavailable("recent failure")
         try:
-            allowed = await self._limiter.hit(item, limit_class, identity)
-            stats = await self._limiter.get_window_stats(item, limit_class, identity)
+            raw = await self._acquire_and_read(
+                keys=window_keys(item, limit_class, identity),
+                args=[item.amount, item.get_expiry(), 1],
+            )
         except (StorageError, RedisError, OSError) as exc:
             self.status.failed("rate_limits", exc)
             # once per breaker period, not per request
             log.warning("rate_limit.store_unavailable", error=type(exc).__name__)
             raise StoreUnavailable(type(exc).__name__) from exc
         self.status.succeeded()
-        reset = max(0, math.ceil(stats.reset_time - time.time()))
-        return Decision(allowed, item.amount, stats.remaining, reset, item.get_expiry())
+        return window_decision(item, bool(raw[0]), raw[1:])
 
     async def reset(self, limit_class: str, identity: str) -> None:
         await self._limiter.clear(self.items[limit_class], limit_class, identity)
@@ -119,6 +195,16 @@ def limit_class_of(scope: Scope) -> str:
     return str(opt.get(RATE_LIMIT_OPT, "standard"))
 
 
+def _counted(limit_class: str, decision: str) -> Any:
+    return _DECISIONS.get((limit_class, decision)) or _DECISIONS.setdefault(
+        (limit_class, decision), RATE_LIMIT_DECISIONS.labels(limit_class, decision)
+    )
+
+
+_DECISIONS: dict[tuple[str, str], Any] = {}
+"""The decision counter's children, looked up once (`labels()` takes a lock per call)."""
+
+
 class RateLimitMiddleware(ASGIMiddleware):
     """Runs inside the session middleware, so it knows who is logged in."""
 
@@ -136,7 +222,7 @@ class RateLimitMiddleware(ASGIMiddleware):
             decision = await self.limiter.hit(limit_class, _identity(scope))
         except StoreUnavailable:
             if limit_class == "auth":
-                RATE_LIMIT_DECISIONS.labels(limit_class, "fail_closed").inc()
+                _counted(limit_class, "fail_closed").inc()
                 refusal = problem(
                     503,
                     "auth-unavailable",
@@ -146,12 +232,11 @@ class RateLimitMiddleware(ASGIMiddleware):
                 )
                 await send_problem(scope, receive, send, refusal)
                 return
-            RATE_LIMIT_DECISIONS.labels(limit_class, "fail_open").inc()
+            _counted(limit_class, "fail_open").inc()
             await next_app(scope, receive, send)
             return
-        headers = decision.headers()
         if not decision.allowed:
-            RATE_LIMIT_DECISIONS.labels(limit_class, "limited").inc()
+            _counted(limit_class, "limited").inc()
             retry_after = str(max(1, decision.reset_seconds))
             refusal = problem(
                 429,
@@ -159,18 +244,17 @@ class RateLimitMiddleware(ASGIMiddleware):
                 "Too many requests",
                 f"the {limit_class} limit is {decision.limit} requests per "
                 f"{decision.window_seconds} s; retry after {retry_after} s",
-                headers={**headers, "Retry-After": retry_after},
+                headers={**decision.headers(), "Retry-After": retry_after},
                 limit_class=limit_class,
             )
             await send_problem(scope, receive, send, refusal)
             return
-        RATE_LIMIT_DECISIONS.labels(limit_class, "allowed").inc()
+        _counted(limit_class, "allowed").inc()
+        headers = decision.raw_headers()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                mutable = MutableScopeHeaders.from_message(message)
-                for name, value in headers.items():
-                    mutable.add(name, value)
+                message["headers"] = [*message.get("headers", ()), *headers]
             await send(message)
 
         await next_app(scope, receive, send_with_headers)

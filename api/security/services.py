@@ -49,7 +49,7 @@ def build_security(config: SecurityConfig, redis_url: str) -> SecurityServices:
         redis=client,
         sessions=SessionStore(client, config.session_idle_seconds, config.session_max_age),
         lockout=LoginLockout(client, config.lockout),
-        limiter=RequestLimiter(redis_url, config.rate_limits, status),
+        limiter=RequestLimiter(redis_url, client, config.rate_limits, status),
         status=status,
     )
 

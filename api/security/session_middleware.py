@@ -106,6 +106,11 @@ class SessionMiddleware(ASGIMiddleware):
             except ProblemDetailsException as exc:
                 await send_problem(scope, receive, send, exc)
                 return
+        if session_id is None:
+            # Nothing to save or clear: sessions are only ever created by logging in, and the
+            # login handler sets its own cookies.
+            await next_app(scope, receive, send)
+            return
 
         async def send_after(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -152,7 +157,6 @@ class SessionMiddleware(ASGIMiddleware):
     ) -> None:
         if _state(scope).get(SESSION_HANDLED):
             return
-        headers = MutableScopeHeaders.from_message(message)
         current = scope.get("session")
         if record is not None and session_id is not None:
             try:
@@ -166,5 +170,6 @@ class SessionMiddleware(ASGIMiddleware):
                 self.status.failed("sessions", exc)
                 log.warning("session.write_back_failed", error=type(exc).__name__)
         if stale_cookie:
+            headers = MutableScopeHeaders.from_message(message)
             for value in header_values(cleared_cookies(self.config)):
                 headers.add("set-cookie", value)
