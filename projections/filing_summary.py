@@ -317,8 +317,32 @@ class FilingSummaryProjection:
             return None
         return Folded(rows, [before.get(r["filing_id"].int) for r in rows])
 
-    def write(self, conn: psycopg.Connection[Any], folded: Folded, table_suffix: str = "") -> None:
-        self._write(conn, folded.rows, folded.previous, table_suffix)
+    def write(
+        self,
+        conn: psycopg.Connection[Any],
+        folded: Folded,
+        table_suffix: str = "",
+        *,
+        summary_only: bool = False,
+    ) -> None:
+        """Write a folded batch; `summary_only` (a bulk load) leaves the owners' lists and the
+        counts to `derive_from_summary`."""
+        self._write(conn, folded.rows, folded.previous, table_suffix, summary_only)
+
+    def derive_from_summary(self, conn: psycopg.Connection[Any], table_suffix: str = "") -> None:
+        """The owners' lists and the counts, from the summaries, set-based: what every batch
+        would have written one by one."""
+        sfx = table_suffix
+        cols = ", ".join(_OWNER_COLUMNS)
+        conn.execute(
+            f"INSERT INTO owner_filing{sfx} ({cols}) "
+            f"SELECT {cols} FROM filing_summary{sfx}".encode()
+        )
+        conn.execute(
+            f"INSERT INTO filing_counts{sfx} (assessment_year, status, filings) "
+            f"SELECT assessment_year, status, count(*) FROM filing_summary{sfx} "
+            "GROUP BY assessment_year, status".encode()
+        )
 
     def _write(
         self,
@@ -326,6 +350,7 @@ class FilingSummaryProjection:
         rows: list[dict[str, Any]],
         previous: list[dict[str, Any] | None],
         sfx: str,
+        summary_only: bool = False,
     ) -> None:
         # Filings new to the table are COPYed straight in (one writer per table: the active
         # projector, or a rebuild into its own shadow); only known ones need the upsert.
@@ -335,9 +360,12 @@ class FilingSummaryProjection:
             cur.adapters.register_dumper(msgspec.Raw, _RawJsonDumper)
             if new:
                 _copy(cur, f"filing_summary{sfx}", COLUMNS, new)
-                _copy(cur, f"owner_filing{sfx}", _OWNER_COLUMNS, new)
+                if not summary_only:
+                    _copy(cur, f"owner_filing{sfx}", _OWNER_COLUMNS, new)
             if known:
-                self._upsert(cur, known, sfx)
+                self._upsert(cur, known, sfx, summary_only)
+            if summary_only:
+                return
             deltas: Counter[tuple[str, str]] = Counter()
             for row, old in zip(rows, previous, strict=True):
                 if old is not None:
@@ -355,7 +383,9 @@ class FilingSummaryProjection:
                     # No zero rows: the table says the same whichever way it was built.
                     cur.execute(f"DELETE FROM filing_counts{sfx} WHERE filings = 0".encode())
 
-    def _upsert(self, cur: psycopg.Cursor[Any], rows: list[dict[str, Any]], sfx: str) -> None:
+    def _upsert(
+        self, cur: psycopg.Cursor[Any], rows: list[dict[str, Any]], sfx: str, summary_only: bool
+    ) -> None:
         stage = f"stage_filing_summary{sfx}"
         cur.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
@@ -368,6 +398,8 @@ class FilingSummaryProjection:
             f"SELECT {', '.join(COLUMNS)} FROM {stage} "
             f"ON CONFLICT (filing_id) DO UPDATE SET {updates}".encode()
         )
+        if summary_only:
+            return
         owner_updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _OWNER_COLUMNS[3:])
         cur.execute(
             f"INSERT INTO owner_filing{sfx} ({', '.join(_OWNER_COLUMNS)}) "

@@ -204,7 +204,9 @@ class Rebuilder:
     ) -> tuple[int, int]:
         """The bulk load, pipelined: this thread folds batch N+1 while a writer commits batch N
         on `conn`, so PostgreSQL's work and Python's overlap. Rows of batches not yet committed
-        are folded from memory (`in_flight`), never from a table that lacks them."""
+        are folded from memory (`in_flight`), never from a table that lacks them. Only the
+        summaries are written batch by batch; the owners' lists and counts follow from them
+        in two statements at the end."""
         handoff: queue.Queue[tuple[int, Folded] | None] = queue.Queue(maxsize=1)
         committed = [-1]  # the last batch the writer committed
         failed: list[BaseException] = []
@@ -214,7 +216,7 @@ class Rebuilder:
                 while (item := handoff.get()) is not None:
                     number, folded = item
                     with conn.transaction():
-                        self._projection.write(conn, folded, suffix)
+                        self._projection.write(conn, folded, suffix, summary_only=True)
                     committed[0] = number
             except BaseException as exc:  # raised in the folding thread
                 failed.append(exc)
@@ -257,6 +259,8 @@ class Rebuilder:
             writer.join()
         if failed:
             raise failed[0]
+        with conn.transaction():
+            self._projection.derive_from_summary(conn, suffix)
         return position, done
 
     def _fill(

@@ -58,7 +58,7 @@ CREATE TABLE filing_summary{x} (
 CREATE TABLE owner_filing{x} (
     owner_id text NOT NULL,
     started_position bigint NOT NULL,
-    filing_id uuid NOT NULL UNIQUE,
+    filing_id uuid NOT NULL,
     assessment_year text NOT NULL,
     status text NOT NULL,
     version integer NOT NULL,
@@ -66,8 +66,7 @@ CREATE TABLE owner_filing{x} (
     recommended_regime text,
     acknowledgement text,
     created_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL,
-    PRIMARY KEY (owner_id, started_position)
+    updated_at timestamptz NOT NULL
 );
 
 CREATE TABLE filing_counts{x} (
@@ -78,9 +77,12 @@ CREATE TABLE filing_counts{x} (
 );
 """
 
-# Secondary indexes. A rebuild creates them after its bulk load: one sorted build per index
-# instead of a B-tree insert per row.
+# Indexes and owner_filing's keys. A rebuild creates them after its bulk load: one sorted
+# build per index instead of a B-tree insert per row.
 READ_MODEL_INDEXES_DDL = """
+ALTER TABLE owner_filing{x}
+    ADD PRIMARY KEY (owner_id, started_position),
+    ADD UNIQUE (filing_id);
 -- Auditors list every filing newest first, optionally by status and/or year and a date range.
 CREATE INDEX filing_summary{x}_by_created
     ON filing_summary{x} (created_at DESC, filing_id DESC);
