@@ -114,7 +114,7 @@ class Rebuilder:
         conninfo: str,
         source: EventSource,
         client: redis.Redis,
-        batch_size: int = 5000,
+        batch_size: int = 10_000,
         lock_timeout_seconds: int = 10,
     ) -> None:
         self._conninfo = conninfo
