@@ -1,5 +1,6 @@
-"""Folding a batch of events into the rows they change, shared by the row-per-aggregate
-projections."""
+"""Folding a batch of events into the rows they change, for row-per-aggregate projections
+(the documents' status; the filing summary, the hot one, has its own `fold_batch` that copies
+and derives a row once per batch)."""
 
 from __future__ import annotations
 
