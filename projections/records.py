@@ -82,15 +82,19 @@ class Recorded:
         )
 
 
-_topic_names: dict[str, tuple[str, str]] = {}
+_topics: dict[str, tuple[str, str, bool]] = {}
 
 
-def _names(topic: str) -> tuple[str, str]:
-    names = _topic_names.get(topic)
-    if names is None:
+def _topic(topic: str) -> tuple[str, str, bool]:
+    """The aggregate and event names in a topic, and whether its event class has upcasters
+    (class_version above 1). Events stored before the class was versioned carry no
+    class_version, so the class is asked, not the event."""
+    known = _topics.get(topic)
+    if known is None:
         stream, _, name = topic.rpartition(":")[2].rpartition(".")
-        names = _topic_names[topic] = (stream, name)
-    return names
+        versioned = int(getattr(resolve_topic(topic), "class_version", 1)) > 1
+        known = _topics[topic] = (stream, name, versioned)
+    return known
 
 
 def decryptor(cipher: Cipher) -> Callable[[bytes], bytes]:
@@ -102,27 +106,14 @@ def decryptor(cipher: Cipher) -> Callable[[bytes], bytes]:
     aesgcm = AESGCM(cipher.key)
 
     def decrypt(stored: bytes) -> bytes:
-        if len(stored) < 28:
-            raise ValueError("Damaged cipher text: too short")
+        # Too short for nonce and tag fails here too: a bad nonce length is a ValueError,
+        # a missing tag an InvalidTag.
         try:
             return aesgcm.decrypt(stored[:12], stored[28:] + stored[12:28], None)
         except InvalidTag as exc:
             raise ValueError("Invalid cipher tag") from exc
 
     return decrypt
-
-
-_topic_versioned: dict[str, bool] = {}
-
-
-def _versioned(topic: str) -> bool:
-    """Whether the topic's event class has upcasters (class_version above 1). Events stored
-    before the class was versioned carry no class_version, so the class is asked, not them."""
-    versioned = _topic_versioned.get(topic)
-    if versioned is None:
-        cls = resolve_topic(topic)
-        versioned = _topic_versioned[topic] = int(getattr(cls, "class_version", 1)) > 1
-    return versioned
 
 
 class RecordDecoder:
@@ -141,7 +132,8 @@ class RecordDecoder:
         if self._compressor is not None:
             state = self._compressor.decompress(state)
         data: dict[str, Any] = _split(state)
-        if _versioned(topic):
+        stream, name, versioned = _topics.get(topic) or _topic(topic)
+        if versioned:
             event = self._plain_mapper.to_domain_event(
                 Notification(
                     id=position,
@@ -154,5 +146,4 @@ class RecordDecoder:
             data = dict(vars(event))
         if not isinstance(originator_id, uuid.UUID):
             originator_id = uuid.UUID(str(originator_id))
-        stream, name = _names(topic)
         return Recorded(position, stream, name, originator_id, version, data)
