@@ -109,19 +109,6 @@ def _raw(value: Any) -> msgspec.Raw:
     return value if isinstance(value, msgspec.Raw) else msgspec.Raw(_dumps(value))
 
 
-def _total_tax(row: dict[str, Any]) -> int | None:
-    """The tax of the regime filed, or else of the recommended one."""
-    computation = row["computation"]
-    if computation is None:
-        return None
-    try:
-        totals = _totals(_raw(computation))
-    except msgspec.ValidationError:
-        return None
-    regime = row["regime"] or totals.recommended
-    return totals.old.total_tax if regime == "old" else totals.new.total_tax
-
-
 def _started(event: Recorded, position: int) -> dict[str, Any]:
     at = event.timestamp
     return {
@@ -149,9 +136,9 @@ def _started(event: Recorded, position: int) -> dict[str, Any]:
     }
 
 
-def _is_new(row: dict[str, Any] | None, event: Recorded) -> bool:
-    """Whether a later event changes this row: a known filing, at a version not yet applied."""
-    return row is not None and event.originator_version > row["version"]
+def _is_new(row: dict[str, Any], event: Recorded) -> bool:
+    """Whether the event is later than what the row has applied."""
+    return bool(event.originator_version > row["version"])
 
 
 def _record(row: dict[str, Any], event: Recorded, position: int) -> None:
@@ -173,10 +160,6 @@ def _record(row: dict[str, Any], event: Recorded, position: int) -> None:
         row["computation_error"] = None
         row["computation"] = event.raw("result")  # stored as it came, never re-encoded
         row["computed_inputs_version"] = row["inputs_version"]
-        try:
-            row["recommended_regime"] = _totals(row["computation"]).recommended
-        except msgspec.ValidationError:
-            row["recommended_regime"] = None
     elif name == "ReturnSubmitted":
         row["regime"] = event.regime
         row["acknowledgement"] = event.acknowledgement
@@ -188,15 +171,30 @@ def _record(row: dict[str, Any], event: Recorded, position: int) -> None:
 
 
 def _derive(row: dict[str, Any]) -> None:
-    """Status and tax follow from the other columns, so a batch derives them once per row."""
+    """Status, the recommended regime and the tax (of the regime filed, or else of the
+    recommended one) follow from the other columns: a batch derives them once per row."""
     row["status"] = _status(row)
-    row["total_tax"] = _total_tax(row)
+    computation = row["computation"]
+    if computation is None:
+        row["total_tax"] = None
+        return
+    try:
+        totals = _totals(_raw(computation))
+    except msgspec.ValidationError:
+        row["recommended_regime"] = row["total_tax"] = None
+        return
+    row["recommended_regime"] = totals.recommended
+    regime = row["regime"] or totals.recommended
+    row["total_tax"] = totals.old.total_tax if regime == "old" else totals.new.total_tax
 
 
 def apply_event(
     row: dict[str, Any] | None, event: Recorded, position: int
 ) -> dict[str, Any] | None:
-    """Fold one Filing event into its summary row (the same row back: nothing to do)."""
+    """Fold one Filing event into its summary row (the same row back: nothing to do).
+
+    Kept apart from `fold_batch`, not built on it: it is the plain reference the batch fold
+    is tested against (tests/unit/test_filing_summary_fold.py)."""
     if event.name == "FilingStarted":
         return row if row is not None else _started(event, position)  # or already applied
     if row is None or not _is_new(row, event):

@@ -18,6 +18,7 @@ in one EVALSHA on the same keys, so counts stay those of `limits` on every insta
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -69,12 +70,7 @@ class Decision:
 
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         """`headers()` as ASGI header pairs, ready to append to a response."""
-        return [
-            (b"ratelimit-limit", b"%d" % self.limit),
-            (b"ratelimit-remaining", b"%d" % self.remaining),
-            (b"ratelimit-reset", b"%d" % self.reset_seconds),
-            (b"ratelimit-policy", b"%d;w=%d" % (self.limit, self.window_seconds)),
-        ]
+        return [(k.lower().encode(), v.encode()) for k, v in self.headers().items()]
 
 
 class StoreUnavailable(Exception):
@@ -195,14 +191,10 @@ def limit_class_of(scope: Scope) -> str:
     return str(opt.get(RATE_LIMIT_OPT, "standard"))
 
 
+@functools.cache
 def _counted(limit_class: str, decision: str) -> Any:
-    return _DECISIONS.get((limit_class, decision)) or _DECISIONS.setdefault(
-        (limit_class, decision), RATE_LIMIT_DECISIONS.labels(limit_class, decision)
-    )
-
-
-_DECISIONS: dict[tuple[str, str], Any] = {}
-"""The decision counter's children, looked up once (`labels()` takes a lock per call)."""
+    """The decision counter's child, looked up once (`labels()` takes a lock per call)."""
+    return RATE_LIMIT_DECISIONS.labels(limit_class, decision)
 
 
 class RateLimitMiddleware(ASGIMiddleware):
