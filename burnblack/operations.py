@@ -10,7 +10,8 @@ from rq import get_current_job
 
 from burnblack import wiring
 from burnblack.settings import Settings
-from projections.rebuild import Progress, Rebuilder, RebuildReport
+from projections.bulk_load import Progress
+from projections.rebuild import Rebuilder, RebuildReport
 from projections.schema import ensure_schema
 
 REBUILD_JOB = "burnblack.operations.rebuild_projection"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Protocol
 
 import psycopg
@@ -17,6 +18,8 @@ class EventSource(Protocol):
 
     def max_position(self) -> int: ...
 
+    def partition(self, index: int, count: int) -> EventSource: ...
+
 
 class StoredEventLog:
     """The event store's table read in notification order (the library's schema), decoded
@@ -28,6 +31,19 @@ class StoredEventLog:
         self._decoder = RecordDecoder(mapper)
         self.channel = channel
         self._conn: psycopg.Connection[Any] | None = None
+        self._only = ""  # SQL restricting the log to one partition of its aggregates
+
+    def partition(self, index: int, count: int) -> StoredEventLog:
+        """The events of one in `count` disjoint sets of aggregates (by the id's last byte;
+        ids are uuid4 or uuid5, so evenly spread), with a connection of its own: every
+        aggregate's whole history lies in exactly one partition."""
+        if not 0 <= index < count <= 256:
+            raise ValueError(f"partition {index} of {count}")
+        view = copy.copy(self)
+        view._conn = None
+        if count > 1:
+            view._only = f" AND get_byte(uuid_send(originator_id), 15) %% {count} = {index}"
+        return view
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
@@ -39,6 +55,7 @@ class StoredEventLog:
             f"SELECT notification_id, originator_id, originator_version, topic, state "
             f"FROM {self._table} WHERE notification_id > %s"
             + (" AND notification_id <= %s" if until is not None else "")
+            + self._only
             + " ORDER BY notification_id LIMIT %s"
         )
         params = (after, until, limit) if until is not None else (after, limit)

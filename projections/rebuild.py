@@ -11,11 +11,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,13 +19,11 @@ import psycopg
 import redis
 
 from projections import tracking
+from projections.bulk_load import Progress, load_in_processes, load_summaries, read_batches
 from projections.cache import MODEL_VERSION_KEY
 from projections.eventlog import EventSource
-from projections.filing_summary import NAME, FilingSummaryProjection, Folded
+from projections.filing_summary import NAME, FilingSummaryProjection
 from projections.schema import READ_MODEL_TABLES, create_shadow, index_shadow
-
-Progress = Callable[[int, int], None]
-"""Called with (events done, events to do) as the rebuild goes."""
 
 
 @dataclass
@@ -116,12 +110,15 @@ class Rebuilder:
         client: redis.Redis,
         batch_size: int = 10_000,
         lock_timeout_seconds: int = 10,
+        processes: int = 2,
     ) -> None:
         self._conninfo = conninfo
         self._source = source
         self._redis = client
         self._batch = batch_size
         self._lock_timeout = lock_timeout_seconds
+        # Loading processes: two on the two cores here (about 1.4x one), PostgreSQL sharing them.
+        self._processes = processes
         self._projection = FilingSummaryProjection()
 
     def rebuild(self, progress: Progress | None = None, switch: bool = True) -> RebuildReport:
@@ -129,25 +126,37 @@ class Rebuilder:
         suffix = f"__rebuild_{time.time_ns() // 1_000_000}"
         with psycopg.connect(self._conninfo) as conn:
             create_shadow(conn, suffix)
-            position, done = self._load(conn, suffix, progress)
-            index_shadow(conn, suffix)
-            if not switch:  # a dry run: measure the replay, keep the live tables
-                self._drop(conn, suffix)
-                return RebuildReport(
-                    NAME, done, time.perf_counter() - started, position, [], False, None
-                )
-            self._await_live(conn, position)
-            with conn.transaction():
-                # Holding the live projection's row pauses its projector at `live`.
-                live = tracking.lock_position(conn, NAME)
-                conn.execute(f"SET LOCAL lock_timeout = '{self._lock_timeout}s'".encode())
-                position, more = self._fill(conn, suffix, position, live, progress)
+            try:
+                position, done = self._load(conn, suffix, progress)
+                index_shadow(conn, suffix)
+                if not switch:  # a dry run: measure the replay, keep the live tables
+                    self._drop(conn, suffix)
+                    return RebuildReport(
+                        NAME, done, time.perf_counter() - started, position, [], False, None
+                    )
+                # What arrived during the load, before the live projector is held.
+                with conn.transaction():
+                    until = self._source.max_position()
+                    position, more = self._fill(conn, suffix, position, until, progress)
                 done += more
-                comparisons = compare(conn, suffix) if position == live else []
-                if position > live:
-                    # No live projector kept up: the new tables go live at the later position.
-                    tracking.advance(conn, NAME, position)
-                version = self._switch(conn, suffix)
+                self._await_live(conn, position)
+                with conn.transaction():
+                    # Holding the live projection's row pauses its projector at `live`.
+                    live = tracking.lock_position(conn, NAME)
+                    conn.execute(f"SET LOCAL lock_timeout = '{self._lock_timeout}s'".encode())
+                    position, more = self._fill(conn, suffix, position, live, progress)
+                    done += more
+                    comparisons = compare(conn, suffix) if position == live else []
+                    if position > live:
+                        # No live projector kept up: the new tables go live at the later
+                        # position.
+                        tracking.advance(conn, NAME, position)
+                    version = self._switch(conn, suffix)
+            except BaseException:
+                if not conn.closed:
+                    conn.rollback()
+                    self._drop(conn, suffix)  # a failed rebuild leaves no shadow behind
+                raise
         self._redis.set(MODEL_VERSION_KEY, version)
         return RebuildReport(
             NAME, done, time.perf_counter() - started, position, comparisons, True, version
@@ -168,97 +177,26 @@ class Rebuilder:
                 return
             time.sleep(0.2)
 
-    def _batches(self, position: int, until: int | None) -> Iterator[tuple[list[Any], int]]:
-        """Batches of events read and decoded by a second thread while this one writes the
-        previous batch, so PostgreSQL and Python work at the same time. (A child process
-        reading ahead was tried: its start and the hand-over of plaintexts cost more than
-        they saved on two cores.)"""
-        ahead: queue.Queue[tuple[list[Any], int] | BaseException | None] = queue.Queue(maxsize=2)
-
-        def read_ahead() -> None:
-            pos = position
-            try:
-                while True:
-                    target = until if until is not None else self._source.max_position()
-                    events = (
-                        self._source.read(pos, self._batch, until=target) if pos < target else []
-                    )
-                    if not events:
-                        ahead.put(None)
-                        return
-                    ahead.put((events, target))
-                    pos = events[-1][0]
-            except BaseException as exc:  # handed to the consumer, raised there
-                ahead.put(exc)
-
-        reader = threading.Thread(target=read_ahead, name="rebuild-reader", daemon=True)
-        reader.start()
-        while (item := ahead.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-        reader.join()
-
     def _load(
         self, conn: psycopg.Connection[Any], suffix: str, progress: Progress | None
     ) -> tuple[int, int]:
-        """The bulk load, pipelined: this thread folds batch N+1 while a writer commits batch N
-        on `conn`, so PostgreSQL's work and Python's overlap. Rows of batches not yet committed
-        are folded from memory (`in_flight`), never from a table that lacks them. Only the
-        summaries are written batch by batch; the owners' lists and counts follow from them
-        in two statements at the end."""
-        handoff: queue.Queue[tuple[int, Folded] | None] = queue.Queue(maxsize=1)
-        committed = [-1]  # the last batch the writer committed
-        failed: list[BaseException] = []
-
-        def write() -> None:
-            try:
-                while (item := handoff.get()) is not None:
-                    number, folded = item
-                    with conn.transaction():
-                        self._projection.write(conn, folded, suffix, summary_only=True)
-                    committed[0] = number
-            except BaseException as exc:  # raised in the folding thread
-                failed.append(exc)
-
-        def hand_over(item: tuple[int, Folded] | None) -> None:
-            while True:
-                if failed:
-                    raise failed[0]
-                try:
-                    handoff.put(item, timeout=0.2)
-                    return
-                except queue.Full:
-                    continue
-
-        writer = threading.Thread(target=write, name="rebuild-writer", daemon=True)
-        writer.start()
-        in_flight: dict[int, dict[int, dict[str, Any]]] = {}
-        position = done = 0
-        try:
-            with psycopg.connect(self._conninfo, autocommit=True) as lookups:
-                for number, (events, target) in enumerate(self._batches(0, None)):
-                    for n in [n for n in in_flight if n <= committed[0]]:
-                        del in_flight[n]  # committed: the table has them now
-                    # Taken before the look-up: a batch committing meanwhile is in one or both.
-                    known = {k: row for rows in in_flight.values() for k, row in rows.items()}
-                    folded = self._projection.fold(lookups, events, suffix, known=known)
-                    if folded is not None:
-                        in_flight[number] = {r["filing_id"].int: r for r in folded.rows}
-                        hand_over((number, folded))
-                    position = events[-1][0]
-                    done += len(events)
-                    if progress is not None:
-                        progress(position, target)
-            hand_over(None)
-        finally:
-            while writer.is_alive():  # on failure here too: the writer must not wait forever
-                with contextlib.suppress(queue.Full):
-                    handoff.put(None, timeout=0.2)
-                    break
-            writer.join()
-        if failed:
-            raise failed[0]
+        """The bulk load (projections/bulk_load.py), in partitions when more than one process
+        is asked for, then the owners' lists and counts from the summaries."""
+        if self._processes > 1:
+            position = self._source.max_position()
+            done = load_in_processes(
+                self._conninfo,
+                self._source,
+                suffix,
+                self._batch,
+                position,
+                self._processes,
+                progress,
+            )
+        else:
+            position, done = load_summaries(
+                self._conninfo, self._source, suffix, self._batch, None, progress
+            )
         with conn.transaction():
             self._projection.derive_from_summary(conn, suffix)
         return position, done
@@ -273,7 +211,7 @@ class Rebuilder:
     ) -> tuple[int, int]:
         """The last events, in the caller's transaction."""
         done = 0
-        for events, target in self._batches(position, until):
+        for events, target in read_batches(self._source, self._batch, position, until):
             self._projection.apply(conn, events, table_suffix=suffix)
             position = events[-1][0]
             done += len(events)

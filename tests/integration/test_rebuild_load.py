@@ -7,6 +7,7 @@ import datetime as dt
 import random
 import secrets
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -16,6 +17,7 @@ from burnblack import wiring
 from burnblack.settings import Settings
 from domain.filing import Filing, IncomeDeclaration
 from domain.tax.inputs import Deductions, Salary
+from projections.bulk_load import LoadFailed
 from projections.filing_summary import FilingSummaryProjection
 from projections.rebuild import Rebuilder
 from projections.schema import ensure_schema
@@ -102,8 +104,10 @@ def project(settings: Settings, batch_size: int) -> None:
         app.close()
 
 
-@pytest.mark.parametrize("batch_size", [7, 50])
-def test_the_pipelined_load_matches_the_projector(own_database: Settings, batch_size: int) -> None:
+@pytest.mark.parametrize(("batch_size", "processes"), [(7, 1), (50, 1), (7, 3), (50, 2)])
+def test_the_pipelined_load_matches_the_projector(
+    own_database: Settings, batch_size: int, processes: int
+) -> None:
     interleaved_lives(own_database, filings=60, rounds=8)
     project(own_database, batch_size=31)
     database_url, _ = own_database.require_urls()
@@ -114,6 +118,7 @@ def test_the_pipelined_load_matches_the_projector(own_database: Settings, batch_
             wiring.event_log(own_database, app),
             wiring.redis_client(own_database),
             batch_size=batch_size,
+            processes=processes,
         )
         report = rebuilder.rebuild(switch=True)
     finally:
@@ -121,3 +126,66 @@ def test_the_pipelined_load_matches_the_projector(own_database: Settings, batch_
     assert report.events == 60 + 8 * 30
     assert report.switched and report.identical, report.comparisons
     assert {c.table: c.live_rows for c in report.comparisons}["filing_summary"] == 60
+
+
+def test_the_partitions_split_the_log_by_filing(own_database: Settings) -> None:
+    interleaved_lives(own_database, filings=40, rounds=4)
+    app = wiring.filings_app(own_database)
+    log = wiring.event_log(own_database, app)
+    try:
+        whole = log.read(0, 10_000)
+        parts = [log.partition(i, 3).read(0, 10_000) for i in range(3)]
+    finally:
+        log.close()
+        app.close()
+    assert all(parts), "every partition has filings"
+    positions = [p for part in parts for p, _ in part]
+    assert sorted(positions) == [p for p, _ in whole]  # each event in exactly one partition
+    owners = [{e.originator_id for _, e in part} for part in parts]
+    assert sum(len(o) for o in owners) == len(set().union(*owners)) == 40  # a filing in one
+
+
+class _FailingLog:
+    """The real log, whose third partition breaks mid-load (a crashed loader)."""
+
+    def __init__(self, log: Any) -> None:
+        self._log = log
+        self.channel = log.channel
+
+    def read(self, after: int, limit: int, until: int | None = None) -> list[tuple[int, Any]]:
+        return list(self._log.read(after, limit, until))
+
+    def max_position(self) -> int:
+        return int(self._log.max_position())
+
+    def partition(self, index: int, count: int) -> Any:
+        part = self._log.partition(index, count)
+        if index == 2:
+            part.read = lambda *_a, **_k: (_ for _ in ()).throw(OSError("disk on fire"))
+        return part
+
+
+def test_a_failed_partition_fails_the_rebuild_and_leaves_no_shadow(own_database: Settings) -> None:
+    interleaved_lives(own_database, filings=30, rounds=3)
+    project(own_database, batch_size=50)
+    database_url, _ = own_database.require_urls()
+    app = wiring.filings_app(own_database)
+    try:
+        rebuilder = Rebuilder(
+            database_url,
+            _FailingLog(wiring.event_log(own_database, app)),
+            wiring.redis_client(own_database),
+            batch_size=10,
+            processes=3,
+        )
+        with pytest.raises(LoadFailed, match="disk on fire"):
+            rebuilder.rebuild(switch=True)
+    finally:
+        app.close()
+    with psycopg.connect(database_url) as conn:
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE tablename LIKE '%%rebuild%%'"
+        ).fetchall()
+        live = conn.execute("SELECT count(*) FROM filing_summary").fetchone()
+    assert tables == []
+    assert live == (30,)  # the live tables untouched
