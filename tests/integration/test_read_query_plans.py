@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from projections.eventlog import partition_sql
 from projections.reads import COUNTS_SQL, OWNER_LIST_SQL, SUMMARY_SQL, AuditFilter, audit_list_sql
 from projections.schema import read_model_ddl
 from tests.servers import ServerUrls
@@ -94,3 +95,54 @@ def test_admin_counts_read_a_table_bounded_by_years_and_statuses(
     rows = big.execute(COUNTS_SQL).fetchall()
     assert 0 < len(rows) <= 3 * 6
     assert sum(r[2] for r in rows) == ROWS
+
+
+@pytest.fixture(scope="module")
+def big_log(servers: ServerUrls) -> Iterator[psycopg.Connection[Any]]:
+    """An events table of the library's shape with 100,000 events of 20,000 filings."""
+    schema = f"explain_log_{secrets.token_hex(4)}"
+    with psycopg.connect(servers.database_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}".encode())
+        conn.execute(f"SET search_path TO {schema}".encode())
+        conn.execute(
+            "CREATE TABLE filings_events (originator_id uuid NOT NULL, originator_version "
+            "bigint NOT NULL, topic text, state bytea, notification_id bigserial, "
+            "PRIMARY KEY (originator_id, originator_version))"
+        )
+        conn.execute("CREATE UNIQUE INDEX ON filings_events (notification_id ASC)")
+        conn.execute(
+            "INSERT INTO filings_events (originator_id, originator_version, topic, state) "
+            "SELECT md5((i %% 20000)::text)::uuid, i / 20000, 'domain.filing:Filing.Event', "
+            "convert_to(repeat('x', 900), 'UTF8') FROM generate_series(0, %s - 1) AS i",
+            (ROWS,),
+        )
+        try:
+            yield conn
+        finally:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE".encode())
+
+
+def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+@pytest.mark.parametrize("analyzed", [False, True])
+def test_a_rebuild_partition_reads_a_bounded_stretch_of_the_log_per_page(
+    big_log: psycopg.Connection[Any], analyzed: bool
+) -> None:
+    """With statistics or without, a page's scan is an index range closed on both sides: a
+    scan (and sort) of the whole rest of the log on every page makes a rebuild quadratic."""
+    if analyzed:
+        big_log.execute("ANALYZE filings_events")
+    row = big_log.execute(
+        f"EXPLAIN (FORMAT JSON) {partition_sql('filings_events')}".encode(),
+        (40_000, 60_000, 2, 1),
+    ).fetchone()
+    assert row is not None
+    nodes = list(_plan_nodes(row[0][0]["Plan"]))
+    assert not [n for n in nodes if n["Node Type"] == "Seq Scan"], nodes
+    ranges = [n["Index Cond"] for n in nodes if "Index Cond" in n]
+    assert len(ranges) == 1, nodes
+    assert "notification_id >" in ranges[0] and "notification_id <=" in ranges[0], ranges

@@ -189,3 +189,28 @@ def test_a_failed_partition_fails_the_rebuild_and_leaves_no_shadow(own_database:
         live = conn.execute("SELECT count(*) FROM filing_summary").fetchone()
     assert tables == []
     assert live == (30,)  # the live tables untouched
+
+
+def test_a_partition_read_in_small_pages_skips_stretches_without_its_filings(
+    own_database: Settings,
+) -> None:
+    """Pages of one event out of stretches of five: many stretches hold none of a
+    partition's events, and the read must go on past them, never end early."""
+    interleaved_lives(own_database, filings=25, rounds=3)
+    app = wiring.filings_app(own_database)
+    log = wiring.event_log(own_database, app)
+    try:
+        whole = [p for p, _ in log.read(0, 10_000)]
+        until = whole[-5]  # and never past `until`
+        seen: list[list[int]] = []
+        for index in range(5):
+            part, position = [], 0
+            while events := log.partition(index, 5).read(position, 1, until=until):
+                part += [p for p, _ in events]
+                position = events[-1][0]
+            seen.append(part)
+    finally:
+        log.close()
+        app.close()
+    assert all(part == sorted(part) for part in seen)
+    assert sorted(p for part in seen for p in part) == [p for p in whole if p <= until]
