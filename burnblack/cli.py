@@ -145,6 +145,11 @@ def _supervise(database_url: str, redis_url: str, host: str, port: int, cipher_k
 def projections_rebuild(
     name: Annotated[str, typer.Argument(help="Projection to rebuild (filing_summary)")],
     dry_run: Annotated[bool, typer.Option(help="Replay into shadow tables, do not switch")] = False,
+    processes: Annotated[
+        int,
+        # max: projections.rebuild.MAX_PROCESSES (not imported here: the CLI starts light)
+        typer.Option(min=1, max=64, help="Loader processes of the bulk load (about one a core)"),
+    ] = 2,
 ) -> None:
     """Rebuild a read model into shadow tables, compare, and switch without downtime."""
     import json
@@ -181,7 +186,9 @@ def projections_rebuild(
             rate = done / max(1e-6, time.monotonic() - started)
             bar.update(task, completed=done, total=total, rate=rate)
 
-        report = rebuild(Settings.from_env(), name, progress, switch=not dry_run)
+        report = rebuild(
+            Settings.from_env(), name, progress, switch=not dry_run, processes=processes
+        )
     doc = report_dict(report)
     sys.stdout.write(json.dumps(doc, default=str) + "\n")
     for c in report.comparisons:

@@ -19,7 +19,11 @@ PROJECTIONS = ("filing_summary",)
 
 
 def rebuild(
-    settings: Settings, name: str, progress: Progress | None = None, switch: bool = True
+    settings: Settings,
+    name: str,
+    progress: Progress | None = None,
+    switch: bool = True,
+    processes: int = 2,
 ) -> RebuildReport:
     if name not in PROJECTIONS:
         raise ValueError(f"unknown projection {name!r}; known: {', '.join(PROJECTIONS)}")
@@ -31,7 +35,10 @@ def rebuild(
             ensure_schema(conn)
         pool.close()
         rebuilder = Rebuilder(
-            database_url, wiring.event_log(settings, app), wiring.redis_client(settings)
+            database_url,
+            wiring.event_log(settings, app),
+            wiring.redis_client(settings),
+            processes=processes,
         )
         return rebuilder.rebuild(progress, switch=switch)
     finally:
@@ -47,6 +54,7 @@ def report_dict(report: RebuildReport) -> dict[str, Any]:
         "position": report.position,
         "switched": report.switched,
         "model_version": report.model_version,
+        "processes": report.processes,
         "identical": report.identical,
         "comparisons": [asdict(c) for c in report.comparisons],
     }

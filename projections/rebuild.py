@@ -49,6 +49,7 @@ class RebuildReport:
     comparisons: list[TableComparison]
     switched: bool
     model_version: int | None
+    processes: int = 1  # loaders of the bulk load
 
     @property
     def events_per_second(self) -> float:
@@ -57,6 +58,9 @@ class RebuildReport:
     @property
     def identical(self) -> bool:
         return all(c.identical for c in self.comparisons)
+
+
+MAX_PROCESSES = 64
 
 
 _KEYS = {
@@ -117,7 +121,9 @@ class Rebuilder:
         self._redis = client
         self._batch = batch_size
         self._lock_timeout = lock_timeout_seconds
-        # Loading processes: two on the two cores here (about 1.4x one), PostgreSQL sharing them.
+        # Loading processes: two on the two cores here, PostgreSQL sharing them.
+        if not 1 <= processes <= MAX_PROCESSES:
+            raise ValueError(f"processes must be 1 to {MAX_PROCESSES}, not {processes}")
         self._processes = processes
         self._projection = FilingSummaryProjection()
 
@@ -131,8 +137,9 @@ class Rebuilder:
                 index_shadow(conn, suffix)
                 if not switch:  # a dry run: measure the replay, keep the live tables
                     self._drop(conn, suffix)
+                    seconds = time.perf_counter() - started
                     return RebuildReport(
-                        NAME, done, time.perf_counter() - started, position, [], False, None
+                        NAME, done, seconds, position, [], False, None, self._processes
                     )
                 # What arrived during the load, before the live projector is held.
                 with conn.transaction():
@@ -158,8 +165,9 @@ class Rebuilder:
                     self._drop(conn, suffix)  # a failed rebuild leaves no shadow behind
                 raise
         self._redis.set(MODEL_VERSION_KEY, version)
+        seconds = time.perf_counter() - started
         return RebuildReport(
-            NAME, done, time.perf_counter() - started, position, comparisons, True, version
+            NAME, done, seconds, position, comparisons, True, version, self._processes
         )
 
     def _await_live(

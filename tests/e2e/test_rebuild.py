@@ -66,7 +66,10 @@ def test_cli_rebuild_while_requests_are_served(
         r.start()
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "burnblack", "projections", "rebuild", "filing_summary"],
+            [
+                *(sys.executable, "-m", "burnblack", "projections", "rebuild", "filing_summary"),
+                *("--processes", "3"),
+            ],
             env=platform.env,
             cwd=ROOT,
             capture_output=True,
@@ -82,6 +85,7 @@ def test_cli_rebuild_while_requests_are_served(
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["switched"] and report["identical"], json.dumps(report["comparisons"])
     assert report["model_version"] >= 2
+    assert report["processes"] == 3
     assert statuses and set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
     assert _snapshot(me, ids) == before
     assert read_models_match_the_log(platform.env["DATABASE_URL"]) == []

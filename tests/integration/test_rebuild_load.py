@@ -214,3 +214,21 @@ def test_a_partition_read_in_small_pages_skips_stretches_without_its_filings(
         app.close()
     assert all(part == sorted(part) for part in seen)
     assert sorted(p for part in seen for p in part) == [p for p in whole if p <= until]
+
+
+@pytest.mark.parametrize("processes", [0, -1, 65])
+def test_a_rebuild_refuses_a_number_of_loaders_it_cannot_run(
+    own_database: Settings, processes: int
+) -> None:
+    database_url, _ = own_database.require_urls()
+    app = wiring.filings_app(own_database)
+    try:
+        with pytest.raises(ValueError, match="processes must be 1 to 64"):
+            Rebuilder(
+                database_url,
+                wiring.event_log(own_database, app),
+                wiring.redis_client(own_database),
+                processes=processes,
+            )
+    finally:
+        app.close()
