@@ -46,6 +46,7 @@ class StoredEventLog:
         self.channel = channel
         self._conn: psycopg.Connection[Any] | None = None
         self._partition: tuple[int, int] | None = None  # (index, count)
+        self._partition_sql = partition_sql(table)
 
     def partition(self, index: int, count: int) -> StoredEventLog:
         """The events of one in `count` disjoint sets of aggregates (by the id's last byte;
@@ -78,22 +79,19 @@ class StoredEventLog:
         last = until if until is not None else self.max_position()
         while after < last:
             upto = min(after + limit * count, last)
-            events = self._decoded(partition_sql(self._table), (after, upto, count, index))
+            events = self._decoded(self._partition_sql, (after, upto, count, index))
             if events:
                 return events
             after = upto  # none of this partition's there: on to the next stretch
         return []
 
-    def _execute(self, sql: str, params: tuple[Any, ...]) -> psycopg.Cursor[Any]:
+    def _decoded(self, sql: str, params: tuple[Any, ...]) -> list[tuple[int, Recorded]]:
         try:
             # Binary results: states arrive as bytes, not hex text to decode (1.7x the rows/s).
-            return self._connection().execute(sql.encode(), params, binary=True)
+            rows = self._connection().execute(sql.encode(), params, binary=True).fetchall()
         except psycopg.OperationalError:
             self.close()
             raise
-
-    def _decoded(self, sql: str, params: tuple[Any, ...]) -> list[tuple[int, Recorded]]:
-        rows = self._execute(sql, params).fetchall()
         decode = self._decoder.decode
         return [(row[0], decode(*row)) for row in rows]
 

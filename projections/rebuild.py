@@ -49,7 +49,7 @@ class RebuildReport:
     comparisons: list[TableComparison]
     switched: bool
     model_version: int | None
-    processes: int = 1  # loaders of the bulk load
+    processes: int  # loaders of the bulk load
 
     @property
     def events_per_second(self) -> float:

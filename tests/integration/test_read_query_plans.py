@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import secrets
@@ -21,12 +22,22 @@ ROWS = 100_000
 SMALL_TABLES = {"filing_counts"}  # years x statuses: a few dozen rows by construction
 
 
-@pytest.fixture(scope="module")
-def big(servers: ServerUrls) -> Iterator[psycopg.Connection[Any]]:
+@contextlib.contextmanager
+def scratch_schema(servers: ServerUrls) -> Iterator[psycopg.Connection[Any]]:
+    """A connection whose search path is a schema of its own, dropped afterwards."""
     schema = f"explain_{secrets.token_hex(4)}"
     with psycopg.connect(servers.database_url, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}".encode())
         conn.execute(f"SET search_path TO {schema}".encode())
+        try:
+            yield conn
+        finally:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE".encode())
+
+
+@pytest.fixture(scope="module")
+def big(servers: ServerUrls) -> Iterator[psycopg.Connection[Any]]:
+    with scratch_schema(servers) as conn:
         conn.execute(read_model_ddl().encode())
         conn.execute(
             """
@@ -50,16 +61,18 @@ def big(servers: ServerUrls) -> Iterator[psycopg.Connection[Any]]:
             "FROM filing_summary GROUP BY 1, 2"
         )
         conn.execute("ANALYZE")
-        try:
-            yield conn
-        finally:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE".encode())
+        yield conn
+
+
+def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _plan_nodes(child)
 
 
 def _scans(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    yield plan["Node Type"], plan.get("Relation Name", "")
-    for child in plan.get("Plans", []):
-        yield from _scans(child)
+    for node in _plan_nodes(plan):
+        yield node["Node Type"], node.get("Relation Name", "")
 
 
 def _assert_indexed(conn: psycopg.Connection[Any], sql: str, params: Any) -> None:
@@ -100,10 +113,7 @@ def test_admin_counts_read_a_table_bounded_by_years_and_statuses(
 @pytest.fixture(scope="module")
 def big_log(servers: ServerUrls) -> Iterator[psycopg.Connection[Any]]:
     """An events table of the library's shape with 100,000 events of 20,000 filings."""
-    schema = f"explain_log_{secrets.token_hex(4)}"
-    with psycopg.connect(servers.database_url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}".encode())
-        conn.execute(f"SET search_path TO {schema}".encode())
+    with scratch_schema(servers) as conn:
         conn.execute(
             "CREATE TABLE filings_events (originator_id uuid NOT NULL, originator_version "
             "bigint NOT NULL, topic text, state bytea, notification_id bigserial, "
@@ -116,16 +126,7 @@ def big_log(servers: ServerUrls) -> Iterator[psycopg.Connection[Any]]:
             "convert_to(repeat('x', 900), 'UTF8') FROM generate_series(0, %s - 1) AS i",
             (ROWS,),
         )
-        try:
-            yield conn
-        finally:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE".encode())
-
-
-def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _plan_nodes(child)
+        yield conn
 
 
 @pytest.mark.parametrize("analyzed", [False, True])

@@ -204,10 +204,11 @@ def test_a_partition_read_in_small_pages_skips_stretches_without_its_filings(
         until = whole[-5]  # and never past `until`
         seen: list[list[int]] = []
         for index in range(5):
-            part, position = [], 0
-            while events := log.partition(index, 5).read(position, 1, until=until):
+            view, part, position = log.partition(index, 5), [], 0
+            while events := view.read(position, 1, until=until):
                 part += [p for p, _ in events]
                 position = events[-1][0]
+            view.close()
             seen.append(part)
     finally:
         log.close()
