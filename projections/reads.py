@@ -117,7 +117,7 @@ class FilingReads:
             if row is None:
                 return None
             doc = _summary(row)
-            return CachedView(doc["version"], msgspec.json.encode(doc))
+            return CachedView(doc["version"], msgspec.json.encode(doc), doc["position"])
 
         return await self._cache.read_through(
             await self._cache.filing_key(owner_id, filing_id), load
