@@ -80,5 +80,6 @@ def create_app(svc: ApiServices) -> Litestar:
         state=State({"services": svc, security_services.STATE_KEY: security}),
         debug=False,
     )
-    tell_the_truth(app)  # problem documents, request bodies and caps in the OpenAPI document
+    # Problem documents, request bodies and caps in the OpenAPI document.
+    tell_the_truth(app, text_routes=frozenset({"/metrics"}))
     return app

@@ -5,7 +5,8 @@ routes added later (applied once to the whole document when the app is built).
   `Problem` schema (Litestar documents `{status_code, detail, extra}` for its 400 and
   nothing else). Which statuses a route gives follows from what it has: guards (401, 403),
   path parameters (404), a body (400, 413, 415), a command (409, 422, 428), rate limits (429),
-  `min_position` (400, 429, 503), and every route may fail with 500 or 503.
+  `min_position` (400, 429, 503), and every route may fail with 500 or 503. A route that gives
+  another error status says so in its own `responses` (kept, given the problem schema).
 - Routes that decode their own JSON body (`api.strict_input.json_body`) get a request body.
 - The caps `api.strict_input` enforces on every array and string appear as `maxItems` and
   `maxLength` in the request bodies' schemas.
@@ -23,6 +24,7 @@ from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 
+from api.security.config import CREDENTIALS_OPT
 from api.strict_input import JSON_BODY_OPT, MAX_ITEMS, MAX_STRING_LENGTH
 
 PROBLEM = "application/problem+json"
@@ -88,6 +90,8 @@ def error_statuses(
         found.add(429)
     if guarded:
         found |= {401, 403}
+    if handler.opt.get(CREDENTIALS_OPT):
+        found.add(401)  # wrong email or password
     if path_params:
         found.add(404)
     if has_body or any(n not in {"request", "self", "data"} for n in params):
@@ -156,7 +160,8 @@ def _body_schema(doc: dict[str, Any], body_type: type[Any]) -> dict[str, Any]:
     return schema
 
 
-def tell_the_truth(app: Litestar) -> None:
+def tell_the_truth(app: Litestar, text_routes: frozenset[str] = frozenset()) -> None:
+    """`text_routes`: paths that answer text/plain (handlers that set it at run time)."""
     plugin = app.plugins.get(OpenAPIPlugin)
     doc = plugin.provide_openapi_schema()  # the cached document every /schema route serves
     doc.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
@@ -172,6 +177,13 @@ def tell_the_truth(app: Litestar) -> None:
                 "content": {"application/json": {"schema": _body_schema(doc, body_type)}},
             }
         responses: dict[str, Any] = operation.setdefault("responses", {})
+        media = str(getattr(handler.media_type, "value", handler.media_type))
+        if path in text_routes:
+            media = "text/plain"
+        if media and not media.startswith("application/json"):  # e.g. Prometheus' text
+            for code, response in responses.items():
+                if code.startswith("2") and "content" in response:
+                    response["content"] = {media: {"schema": {"type": "string"}}}
         for status in sorted(error_statuses(handler, method, path, path_params)) + [
             int(s) for s in responses if s.isdigit() and int(s) >= 400
         ]:
