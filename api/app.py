@@ -18,9 +18,12 @@ from api.controllers.filings import FilingsController
 from api.controllers.health import HealthController
 from api.controllers.operations import OperationsController
 from api.controllers.tax import TaxController
+from api.idempotency import IdempotencyMiddleware
+from api.openapi_truth import tell_the_truth
 from api.problems import INTERNAL_ERROR_HANDLERS, problem_details_plugin
 from api.security import services as security_services
 from api.services import ApiServices
+from api.strict_input import check_json_body
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -43,7 +46,7 @@ def create_app(svc: ApiServices) -> Litestar:
     )
     on_startup, on_shutdown = _lifecycle(svc)
     on_shutdown = [*on_shutdown, security.close]
-    return Litestar(
+    app = Litestar(
         on_startup=on_startup,
         on_shutdown=on_shutdown,
         route_handlers=[
@@ -58,7 +61,11 @@ def create_app(svc: ApiServices) -> Litestar:
             UserAdminController,
             *(document_controllers(svc.documents.max_body_bytes) if svc.documents else []),
         ],
-        middleware=[metrics.middleware, *security.middleware()],
+        middleware=[
+            metrics.middleware,
+            *security.middleware(),
+            IdempotencyMiddleware(security.redis),
+        ],
         plugins=[problem_details_plugin()],
         exception_handlers=INTERNAL_ERROR_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
@@ -69,6 +76,10 @@ def create_app(svc: ApiServices) -> Litestar:
             "Errors are RFC 9457 problem documents.",
         ),
         request_max_body_size=MAX_BODY_BYTES,
+        before_request=check_json_body,  # every JSON body: media type, depth, caps, types
         state=State({"services": svc, security_services.STATE_KEY: security}),
         debug=False,
     )
+    # Problem documents, request bodies and caps in the OpenAPI document.
+    tell_the_truth(app, text_routes=frozenset({"/metrics"}))
+    return app

@@ -6,6 +6,7 @@ the offending field. Unexpected exceptions become a 500 problem without internal
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import structlog
@@ -25,6 +26,7 @@ from commands.errors import (
     FilingAlreadyExists,
     FilingNotFound,
     InvalidCredentials,
+    LastAdmin,
     VersionConflict,
     WeakPassword,
 )
@@ -89,14 +91,23 @@ def _from_http(exc: HTTPException) -> ProblemDetailsException:
             400, "validation", "The request is not valid", detail, field=field, errors=errors
         )
     extra = exc.extra if isinstance(exc.extra, dict) else {}
+    # The title is the status's own phrase: Litestar's detail may name another status (a
+    # multipart part over its size limit is a 400 whose detail says "Request Entity Too Large").
     return problem(
         status,
         code,
-        str(exc.detail) or code.replace("-", " "),
+        _title(status),
         str(exc.detail),
         headers=exc.headers,
         **extra,
     )
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 def _from_domain(exc: DomainError) -> ProblemDetailsException:
@@ -124,6 +135,8 @@ def _from_command(exc: CommandError) -> ProblemDetailsException:
         return problem(404, "not-found", "No such account", exc.message)
     if isinstance(exc, FilingNotFound):
         return problem(404, "not-found", "No such filing", exc.message)
+    if isinstance(exc, LastAdmin):
+        return problem(409, exc.code, "The last admin cannot lose the role", exc.message)
     if isinstance(exc, FilingAlreadyExists | EmailTaken):
         return problem(409, exc.code, "It already exists", exc.message)
     if isinstance(exc, InvalidCredentials):

@@ -8,11 +8,13 @@ from litestar import Request, Response
 from litestar.params import Parameter
 
 from api.context import services
+from api.guards import current_user_id
 from api.preconditions import etag, matches_if_none_match
 from api.problems import problem
 from projections.cache import CachedView
-from projections.consistency import ProjectionNotCaughtUp
+from projections.consistency import ProjectionNotCaughtUp, TooManyWaiting
 
+MAX_WAITS_PER_USER = 4
 READ_HEADERS = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
 JSON = "application/json"
 
@@ -53,8 +55,33 @@ async def read_your_writes(request: Request[Any, Any, Any], min_position: int | 
             )
         min_position = int(header)
     svc = services(request)
+    if await svc.positions.reached() >= min_position:
+        return
+    head = await svc.reads.log_head()
+    if min_position > head:  # no command gave this position: do not wait for it
+        raise problem(
+            400,
+            "position-beyond-log",
+            "No event has this position",
+            f"the log ends at {head}; pass a command's `position`",
+            field="min_position",
+            head=head,
+        )
     try:
-        await svc.positions.wait_for(min_position, svc.read_your_writes_timeout)
+        await svc.positions.wait_for(
+            min_position,
+            svc.read_your_writes_timeout,
+            waiter=current_user_id(request),
+            max_waiting=MAX_WAITS_PER_USER,
+        )
+    except TooManyWaiting as exc:
+        raise problem(
+            429,
+            "too-many-waits",
+            "Too many reads are waiting for your writes",
+            str(exc),
+            headers={"Retry-After": "1"},
+        ) from None
     except ProjectionNotCaughtUp as exc:
         raise problem(
             503,

@@ -150,8 +150,14 @@ def projections_rebuild(
         # max: projections.rebuild.MAX_PROCESSES (not imported here: the CLI starts light)
         typer.Option(min=1, max=64, help="Loader processes of the bulk load (about one a core)"),
     ] = 2,
+    force: Annotated[
+        bool,
+        typer.Option(help="Switch even if live and shadow differ (recorded in the audit trail)"),
+    ] = False,
 ) -> None:
-    """Rebuild a read model into shadow tables, compare, and switch without downtime."""
+    """Rebuild a read model into shadow tables, compare, and switch without downtime.
+
+    Exits 1 without switching when the comparison finds differences (unless --force)."""
     import json
 
     from rich.progress import (
@@ -187,7 +193,13 @@ def projections_rebuild(
             bar.update(task, completed=done, total=total, rate=rate)
 
         report = rebuild(
-            Settings.from_env(), name, progress, switch=not dry_run, processes=processes
+            Settings.from_env(),
+            name,
+            progress,
+            switch=not dry_run,
+            processes=processes,
+            force=force,
+            actor=_cli_actor(),
         )
     doc = report_dict(report)
     sys.stdout.write(json.dumps(doc, default=str) + "\n")
@@ -197,8 +209,26 @@ def projections_rebuild(
     console.print(
         f"{report.events:,} events in {report.seconds:.1f}s "
         f"({report.events_per_second:,.0f}/s); "
-        + (f"switched to version {report.model_version}" if report.switched else "dry run")
+        + (
+            f"switched to version {report.model_version}"
+            + (" (FORCED despite differences)" if report.forced else "")
+            if report.switched
+            else "NOT switched: live and shadow differ (--force to switch anyway)"
+            if report.refused
+            else "dry run"
+        )
     )
+    if report.refused:
+        raise typer.Exit(1)
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
 
 
 @projections_app.command("status")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict
 from typing import Any
@@ -10,8 +11,10 @@ from rq import get_current_job
 
 from burnblack import wiring
 from burnblack.settings import Settings
+from commands.context import CommandContext
+from domain.audit import AuditAction
 from projections.bulk_load import Progress
-from projections.rebuild import Rebuilder, RebuildReport
+from projections.rebuild import Rebuilder, RebuildReport, TableComparison
 from projections.schema import ensure_schema
 
 REBUILD_JOB = "burnblack.operations.rebuild_projection"
@@ -24,11 +27,26 @@ def rebuild(
     progress: Progress | None = None,
     switch: bool = True,
     processes: int = 2,
+    force: bool = False,
+    actor: str = "system",
 ) -> RebuildReport:
+    """Rebuild, compare and switch; refuses to switch on differences unless `force`, which
+    is recorded in the audit trail (by `actor`) before the switch."""
     if name not in PROJECTIONS:
         raise ValueError(f"unknown projection {name!r}; known: {', '.join(PROJECTIONS)}")
     database_url, _ = settings.require_urls()
     app = wiring.filings_app(settings)
+    accounts = wiring.accounts_app(settings) if force else None
+
+    def audit(comparisons: list[TableComparison]) -> None:
+        assert accounts is not None
+        accounts.record_action(
+            CommandContext(actor),
+            AuditAction.REBUILD_FORCED,
+            name,
+            {"differences": json.dumps([asdict(c) for c in comparisons if not c.identical])},
+        )
+
     try:
         pool = wiring.pg_pool(settings, "rebuild")
         with pool.connection() as conn:
@@ -39,10 +57,13 @@ def rebuild(
             wiring.event_log(settings, app),
             wiring.redis_client(settings),
             processes=processes,
+            on_forced=audit,
         )
-        return rebuilder.rebuild(progress, switch=switch)
+        return rebuilder.rebuild(progress, switch=switch, force=force)
     finally:
         app.close()
+        if accounts is not None:
+            accounts.close()
 
 
 def report_dict(report: RebuildReport) -> dict[str, Any]:
@@ -56,6 +77,8 @@ def report_dict(report: RebuildReport) -> dict[str, Any]:
         "model_version": report.model_version,
         "processes": report.processes,
         "identical": report.identical,
+        "refused": report.refused,
+        "forced": report.forced,
         "comparisons": [asdict(c) for c in report.comparisons],
     }
 

@@ -62,7 +62,7 @@ def run_projector(settings: Settings) -> None:
         database_url,
         wiring.event_log(settings, app),
         [
-            FilingSummaryFollower(wiring.cache_invalidator(client)),
+            FilingSummaryFollower(wiring.cache_invalidator(client, settings.cache_ttl_seconds)),
             ComputationReactor(wiring.queues(client)["high"]),
             *document_wiring.document_followers(settings, wiring.queues(client)["default"]),
         ],

@@ -116,8 +116,9 @@ def position_waiter(client: AsyncRedis) -> PositionWaiter:
     return PositionWaiter(client)
 
 
-def cache_invalidator(client: redis.Redis) -> CacheInvalidator:
-    return CacheInvalidator(client, "filing_summary")
+def cache_invalidator(client: redis.Redis, ttl_seconds: int = 300) -> CacheInvalidator:
+    """`ttl_seconds`: how long a tombstone outlives the entry it replaced (the cache's TTL)."""
+    return CacheInvalidator(client, "filing_summary", ttl_seconds)
 
 
 def queues(client: redis.Redis) -> dict[str, Queue]:

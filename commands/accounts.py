@@ -16,7 +16,8 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import get_topic
 
 from commands.context import CommandContext
-from commands.errors import AccountNotFound, EmailTaken, InvalidCredentials
+from commands.emails import check_address
+from commands.errors import AccountNotFound, EmailTaken, InvalidCredentials, LastAdmin
 from commands.passwords import (
     DUMMY_HASH,
     check_strength,
@@ -26,10 +27,12 @@ from commands.passwords import (
 )
 from commands.transcodings import register_domain_transcodings
 from domain.account import Account, Role, account_id_for, normalise_email
+from domain.admin_roster import ROSTER_ID, AdminRoster
 from domain.audit import AuditAction, AuditRecord
 from domain.errors import DomainError
 
 _AUDIT_TOPIC = get_topic(AuditRecord.PrivilegedActionRecorded)
+_REGISTERED_TOPIC = get_topic(Account.AccountRegistered)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class AccountsApplication(Application[uuid.UUID]):
         self, ctx: CommandContext, email: str, password: str, role: Role = Role.TAXPAYER
     ) -> Account:
         account = self._new_account(ctx, email, password, role)
-        self._save_new(account)
+        self._save_new(account, *self._with_admin(account))
         return account
 
     def create_admin(self, ctx: CommandContext, email: str, password: str) -> Account:
@@ -68,8 +71,15 @@ class AccountsApplication(Application[uuid.UUID]):
             details={"role": Role.ADMIN.value},
             meta=ctx.meta(),
         )
-        self._save_new(account, record)
+        self._save_new(account, record, *self._with_admin(account))
         return account
+
+    def _with_admin(self, account: Account) -> list[AdminRoster]:
+        if account.role is not Role.ADMIN:
+            return []
+        roster = self._roster()
+        roster.add(str(account.id))
+        return [roster]
 
     def authenticate(self, email: str, password: str) -> Account:
         try:
@@ -110,18 +120,35 @@ class AccountsApplication(Application[uuid.UUID]):
     # --- privileged actions (each leaves an audit record) ----------------------------
 
     def change_role(self, ctx: CommandContext, account_id: uuid.UUID, role: Role) -> Account:
+        for attempt in range(3):
+            try:
+                return self._change_role(ctx, account_id, Role(role))
+            except IntegrityError:  # another role change saved the roster first: re-check
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _change_role(self, ctx: CommandContext, account_id: uuid.UUID, role: Role) -> Account:
         account = self.get(account_id)
         before = account.role
-        role = Role(role)
         record = AuditRecord(
             action=AuditAction.ROLE_CHANGED,
             subject=str(account_id),
             details={"from": before.value, "to": role.value},
             meta=ctx.meta(),
         )
+        roster = None
         if before != role:
+            if Role.ADMIN in (before, role):
+                roster = self._roster()
+                if before is Role.ADMIN:
+                    if roster.admins == [str(account_id)]:
+                        raise LastAdmin("the last admin cannot lose the role; make another first")
+                    roster.remove(str(account_id))
+                else:
+                    roster.add(str(account_id))
             account.change_role(role, meta=ctx.meta())
-        self.save(account, record)
+        self.save(*(a for a in (account, record, roster) if a is not None))
         return account
 
     def record_action(
@@ -155,14 +182,35 @@ class AccountsApplication(Application[uuid.UUID]):
 
     # --- plumbing ---------------------------------------------------------------------
 
+    def _roster(self) -> AdminRoster:
+        """The admins; built once from every account when a store predates the roster."""
+        try:
+            stored: object = self.repository.get(ROSTER_ID)
+            assert isinstance(stored, AdminRoster)
+            return stored
+        except AggregateNotFoundError:
+            pass
+        admins: list[str] = []
+        after = 0
+        while page := self.recorder.select_notifications(
+            start=after, limit=1000, topics=[_REGISTERED_TOPIC], inclusive_of_start=False
+        ):
+            for n in page:
+                account = self.find(uuid.UUID(str(n.originator_id)))
+                if account is not None and account.role is Role.ADMIN:
+                    admins.append(str(account.id))
+            after = page[-1].id
+        return AdminRoster(admins)
+
     def _new_account(self, ctx: CommandContext, email: str, password: str, role: Role) -> Account:
+        check_address(email)
         email = normalise_email(email)
         check_strength(password, email)
         return Account(
             email=email, password_hash=hash_password(password), role=role, meta=ctx.meta()
         )
 
-    def _save_new(self, *aggregates: Account | AuditRecord) -> None:
+    def _save_new(self, *aggregates: Account | AuditRecord | AdminRoster) -> None:
         try:
             self.save(*aggregates)
         except IntegrityError:

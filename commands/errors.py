@@ -49,3 +49,9 @@ class WeakPassword(CommandError):
 
 class AccountNotFound(CommandError):
     code = "account-not-found"
+
+
+class LastAdmin(CommandError):
+    """The only admin cannot lose the role: nobody could give it back."""
+
+    code = "last-admin"

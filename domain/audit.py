@@ -35,3 +35,4 @@ class AuditAction:
     SESSIONS_REVOKED = "account.sessions_revoked"
     FILING_INSPECTED = "filing.inspected"
     FILING_HISTORY_INSPECTED = "filing.history_inspected"
+    REBUILD_FORCED = "projection.rebuild_forced"  # switched although live and shadow differed

@@ -32,18 +32,39 @@ _LOCK_MS = 2000
 _WAIT_FOR_PEER_SECONDS = 0.5
 
 
+# KEYS[1]: the entry; ARGV: position, value, TTL (s). Reads only the position prefix.
+STORE_IF_NOT_OLDER = """
+local head = redis.call('GETRANGE', KEYS[1], 0, 24)
+local current = tonumber(string.match(head, '^(%d+)|'))
+if current and current > tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
+return 1
+"""
+
+
 @dataclass(frozen=True)
 class CachedView:
+    """A read model's answer: `version` is its ETag, `position` the log position it was
+    loaded at (a filing's last event; 0 where a key of its own guards freshness)."""
+
     version: int
     body: bytes
+    position: int = 0
 
     def encode(self) -> bytes:
-        return b"%d|" % self.version + self.body
+        return b"%d|%d|" % (self.position, self.version) + self.body
 
     @classmethod
-    def decode(cls, raw: bytes) -> CachedView:
-        version, _, body = raw.partition(b"|")
-        return cls(int(version), body)
+    def decode(cls, raw: bytes) -> CachedView | None:
+        """None for a tombstone (an entry the projector invalidated)."""
+        parts = raw.split(b"|", 2)
+        if len(parts) < 3:
+            return None
+        return cls(int(parts[1]), parts[2], int(parts[0]))
+
+
+def tombstone(position: int) -> bytes:
+    return b"%d|" % position
 
 
 def filing_key(model_version: int, owner_id: str, filing_id: uuid.UUID | str) -> str:
@@ -63,6 +84,7 @@ class ReadCache:
         self._redis = client
         self._ttl = ttl_seconds
         self._version: tuple[float, int] = (0.0, 1)
+        self._store = client.register_script(STORE_IF_NOT_OLDER)
 
     async def model_version(self) -> int:
         """The live read model's version; re-read from Redis at most once a second."""
@@ -86,9 +108,10 @@ class ReadCache:
         self, key: str, load: Callable[[], Awaitable[CachedView | None]]
     ) -> CachedView | None:
         raw = await self._redis.get(key)
-        if isinstance(raw, bytes):
+        cached = CachedView.decode(raw) if isinstance(raw, bytes) else None
+        if cached is not None:
             _HITS.inc()
-            return CachedView.decode(raw)
+            return cached
         lock = key + ":loading"
         if not await self._redis.set(lock, b"1", nx=True, px=_LOCK_MS):
             # Someone else is loading this key: wait briefly for their value.
@@ -96,14 +119,20 @@ class ReadCache:
             while time.monotonic() < deadline:
                 await asyncio.sleep(0.01)
                 raw = await self._redis.get(key)
-                if isinstance(raw, bytes):
+                cached = CachedView.decode(raw) if isinstance(raw, bytes) else None
+                if cached is not None:
                     _COALESCED.inc()
-                    return CachedView.decode(raw)
+                    return cached
         _MISSES.inc()
         try:
             view = await load()
             if view is not None:
-                await self._redis.set(key, view.encode(), ex=self._ttl)
+                await self.store(key, view)
             return view
         finally:
             await self._redis.delete(lock)
+
+    async def store(self, key: str, view: CachedView) -> bool:
+        """Stores `view` unless the entry holds a newer value or tombstone; True if stored."""
+        stored = await self._store(keys=[key], args=[view.position, view.encode(), self._ttl])
+        return bool(stored)

@@ -18,6 +18,13 @@ class ProjectionNotCaughtUp(Exception):
         self.reached = reached
 
 
+class TooManyWaiting(Exception):
+    """This waiter already has as many reads waiting as it may."""
+
+
+WAITS_KEY = "bb:ryw-waits:{waiter}"
+
+
 class PositionWaiter:
     def __init__(self, client: Redis, projection: str = "filing_summary") -> None:
         self._redis = client
@@ -28,10 +35,34 @@ class PositionWaiter:
         raw = await self._redis.get(self._key)
         return int(raw) if raw is not None else 0
 
-    async def wait_for(self, position: int, timeout: float) -> None:
-        reached = await self.reached()
-        if reached >= position:
+    async def wait_for(
+        self,
+        position: int,
+        timeout: float,
+        waiter: str | None = None,
+        max_waiting: int = 4,
+    ) -> None:
+        """Returns once the projection has reached `position`; ProjectionNotCaughtUp after
+        `timeout`. A `waiter` (a user) may have at most `max_waiting` waits at once across
+        every instance: each holds a Redis connection for up to `timeout`."""
+        if await self.reached() >= position:
             return
+        if waiter is None:
+            await self._wait(position, timeout)
+            return
+        key = WAITS_KEY.format(waiter=waiter)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.incr(key)
+        pipe.expire(key, int(timeout) + 10)  # a crashed instance's counts do not linger
+        waiting, _ = await pipe.execute()
+        try:
+            if int(waiting) > max_waiting:
+                raise TooManyWaiting(f"at most {max_waiting} reads may wait at once")
+            await self._wait(position, timeout)
+        finally:
+            await self._redis.decr(key)
+
+    async def _wait(self, position: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
             await pubsub.subscribe(self._channel)

@@ -105,9 +105,20 @@ def audit_list_sql(f: AuditFilter) -> tuple[str, list[Any]]:
 
 
 class FilingReads:
-    def __init__(self, pool: AsyncConnectionPool[Any], cache: ReadCache) -> None:
+    def __init__(
+        self, pool: AsyncConnectionPool[Any], cache: ReadCache, events_table: str = "filings_events"
+    ) -> None:
         self._pool = pool
         self._cache = cache
+        # The log's head: the primary key's index answers max() with one probe.
+        self._head_sql = f"SELECT coalesce(max(notification_id), 0) FROM {events_table}".encode()
+
+    async def log_head(self) -> int:
+        """The position of the log's last event (what read-your-writes may wait for)."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(self._head_sql)
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
 
     async def summary(self, owner_id: str, filing_id: uuid.UUID) -> CachedView | None:
         async def load() -> CachedView | None:
@@ -117,7 +128,7 @@ class FilingReads:
             if row is None:
                 return None
             doc = _summary(row)
-            return CachedView(doc["version"], msgspec.json.encode(doc))
+            return CachedView(doc["version"], msgspec.json.encode(doc), doc["position"])
 
         return await self._cache.read_through(
             await self._cache.filing_key(owner_id, filing_id), load

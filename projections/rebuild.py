@@ -3,15 +3,19 @@
 1. Build the read models from the first event into shadow tables while the live ones serve,
    then index them (one sorted build per index, not an insert per row).
 2. Catch up to the live projection's position.
-3. In one transaction: hold the live projection's tracking row (its projector pauses), apply
-   the last events, compare live and shadow (row counts and checksums, differing filings), and
-   rename the shadow tables into place. Readers wait milliseconds for the rename; none fail.
+3. In one transaction: hold the live projection's tracking row (its projector pauses), bring
+   whichever side is behind to the same position (the shadow, or the live tables when no
+   projector kept up), compare live and shadow (row counts and checksums, differing
+   filings), and rename the shadow tables into place only if they are identical (or the
+   operator forces it, which is recorded first through `on_forced`). Readers wait
+   milliseconds for the rename; none fail.
 4. Bump the read model's version, so cache entries of the old tables are never served again.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +26,8 @@ from projections import tracking
 from projections.bulk_load import Progress, load_in_processes, load_summaries, read_batches
 from projections.cache import MODEL_VERSION_KEY
 from projections.eventlog import EventSource
-from projections.filing_summary import NAME, FilingSummaryProjection
+from projections.filing_summary import NAME, FilingSummaryProjection, Touched
+from projections.invalidation import CacheInvalidator
 from projections.schema import READ_MODEL_TABLES, create_shadow, index_shadow
 
 
@@ -50,6 +55,12 @@ class RebuildReport:
     switched: bool
     model_version: int | None
     processes: int  # loaders of the bulk load
+    forced: bool = False  # switched although the comparison found differences
+
+    @property
+    def refused(self) -> bool:
+        """Compared, found differences, and kept the live tables."""
+        return bool(self.comparisons) and not self.identical and not self.switched
 
     @property
     def events_per_second(self) -> float:
@@ -57,7 +68,8 @@ class RebuildReport:
 
     @property
     def identical(self) -> bool:
-        return all(c.identical for c in self.comparisons)
+        # No comparison is not "identical": a dry run compares nothing.
+        return bool(self.comparisons) and all(c.identical for c in self.comparisons)
 
 
 MAX_PROCESSES = 64
@@ -115,6 +127,7 @@ class Rebuilder:
         batch_size: int = 10_000,
         lock_timeout_seconds: int = 10,
         processes: int = 2,
+        on_forced: Callable[[list[TableComparison]], None] | None = None,
     ) -> None:
         self._conninfo = conninfo
         self._source = source
@@ -126,8 +139,18 @@ class Rebuilder:
             raise ValueError(f"processes must be 1 to {MAX_PROCESSES}, not {processes}")
         self._processes = processes
         self._projection = FilingSummaryProjection()
+        self._on_forced = on_forced
+        self._invalidator = CacheInvalidator(client, NAME)
 
-    def rebuild(self, progress: Progress | None = None, switch: bool = True) -> RebuildReport:
+    def rebuild(
+        self,
+        progress: Progress | None = None,
+        switch: bool = True,
+        force: bool = False,
+        patience: float = 30,
+    ) -> RebuildReport:
+        """`switch=False`: a dry run. `force`: switch even when the comparison finds
+        differences (`on_forced` is called with them first, e.g. to audit it)."""
         started = time.perf_counter()
         suffix = f"__rebuild_{time.time_ns() // 1_000_000}"
         with psycopg.connect(self._conninfo) as conn:
@@ -146,33 +169,59 @@ class Rebuilder:
                     until = self._source.max_position()
                     position, more = self._fill(conn, suffix, position, until, progress)
                 done += more
-                self._await_live(conn, position)
+                self._await_live(conn, position, patience)
+                touched: list[Touched] = []
                 with conn.transaction():
                     # Holding the live projection's row pauses its projector at `live`.
                     live = tracking.lock_position(conn, NAME)
                     conn.execute(f"SET LOCAL lock_timeout = '{self._lock_timeout}s'".encode())
                     position, more = self._fill(conn, suffix, position, live, progress)
                     done += more
-                    comparisons = compare(conn, suffix) if position == live else []
                     if position > live:
-                        # No live projector kept up: the new tables go live at the later
-                        # position.
+                        # No live projector kept up: catch the live tables up, so that both
+                        # are compared at the same point of the log.
+                        touched = self._catch_up_live(conn, live, position)
                         tracking.advance(conn, NAME, position)
-                    version = self._switch(conn, suffix)
+                    comparisons = compare(conn, suffix)
+                    identical = all(c.identical for c in comparisons)
+                    version: int | None = None
+                    if identical or force:
+                        if not identical and self._on_forced is not None:
+                            self._on_forced(comparisons)
+                        version = self._switch(conn, suffix)
+                    else:
+                        self._drop_in_transaction(conn, suffix)
             except BaseException:
                 if not conn.closed:
                     conn.rollback()
                     self._drop(conn, suffix)  # a failed rebuild leaves no shadow behind
                 raise
-        self._redis.set(MODEL_VERSION_KEY, version)
+        if touched:  # what the live projector would have done after its commit
+            self._invalidator.after_commit(touched, position)
+        if version is not None:
+            self._redis.set(MODEL_VERSION_KEY, version)
         seconds = time.perf_counter() - started
         return RebuildReport(
-            NAME, done, seconds, position, comparisons, True, version, self._processes
+            NAME,
+            done,
+            seconds,
+            position,
+            comparisons,
+            version is not None,
+            version,
+            self._processes,
+            forced=version is not None and not identical,
         )
 
-    def _await_live(
-        self, conn: psycopg.Connection[Any], position: int, patience: float = 30
-    ) -> None:
+    def _catch_up_live(
+        self, conn: psycopg.Connection[Any], live: int, position: int
+    ) -> list[Touched]:
+        touched: list[Touched] = []
+        for events, _ in read_batches(self._source, self._batch, live, position):
+            touched.extend(self._projection.apply(conn, events))
+        return touched
+
+    def _await_live(self, conn: psycopg.Connection[Any], position: int, patience: float) -> None:
         """Give a running projector time to reach the shadow's position, so the two compare
         at the same point of the log."""
         deadline = time.monotonic() + patience
@@ -245,5 +294,9 @@ class Rebuilder:
 
     def _drop(self, conn: psycopg.Connection[Any], suffix: str) -> None:
         with conn.transaction():
-            for table in READ_MODEL_TABLES:
-                conn.execute(f"DROP TABLE IF EXISTS {table}{suffix}".encode())
+            self._drop_in_transaction(conn, suffix)
+
+    @staticmethod
+    def _drop_in_transaction(conn: psycopg.Connection[Any], suffix: str) -> None:
+        for table in READ_MODEL_TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table}{suffix}".encode())

@@ -12,6 +12,7 @@ from typing import Any
 
 import anyio.to_thread
 from litestar import Controller, Request, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
 
 from api.access_schemas import RoleChange, SessionsEnded
@@ -34,7 +35,12 @@ class UserAdminController(Controller):
     tags = ["admin"]
     guards = [requires_role(Role.ADMIN)]
 
-    @get("/", operation_id="findUser", description="Look an account up by its email.")
+    @get(
+        "/",
+        operation_id="findUser",
+        description="Look an account up by its email.",
+        responses={404: ResponseSpec(None, description="no account has this email")},
+    )
     async def find(self, request: Request[Any, Any, Any], email: str) -> Me:
         account = await anyio.to_thread.run_sync(services(request).accounts.find_by_email, email)
         if account is None:

@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 
 from api.context import services
 from api.guards import current_user_id, requires_session
+from api.idempotency import IDEMPOTENCY_OPT
 from api.problems import problem
 from api.schemas import Credentials, Me
 from api.security.client_address import client_ip, rate_key
@@ -44,6 +45,7 @@ def _unavailable(sec: SecurityServices, exc: Exception) -> Exception:
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
+    opt = {IDEMPOTENCY_OPT: False}  # logging in and out is not replayed
 
     @post(
         "/register",

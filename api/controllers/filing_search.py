@@ -7,11 +7,13 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from api.context import services
 from api.guards import requires_role
 from api.problems import problem
+from api.read_schemas import AuditFilingList
 from domain.filing.status import FilingStatus
 from domain.tax.inputs import AssessmentYear
 from projections.reads import AuditFilter
@@ -42,6 +44,7 @@ class FilingSearchController(Controller):
         "/",
         operation_id="searchFilings",
         description="Every filing, newest first; keyset pagination via `next_cursor`.",
+        responses={200: ResponseSpec(AuditFilingList, description="A page of filings")},
     )
     async def search(
         self,

@@ -15,6 +15,7 @@ from api.context import command_context, services
 from api.guards import current_user_id, requires_role
 from api.preconditions import etag, expected_version
 from api.problems import problem
+from api.read_schemas import FilingList, FilingView
 from api.reading import MinPosition, conditional, read_your_writes
 from api.schemas import CommandAccepted, EVerify, StartFiling, SubmitReturn
 from api.security.config import EXPENSIVE
@@ -56,6 +57,10 @@ class FilingsController(Controller):
         "/",
         operation_id="listFilings",
         description="Your filings, newest first. Pass `next_cursor` back as `cursor`.",
+        responses={
+            200: ResponseSpec(FilingList, description="A page of your filings"),
+            304: ResponseSpec(None, description="Not modified"),
+        },
     )
     async def list(
         self,
@@ -74,7 +79,10 @@ class FilingsController(Controller):
         description="The filing's summary. ETag is its version; If-None-Match gives 304. "
         "Pass a command's `position` as `min_position` (or `X-Min-Position`) to read your "
         "own write: answered once the read model has it, else 503 with Retry-After.",
-        responses={304: ResponseSpec(None, description="Not modified")},
+        responses={
+            200: ResponseSpec(FilingView, description="The filing"),
+            304: ResponseSpec(None, description="Not modified"),
+        },
     )
     async def get(
         self,

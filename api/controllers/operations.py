@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_202_ACCEPTED
 from rq import Queue
 from rq.exceptions import NoSuchJobError
@@ -13,6 +14,7 @@ from rq.job import Job, JobStatus
 from api.context import services
 from api.guards import requires_role
 from api.problems import problem
+from api.read_schemas import FilingCounts, ProjectionStatus, RebuildQueued, RebuildStatus
 from projections.status import follower_statuses
 
 REBUILD_JOB = "burnblack.operations.rebuild_projection"
@@ -24,7 +26,12 @@ class OperationsController(Controller):
     tags = ["admin"]
     guards = [requires_role("admin")]
 
-    @get("/projections", operation_id="projectionStatus", sync_to_thread=True)
+    @get(
+        "/projections",
+        operation_id="projectionStatus",
+        sync_to_thread=True,
+        responses={200: ResponseSpec(ProjectionStatus, description="Followers and read models")},
+    )
     def projections(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
         svc = services(request)
         head = svc.event_head()
@@ -58,7 +65,9 @@ class OperationsController(Controller):
         status_code=HTTP_202_ACCEPTED,
         sync_to_thread=True,
         description="Rebuild the read model in shadow tables as a low-priority job, compare "
-        "and switch with no downtime. Follow it at the returned Location.",
+        "and switch with no downtime (never when live and shadow differ: the report says "
+        "`refused`). Follow it at the returned Location.",
+        responses={202: ResponseSpec(RebuildQueued, description="Queued")},
     )
     def rebuild(
         self, request: Request[Any, Any, Any], name: Literal["filing_summary"]
@@ -90,7 +99,12 @@ class OperationsController(Controller):
             {"job_id": job_id, "status": "queued"}, status_code=202, headers={"Location": location}
         )
 
-    @get("/rebuilds/{job_id:str}", operation_id="rebuildStatus", sync_to_thread=True)
+    @get(
+        "/rebuilds/{job_id:str}",
+        operation_id="rebuildStatus",
+        sync_to_thread=True,
+        responses={200: ResponseSpec(RebuildStatus, description="Progress and report")},
+    )
     def rebuild_status(self, request: Request[Any, Any, Any], job_id: str) -> dict[str, Any]:
         if not job_id.startswith("rebuild-"):
             raise problem(404, "not-found", "No such rebuild", job_id)
@@ -109,6 +123,10 @@ class OperationsController(Controller):
             "error": error[0] if error else None,
         }
 
-    @get("/filings/counts", operation_id="filingCounts")
+    @get(
+        "/filings/counts",
+        operation_id="filingCounts",
+        responses={200: ResponseSpec(FilingCounts, description="Filings by year and status")},
+    )
     async def counts(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
         return {"counts": await services(request).reads.counts()}

@@ -4,6 +4,7 @@ instances exactly as on one (small limits configured for these processes)."""
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -155,3 +156,45 @@ def test_an_admins_revocation_on_one_instance_ends_sessions_used_on_the_other(
     r = admin.post(f"/api/v1/admin/users/{user_id}/session-revocation")
     assert r.status_code == 200 and r.json()["ended"] == 1
     assert user.client.get("/api/v1/auth/me").status_code == 401
+
+
+def _on(url: str, me: Taxpayer) -> httpx.Client:
+    """The same user's session, through another instance."""
+    other = send_csrf_token(httpx.Client(base_url=url, timeout=30))
+    other.cookies = me.client.cookies
+    return other
+
+
+def test_writes_reads_and_the_cache_hold_across_instances(pair: Platform) -> None:
+    me = Taxpayer(pair.url(0)).register_and_login()
+    through_b = _on(pair.url(1), me)
+    fid = me.start_filing()["id"]
+    first = me.put(f"/api/v1/filings/{fid}/income", 1, {"salary": {"gross": 500_000}})
+    assert first.status_code == 200, first.text
+
+    # Read your write through B: B answers once its read model has A's write.
+    r = through_b.get(f"/api/v1/filings/{fid}", params={"min_position": first.json()["position"]})
+    assert r.status_code == 200 and r.json()["version"] == 2, r.text
+
+    # A stale If-Match through B after a write through A is a conflict.
+    stale = through_b.put(
+        f"/api/v1/filings/{fid}/income",
+        json={"salary": {"gross": 1}},
+        headers={"If-Match": '"1"'},
+    )
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["current_version"] == 2
+
+    # B has version 2 cached; A's next write invalidates it for B too (the TTL is minutes).
+    assert through_b.get(f"/api/v1/filings/{fid}").json()["version"] == 2
+    second = me.put(f"/api/v1/filings/{fid}/income", 2, {"salary": {"gross": 600_000}})
+    assert second.status_code == 200, second.text
+    deadline = time.monotonic() + 20
+    seen = 2
+    while time.monotonic() < deadline and seen != 3:
+        seen = through_b.get(f"/api/v1/filings/{fid}").json()["version"]
+        time.sleep(0.05)
+    assert seen == 3
+    listed = through_b.get("/api/v1/filings").json()["items"]
+    assert [(i["id"], i["version"]) for i in listed] == [(fid, 3)]
+    through_b.close()

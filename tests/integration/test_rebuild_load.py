@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import secrets
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
 
 from burnblack import wiring
 from burnblack.settings import Settings
@@ -22,36 +19,9 @@ from projections.filing_summary import FilingSummaryProjection
 from projections.rebuild import Rebuilder
 from projections.schema import ensure_schema
 from projections.tracking import advance, lock_position
-from tests.cipher import TEST_CIPHER_KEY
-from tests.servers import ServerUrls
 from tests.taxpayer import random_pan
 
 META = {"actor": "t", "correlation_id": "c", "causation_id": "c"}
-
-
-@pytest.fixture
-def own_database(servers: ServerUrls) -> Iterator[Settings]:
-    """A database of its own: a rebuild switches the live tables other tests read."""
-    name = f"bb_rebuild_{secrets.token_hex(4)}"
-    with psycopg.connect(servers.admin_database_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"'.encode())
-    url = make_conninfo(servers.database_url, dbname=name)
-    try:
-        yield Settings.from_env(
-            {
-                "DATABASE_URL": url,
-                "REDIS_URL": servers.redis_url,
-                "BURNBLACK_CIPHER_KEY": TEST_CIPHER_KEY,
-                "BURNBLACK_DB_POOL_SIZE": "2",
-            }
-        )
-    finally:
-        with psycopg.connect(servers.admin_database_url, autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            conn.execute(f'DROP DATABASE "{name}"'.encode())
 
 
 def interleaved_lives(settings: Settings, filings: int, rounds: int) -> None:
