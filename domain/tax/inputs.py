@@ -13,8 +13,10 @@ from typing import Annotated, Literal
 import msgspec
 
 Rupees = Annotated[int, msgspec.Meta(ge=0, le=10**13)]
-AssessmentYear = Literal["2024-25", "2025-26", "2026-27"]
-SUPPORTED_ASSESSMENT_YEARS: tuple[str, ...] = ("2024-25", "2025-26", "2026-27")
+AssessmentYear = Literal["2024-25", "2025-26", "2026-27", "2027-28"]
+"""AY 2027-28 is tax year 2026-27 under the Income-tax Act, 2025."""
+SUPPORTED_ASSESSMENT_YEARS: tuple[str, ...] = ("2024-25", "2025-26", "2026-27", "2027-28")
+ReturnTypeName = Literal["original", "belated", "revised", "updated"]
 
 
 class _Section(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -66,6 +68,21 @@ class TaxesPaid(_Section, frozen=True):
     self_assessment: Rupees = 0
 
 
+class EarlierReturn(_Section, frozen=True):
+    """The return an updated or revised return replaces, as it was filed and processed."""
+
+    acknowledgement: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    filed_on: dt.date
+    total_tax: Rupees
+    """Tax assessed on it (after rebate, with surcharge and cess)."""
+    interest: Rupees = 0
+    """Interest u/ss 234A/B/C and the fee u/s 234F it charged."""
+    taxes_paid: Rupees = 0
+    """All taxes paid by then (TDS, advance tax, self-assessment tax)."""
+    refund: Rupees = 0
+    """Refund issued on it."""
+
+
 class TaxInput(_Section, frozen=True):
     assessment_year: AssessmentYear
     age: Annotated[int, msgspec.Meta(ge=0, le=130)] = 35
@@ -76,3 +93,6 @@ class TaxInput(_Section, frozen=True):
     deductions: Deductions = Deductions()
     taxes_paid: TaxesPaid = TaxesPaid()
     filing_date: dt.date | None = None
+    return_type: ReturnTypeName | None = None
+    """None: worked out from the filing date as for a first return (no earlier return)."""
+    earlier_return: EarlierReturn | None = None

@@ -27,7 +27,7 @@ def check_semantics(inp: TaxInput, year: YearRules) -> None:
             i = inp.capital_gains.index(gain)
             raise InvalidTaxInput(
                 f"transfer date {gain.transfer_date.isoformat()} is outside the previous year "
-                f"{start.isoformat()} to {end.isoformat()} of AY {year.assessment_year}",
+                f"{start.isoformat()} to {end.isoformat()} of {year.label}",
                 f"$.capital_gains[{i}].transfer_date",
             )
     for instalment in inp.taxes_paid.advance_tax:
@@ -41,7 +41,7 @@ def check_semantics(inp: TaxInput, year: YearRules) -> None:
     filed = inp.filing_date
     if filed is not None and not end < filed <= year.belated_deadline:
         raise InvalidTaxInput(
-            f"a return for AY {year.assessment_year} can be filed from "
+            f"a return for {year.label} can be filed from "
             f"{(end + dt.timedelta(days=1)).isoformat()} to "
             f"{year.belated_deadline.isoformat()} (s.139(4)); updated returns are not computed",
             "$.filing_date",

@@ -130,7 +130,15 @@ def sample() -> TaxResult:
 
 def test_result_json_shape() -> None:
     data = msgspec.json.decode(encode_result(sample()))
-    assert set(data) == {"assessment_year", "old", "new", "recommended", "itr_form"}
+    assert set(data) == {
+        "assessment_year",
+        "old",
+        "new",
+        "recommended",
+        "itr_form",
+        "return_type",
+        "return_type_reason",
+    }
     for regime in ("old", "new"):
         for key in (
             "gross_total_income",
