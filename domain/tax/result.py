@@ -69,8 +69,11 @@ class RegimeResult(msgspec.Struct, frozen=True, gc=False):
     additional_tax_140b: int = 0
     """Additional tax u/s 140B(3) on an updated return (included in total_liability)."""
     refund_interest_244a: int = 0
-    """Interest u/s 244A on the refund due (not part of net_payable). Defaults: results
-    stored before these fields existed decode with 0."""
+    """Interest u/s 244A on the refund due, accrued by the filing date (not part of
+    net_payable). Defaults: results stored before these fields existed decode with 0."""
+    fee_234i: int = 0
+    """Fee u/s 234I for a revised return filed after 31 December (included in
+    total_liability)."""
 
 
 class ItrFormChoice(msgspec.Struct, frozen=True, gc=False):

@@ -167,10 +167,22 @@ def test_ay_2027_28_is_tax_year_2026_27_with_fy_2025_26_rates() -> None:
     # "Highlights of the Finance Bill 2026": no change to rates under either regime).
     same = {"salary": {"gross": 12_75_000}}
     assert run(doc("2027-28", **same)).new.total_tax == 0
-    richer = {"salary": {"gross": 16_75_000}}
-    assert run(doc("2027-28", **richer)).new == run(doc("2026-27", **richer)).new
-    old = {"salary": {"gross": 9_50_000}, "deductions": {"80C": 1_50_000}}
-    assert run(doc("2027-28", **old)).old == run(doc("2026-27", **old)).old
+    for sections in (
+        {"salary": {"gross": 16_75_000}},
+        {"salary": {"gross": 9_50_000}, "deductions": {"80C": 1_50_000}},
+        {"salary": {"gross": 60_00_000}, "taxes_paid": {"tds": 15_00_000}},
+    ):
+        tax_year = run(doc("2027-28", **sections))
+        ay = run(doc("2026-27", **sections))
+        for regime in ("old", "new"):
+            a, b = getattr(tax_year, regime), getattr(ay, regime)
+            assert a.breakdown[1:] == b.breakdown[1:]
+            assert msgspec.structs.replace(a, breakdown=()) == msgspec.structs.replace(
+                b, breakdown=()
+            )
+        assert tax_year.new.breakdown[0].detail == "original return u/s 139(1) for tax year 2026-27"
+        assert ay.new.breakdown[0].detail == "original return u/s 139(1) for AY 2026-27"
+        assert "tax year 2026-27" in tax_year.return_type_reason
 
 
 def test_results_stored_before_return_types_still_decode() -> None:
