@@ -44,6 +44,7 @@ _GAIN_TEXTS = tuple(
     for rate in SPECIAL_RATES
 )
 _PROFESSIONAL_TAX_TEXT = "u/s 16(iii), at most 2,500"
+_HRA_TEXT = "s.10, with HRA u/s 10(13A): least of HRA, rent less 10% and 50%/40% of salary"
 _FULL_PROFESSIONAL_TAX = Step("Professional tax", _PROFESSIONAL_TAX_TEXT, -PROFESSIONAL_TAX_CAP)
 _SPECIAL_TAX_STEPS = tuple(f"Tax on {rate.label}" for rate in SPECIAL_RATES)
 _TEXT_234C = (
@@ -261,7 +262,13 @@ def explain(
     if shared.gross_salary is not None:
         add(shared.gross_salary)
         if a.exempt_allowances:
-            add(Step("Exempt allowances", "s.10", -a.exempt_allowances))
+            add(
+                Step(
+                    "Exempt allowances",
+                    _HRA_TEXT if inp.salary.house_rent is not None else "s.10",
+                    -a.exempt_allowances,
+                )
+            )
         if a.standard_deduction == a.rules.standard_deduction:
             add(texts.full_standard_deduction)
         elif a.standard_deduction:
@@ -275,8 +282,16 @@ def explain(
         add(Step("Income from salary", "head total", a.salary))
 
     hp = inp.house_property
-    if shared.let_out or hp.self_occupied_interest:
+    if shared.let_out or hp.self_occupied_interest or hp.let_out_interest:
         steps.extend(shared.let_out)
+        if hp.let_out_interest:
+            add(
+                Step(
+                    "Interest on let-out property loan",
+                    "u/s 24(b), let-out property: no ceiling",
+                    -hp.let_out_interest,
+                )
+            )
         if hp.self_occupied_interest:
             add(
                 texts.full_hp_interest

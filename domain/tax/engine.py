@@ -16,7 +16,7 @@ import datetime as dt
 
 from domain.tax.assessment import Assessment
 from domain.tax.breakdown import Extras, SharedSteps, explain, return_step
-from domain.tax.chapter_via import SENIOR_AGE, chapter_via_claims
+from domain.tax.chapter_via import SENIOR_AGE, chapter_via_claims, income_linked_claims
 from domain.tax.errors import InvalidTaxInput
 from domain.tax.house_property import house_property_scaled
 from domain.tax.income_heads import INCOME_SCALE, other_sources_scaled, salary_income
@@ -121,7 +121,7 @@ def assess(
         else:
             other_300 = INCOME_SCALE * (other.savings_interest + other.other)
         hp = inp.house_property
-        if hp.let_out_income or hp.self_occupied_interest:
+        if hp.let_out_income or hp.self_occupied_interest or hp.let_out_interest:
             hp_300, a.hp_interest = house_property_scaled(hp, rules)
         else:
             hp_300 = a.hp_interest = 0
@@ -173,6 +173,13 @@ def assess(
         a.carried_forward = left_300 // INCOME_SCALE if left_300 > 0 else 0
 
     gti_normal = normal_300 // INCOME_SCALE
+    if like is None and rules.chapter_via:
+        d = inp.deductions
+        if d.gg_rent_paid or d.g:
+            linked, linked_300 = income_linked_claims(d, normal_300, claims_300, year.chapter_via)
+            if linked:
+                claims = a.claims = claims + linked
+                claims_300 = a.claims_300 = claims_300 + linked_300
     special = buckets[0] + buckets[1] + buckets[2] + buckets[3] if has_gains else 0
     a.gross_total_income = gti_normal + special
 

@@ -123,6 +123,15 @@ class ChapterVIALimits:
     d_parents_senior: int = 50_000
     tta: int = 10_000
     ttb: int = 50_000
+    eea: int = 150_000
+    disability: int = 75_000
+    """ss.80DD and 80U (Finance (No. 2) Act 2015 onwards)."""
+    disability_severe: int = 125_000
+    ddb: int = 40_000
+    ddb_senior: int = 100_000
+    gg_per_year: int = 60_000
+    """s.80GG: 5,000 a month (Rule 11B)."""
+    g_qualifying_pct: int = 10
 
 
 @dataclass(frozen=True, slots=True)

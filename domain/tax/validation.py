@@ -59,6 +59,24 @@ def check_semantics(inp: TaxInput, year: YearRules) -> ReturnTypeDecision:
             "the employer's NPS contribution is part of gross salary and cannot exceed it",
             "$.salary.employer_nps",
         )
+    rent = salary.house_rent
+    if rent is not None:
+        if rent.hra_received > salary.gross:
+            raise InvalidTaxInput(
+                "HRA received is part of gross salary and cannot exceed it",
+                "$.salary.house_rent.hra_received",
+            )
+        if rent.basic_da > salary.gross:
+            raise InvalidTaxInput(
+                "basic pay and dearness allowance are part of gross salary and cannot exceed it",
+                "$.salary.house_rent.basic_da",
+            )
+        if rent.hra_received and inp.deductions.gg_rent_paid:
+            raise InvalidTaxInput(
+                "s.80GG is only for someone who receives no house rent allowance; claim the "
+                "HRA exemption u/s 10(13A) instead",
+                "$.deductions.80GG_rent_paid",
+            )
     return decision
 
 
