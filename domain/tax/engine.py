@@ -13,6 +13,7 @@ and cess (`surcharge`) -> tax rounded u/s 288B -> interest and fee (`interest`) 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 from domain.tax.assessment import Assessment
 from domain.tax.breakdown import Extras, SharedSteps, explain, return_step
@@ -53,6 +54,9 @@ from domain.tax.special_rates import (
 from domain.tax.surcharge import surcharge_with_relief
 from domain.tax.validation import check_semantics
 
+_UPDATED: Final = ReturnType.UPDATED
+_REVISED: Final = ReturnType.REVISED
+"""Module constants: reading an enum member off its class costs a lookup each time."""
 _NO_GAINS = (0, 0, 0, 0)
 _NO_CLAIMS: list[tuple[str, int]] = []
 """Shared, never mutated: no Chapter VI-A claims."""
@@ -326,7 +330,7 @@ class _Prepaid:
             # Self-assessment tax paid with the earlier return (s.140B(5)).
             credit = earlier.taxes_paid - paid.tds - advance
             self.earlier_credit = credit if credit > 0 else 0
-        if kind is ReturnType.UPDATED:
+        if kind is _UPDATED:
             self.months_234a = months_234a(year.due_date, filed)
             self.months_234b = months_or_part(year.assessment_year_start, filed)
             if earlier is not None:
@@ -387,7 +391,7 @@ def _regime_result(
     filed = prepaid.filed
     due_date = year.due_date
     late = prepaid.option_date > due_date
-    updated = prepaid.kind is ReturnType.UPDATED
+    updated = prepaid.kind is _UPDATED
     advance = prepaid.advance_total
     credit = prepaid.earlier_credit
 
@@ -439,7 +443,7 @@ def _regime_result(
             year.fee_234f_small_income,
         )
     fee_i = 0
-    if prepaid.kind is ReturnType.REVISED and filed > year.belated_deadline:
+    if prepaid.kind is _REVISED and filed > year.belated_deadline:
         fee_i = fee_234i(a.total_income, year.fee_234f_small_income)
     interest_c = i234c[0] + i234c[1] + i234c[2] + i234c[3]
     interest = i234a + i234b + interest_c
@@ -504,9 +508,9 @@ def _regime_result(
             if fee_i or refund_issued or i244a or updated
             else None,
         ),
-        additional_tax_140b=additional[1],
-        refund_interest_244a=i244a,
-        fee_234i=fee_i,
+        additional[1],
+        i244a,
+        fee_i,
     )
     return result, a, refusal
 
