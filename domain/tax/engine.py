@@ -36,7 +36,7 @@ from domain.tax.interest import (
 from domain.tax.itr_form import choose_itr_form
 from domain.tax.money import UNIT, inr, round_288a, round_288b_signed, round_288b_units
 from domain.tax.rebate import rebate_87a
-from domain.tax.result import RegimeName, RegimeResult, TaxResult
+from domain.tax.result import ItrFormChoice, RegimeName, RegimeResult, TaxResult
 from domain.tax.return_types import (
     ReturnNotAllowed,
     ReturnType,
@@ -57,6 +57,7 @@ from domain.tax.validation import check_semantics
 _UPDATED: Final = ReturnType.UPDATED
 _REVISED: Final = ReturnType.REVISED
 """Module constants: reading an enum member off its class costs a lookup each time."""
+_ITR_U: Final = "an updated return is furnished in Form ITR-U (Rule 12AC) with this form's figures"
 _NO_GAINS = (0, 0, 0, 0)
 _NO_CLAIMS: list[tuple[str, int]] = []
 """Shared, never mutated: no Chapter VI-A claims."""
@@ -585,12 +586,15 @@ def compute(inp: TaxInput) -> TaxResult:
     if refusal is not None:
         raise ReturnNotAllowed(refusal, "$")
     chosen = old_a if recommended == "old" else new_a
+    form = choose_itr_form(inp, year, chosen)
+    if decision.return_type is _UPDATED:
+        form = ItrFormChoice(form.form, (*form.reasons, _ITR_U))
     return TaxResult(
         assessment_year=inp.assessment_year,
         old=old,
         new=new,
         recommended=recommended,
-        itr_form=choose_itr_form(inp, year, chosen),
+        itr_form=form,
         return_type=decision.return_type.value,
         return_type_reason=decision.reason,
     )

@@ -191,12 +191,12 @@ def test_results_stored_before_return_types_still_decode() -> None:
     for key in ("return_type", "return_type_reason"):
         stored.pop(key)
     for regime in ("old", "new"):
-        for key in ("additional_tax_140b", "refund_interest_244a"):
+        for key in ("additional_tax_140b", "refund_interest_244a", "fee_234i"):
             stored[regime].pop(key)
     old = result_from_builtins(stored)
     assert old.return_type is None
     assert old.return_type_reason == ""
-    assert old.new.additional_tax_140b == 0 == old.old.refund_interest_244a
+    assert old.new.additional_tax_140b == 0 == old.old.refund_interest_244a == old.new.fee_234i
     assert old.new.total_tax == result.new.total_tax
 
 

@@ -41,6 +41,8 @@ def test_updated_return_without_an_earlier_one() -> None:
     )
     assert result.return_type == "updated"
     assert "139(8A)" in result.return_type_reason
+    assert result.itr_form.form == "ITR-1"
+    assert "ITR-U" in result.itr_form.reasons[-1]
     assert not result.old.available  # s.115BAC(6): no return by the due date
     new = result.new
     assert new.total_tax == TAX
