@@ -590,11 +590,11 @@ def compute(inp: TaxInput) -> TaxResult:
     if decision.return_type is _UPDATED:
         form = ItrFormChoice(form.form, (*form.reasons, _ITR_U))
     return TaxResult(
-        assessment_year=inp.assessment_year,
-        old=old,
-        new=new,
-        recommended=recommended,
-        itr_form=form,
-        return_type=decision.return_type.value,
-        return_type_reason=decision.reason,
+        inp.assessment_year,
+        old,
+        new,
+        recommended,
+        form,
+        decision.return_type.value,
+        decision.reason,
     )
