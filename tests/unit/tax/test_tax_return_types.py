@@ -222,3 +222,36 @@ def test_earlier_return_and_return_type_decode() -> None:
     with pytest.raises(InvalidTaxInput) as raised:
         decode_input(b'{"assessment_year": "2024-25", "return_type": "late"}')
     assert raised.value.field == "$.return_type"
+
+
+_ORDER = {"original": 0, "belated": 1, "revised": 1, "updated": 2}
+
+
+@given(
+    st.sampled_from(("2024-25", "2025-26", "2026-27", "2027-28")),
+    st.integers(0, 6 * 366),
+    st.integers(0, 6 * 366),
+    st.booleans(),
+)
+def test_every_date_has_at_most_one_type_and_types_never_go_back(
+    year: str, a: int, b: int, revises: bool
+) -> None:
+    start = windows(year)[0].opens - dt.timedelta(days=30)
+    early, late = start + dt.timedelta(days=min(a, b)), start + dt.timedelta(days=max(a, b))
+    decided: list[str | None] = []
+    for day in (early, late):
+        try:
+            decision = classify_return(year, day, revises=revises)
+        except ReturnNotAllowed:
+            decided.append(None)
+            continue
+        assert decision.window.opens <= day <= decision.window.closes
+        assert (decision.return_type == "revised") == (
+            revises and decision.return_type != "updated"
+        )
+        decided.append(decision.return_type.value)
+    first, second = decided
+    if first is not None and second is not None:
+        assert _ORDER[first] <= _ORDER[second]
+    if first is None and second is not None:
+        assert early < windows(year)[0].opens  # refused only before the year or after all
