@@ -3,11 +3,13 @@
 Builds a varied batch of ~5,000 input documents (every assessment year, ages across the
 three old-regime bands, salary from nothing to crores, house property, other sources,
 family pension, s.111A/s.112A gains on both sides of 23 July 2024, Chapter VI-A claims,
-TDS, refunds, advance-tax instalments with interest under ss.234A/B/C, and late returns
-with the s.234F fee), decodes them once, and times `compute` over the batch. The mix of
-payments and filing dates follows filings (mostly TDS covering the tax): see
-`_pay_and_file`. The baseline, measured in the same process, is msgspec decoding the same
-documents into `TaxInput`: the floor under any request that carries one.
+TDS, refunds, advance-tax instalments with interest under ss.234A/B/C, late returns
+with the s.234F fee, updated returns with the s.140B additional tax, tax year 2026-27, HRA,
+80E/80DDB/80U/80G and interest on a let-out property), decodes them once, and times
+`compute` over the batch. The mix of payments and filing dates follows filings (mostly TDS
+covering the tax): see `_pay_and_file`. The baseline, measured in the same process, is
+msgspec decoding the same documents into `TaxInput`: the floor under any request that
+carries one.
 
     python -m benchmarks.tax_engine
 """
@@ -21,10 +23,10 @@ from typing import Any
 import msgspec
 
 from benchmarks._report import emit, median_rate
-from domain.tax import TaxInput, compute, decode_input
+from domain.tax import InvalidTaxInput, TaxInput, compute, decode_input
 
 BATCH = 5_000
-YEARS = ("2024-25", "2025-26", "2026-27")
+YEARS = ("2024-25", "2025-26", "2026-27", "2027-28")
 
 
 def _date_in(rng: random.Random, start: dt.date, end: dt.date) -> str:
@@ -62,10 +64,19 @@ def varied_document(rng: random.Random) -> dict[str, Any]:
             "employer_nps": rng.choice((0, 0, gross // 12)),
             "family_pension": rng.choice((0,) * 9 + (90_000,)),
         }
+        if rng.random() < 0.3:
+            basic = gross * 2 // 5
+            doc["salary"]["house_rent"] = {
+                "basic_da": basic,
+                "hra_received": basic // 2,
+                "rent_paid": _amount(rng, 60_000, 900_000),
+                "metro": rng.random() < 0.5,
+            }
     if rng.random() < 0.35:
         doc["house_property"] = {
             "self_occupied_interest": rng.choice((0, 150_000, 240_000)),
             "let_out_income": rng.choice((0, 0, _amount(rng, 60_000, 1_200_000))),
+            "let_out_interest": rng.choice((0, 0, 0, 180_000)),
         }
     if rng.random() < 0.7:
         doc["other_sources"] = {
@@ -91,6 +102,13 @@ def varied_document(rng: random.Random) -> dict[str, Any]:
             "80TTA": rng.choice((0, 10_000)),
             "80TTB": rng.choice((0, 50_000)),
         }
+        if rng.random() < 0.3:
+            doc["deductions"] |= {
+                "80E": rng.choice((0, 60_000)),
+                "80DDB": rng.choice((0, 40_000)),
+                "80U": rng.choice((None, None, "disability")),
+                "80G": [{"amount": 25_000, "percent": 50, "qualifying_limit": True}],
+            }
     _pay_and_file(rng, doc, py_start, py_end, ay)
     return doc
 
@@ -101,8 +119,8 @@ def _pay_and_file(
     """Taxes paid and filing date as filings have them: mostly TDS that covers the tax.
 
     55 % TDS equal to the tax (nil balance), 15 % a refund, 20 % a balance with advance-tax
-    instalments and self-assessment tax, 10 % nothing paid; 60 % no filing date (filed on the
-    due date), 30 % filed early, 10 % late.
+    instalments and self-assessment tax, 10 % nothing paid; 55 % no filing date (filed on the
+    due date), 30 % filed early, 10 % late, 5 % updated returns.
     """
     draft = compute(decode_input(msgspec.json.encode(doc)))
     chosen = draft.old if draft.recommended == "old" else draft.new
@@ -127,6 +145,13 @@ def _pay_and_file(
         doc["filing_date"] = _date_in(rng, dt.date(ay, 4, 1), due)
     elif when < 0.40:
         doc["filing_date"] = _date_in(rng, due + dt.timedelta(days=1), dt.date(ay, 12, 31))
+    elif when < 0.45:
+        # An updated return (s.139(8A)); dropped when the law refuses it (a refund).
+        doc["filing_date"] = _date_in(rng, dt.date(ay + 1, 1, 1), dt.date(ay + 5, 3, 31))
+        try:
+            compute(decode_input(msgspec.json.encode(doc)))
+        except InvalidTaxInput:
+            del doc["filing_date"]
 
 
 def varied_documents(n: int = BATCH, seed: int = 20260401) -> list[bytes]:

@@ -9,11 +9,14 @@ the steps themselves. A step is written only when it has something to say.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from domain.tax.assessment import Assessment
 from domain.tax.income_heads import INCOME_SCALE, PROFESSIONAL_TAX_CAP
 from domain.tax.inputs import TaxInput
 from domain.tax.money import UNIT, inr
 from domain.tax.result import Step
+from domain.tax.return_types import ReturnType, ReturnTypeDecision
 from domain.tax.rules import SPECIAL_RATES, RegimeRules, SlabTable, YearRules
 from domain.tax.slabs import bracket_index
 
@@ -41,6 +44,7 @@ _GAIN_TEXTS = tuple(
     for rate in SPECIAL_RATES
 )
 _PROFESSIONAL_TAX_TEXT = "u/s 16(iii), at most 2,500"
+_HRA_TEXT = "s.10, with HRA u/s 10(13A): least of HRA, rent less 10% and 50%/40% of salary"
 _FULL_PROFESSIONAL_TAX = Step("Professional tax", _PROFESSIONAL_TAX_TEXT, -PROFESSIONAL_TAX_CAP)
 _SPECIAL_TAX_STEPS = tuple(f"Tax on {rate.label}" for rate in SPECIAL_RATES)
 _TEXT_234C = (
@@ -49,11 +53,39 @@ _TEXT_234C = (
     "the first two)"
 )
 _MONTHS_234A = tuple(
-    f"1% a month for {m} month(s) or part: return filed after the due date" for m in range(49)
+    f"1% a month for {m} month(s) or part: return filed after the due date" for m in range(61)
 )
 _MONTHS_234B = tuple(
-    f"1% a month for {m} month(s) or part: advance tax below 90% of assessed tax" for m in range(49)
+    f"1% a month for {m} month(s) or part: advance tax below 90% of assessed tax" for m in range(61)
 )
+
+
+class Extras(NamedTuple):
+    """What only some returns have: revised, updated, refunds."""
+
+    fee_234i: int
+    additional_140b: tuple[int, int]
+    """(percent, rupees) of additional tax u/s 140B on an updated return."""
+    refund_issued: int
+    """Refund issued on the earlier return, which the taxpayer now owes back."""
+    interest_244a: int
+
+
+_RETURN_STEPS: dict[tuple[str, ReturnType], Step] = {}
+
+
+def return_step(year: YearRules, decision: ReturnTypeDecision) -> Step:
+    """The first line: which return this is, of which year (the tax year for AY 2027-28)."""
+    key = (year.assessment_year, decision.return_type)
+    step = _RETURN_STEPS.get(key)
+    if step is None:
+        kind = decision.return_type
+        step = _RETURN_STEPS[key] = Step(
+            "Return",
+            f"{kind.value} return u/s {decision.window.section} for {year.label}",
+            0,
+        )
+    return step
 
 
 def _rate(per_mille: int) -> str:
@@ -217,16 +249,26 @@ def explain(
     fee: int,
     net: int,
     available: bool,
+    first: Step,
+    extras: Extras | None,
 ) -> tuple[Step, ...]:
+    """`first`: the line naming the return and the year; `extras`: None when the return has
+    no s.234I fee, s.140B tax, repayable refund or s.244A interest."""
     rules = a.rules
     texts = _texts(rules)
-    steps: list[Step] = [] if available else [NOT_AVAILABLE]
+    steps: list[Step] = [first] if available else [NOT_AVAILABLE, first]
     add = steps.append
 
     if shared.gross_salary is not None:
         add(shared.gross_salary)
         if a.exempt_allowances:
-            add(Step("Exempt allowances", "s.10", -a.exempt_allowances))
+            add(
+                Step(
+                    "Exempt allowances",
+                    _HRA_TEXT if inp.salary.house_rent is not None else "s.10",
+                    -a.exempt_allowances,
+                )
+            )
         if a.standard_deduction == a.rules.standard_deduction:
             add(texts.full_standard_deduction)
         elif a.standard_deduction:
@@ -240,8 +282,16 @@ def explain(
         add(Step("Income from salary", "head total", a.salary))
 
     hp = inp.house_property
-    if shared.let_out or hp.self_occupied_interest:
+    if shared.let_out or hp.self_occupied_interest or hp.let_out_interest:
         steps.extend(shared.let_out)
+        if hp.let_out_interest:
+            add(
+                Step(
+                    "Interest on let-out property loan",
+                    "u/s 24(b), let-out property: no ceiling",
+                    -hp.let_out_interest,
+                )
+            )
         if hp.self_occupied_interest:
             add(
                 texts.full_hp_interest
@@ -353,14 +403,36 @@ def explain(
     if shared.self_assessment is not None:
         add(shared.self_assessment)
     if i234a[0]:
-        add(Step("Interest u/s 234A", _MONTHS_234A[min(i234a[1], 48)], i234a[0]))
+        add(Step("Interest u/s 234A", _MONTHS_234A[min(i234a[1], 60)], i234a[0]))
     if i234b[0]:
-        add(Step("Interest u/s 234B", _MONTHS_234B[min(i234b[1], 48)], i234b[0]))
+        add(Step("Interest u/s 234B", _MONTHS_234B[min(i234b[1], 60)], i234b[0]))
     total_234c = i234c[0] + i234c[1] + i234c[2] + i234c[3]
     if total_234c:
         add(Step("Interest u/s 234C", _TEXT_234C, total_234c))
     if fee:
         add(Step("Fee u/s 234F", "return filed after the due date", fee))
+    if extras is not None:
+        if extras.fee_234i:
+            add(Step("Fee u/s 234I", "revised return filed after 31 December", extras.fee_234i))
+        pct, additional = extras.additional_140b
+        if pct:
+            add(
+                Step(
+                    "Additional tax u/s 140B",
+                    f"updated return: {pct}% of the tax and interest payable on it",
+                    additional,
+                )
+            )
+        if extras.refund_issued:
+            add(Step("Refund issued on the earlier return", "repayable", extras.refund_issued))
+        if extras.interest_244a:
+            add(
+                Step(
+                    "Interest u/s 244A on the refund",
+                    "0.5% a month or part, by the filing date; more accrues until it is granted",
+                    extras.interest_244a,
+                )
+            )
     if net >= 0:
         add(Step("Net payable", "rounded off u/s 288B", net))
     else:

@@ -3,8 +3,11 @@
 Old regime: 80C (aggregate with 80CCC/80CCD(1) under s.80CCE, 1,50,000), 80CCD(1B)
 (50,000), 80CCD(2), 80D (self/family 25,000, or 50,000 when the taxpayer is 60 or more;
 parents 25,000, or 50,000 when `parents_senior`), 80TTA (savings-account interest up to
-10,000, taxpayers below 60) and 80TTB (interest on deposits up to 50,000, taxpayers 60 or
-more). New regime (s.115BAC(2)): only 80CCD(2).
+10,000, taxpayers below 60), 80TTB (interest on deposits up to 50,000, taxpayers 60 or
+more), 80E (education-loan interest, no ceiling), 80EEA (up to 1,50,000), 80DD and 80U
+(75,000, or 1,25,000 for a severe disability, whatever was spent), 80DDB (up to 40,000, or
+1,00,000 for a patient of 60 or more), and, depending on income, 80GG and 80G
+(`income_linked_claims`). New regime (s.115BAC(2)): only 80CCD(2).
 
 s.80CCD(2): the employer's NPS contribution up to 10 % of salary (old regime, and new regime
 in AY 2024-25) or 14 % (new regime from AY 2025-26). The Act's "salary" is basic pay plus
@@ -21,7 +24,7 @@ provisos to ss.111A(2) and 112A(4)); the caller applies that limit.
 from __future__ import annotations
 
 from domain.tax.income_heads import INCOME_SCALE
-from domain.tax.inputs import TaxInput
+from domain.tax.inputs import Deductions, TaxInput
 from domain.tax.rules import ChapterVIALimits, RegimeRules
 
 SENIOR_AGE = 60
@@ -74,4 +77,74 @@ def chapter_via_claims(
         if allowed:
             rupees += allowed
             out.append(("80TTB", INCOME_SCALE * allowed))
+    if d.e:
+        rupees += d.e
+        out.append(("80E", INCOME_SCALE * d.e))
+    if d.eea:
+        allowed = d.eea if d.eea < limits.eea else limits.eea
+        rupees += allowed
+        out.append(("80EEA", INCOME_SCALE * allowed))
+    if d.dd is not None:
+        allowed = limits.disability_severe if d.dd == "severe" else limits.disability
+        rupees += allowed
+        out.append(("80DD", INCOME_SCALE * allowed))
+    if d.u is not None:
+        allowed = limits.disability_severe if d.u == "severe" else limits.disability
+        rupees += allowed
+        out.append(("80U", INCOME_SCALE * allowed))
+    if d.ddb:
+        allowed = min(d.ddb, limits.ddb_senior if d.ddb_senior else limits.ddb)
+        rupees += allowed
+        out.append(("80DDB", INCOME_SCALE * allowed))
     return out, total + INCOME_SCALE * rupees
+
+
+def income_linked_claims(
+    d: Deductions, gti_normal_300: int, other_claims_300: int, limits: ChapterVIALimits
+) -> tuple[list[tuple[str, int]], int]:
+    """80GG and 80G, whose ceilings depend on income after the other deductions.
+
+    s.80GG: the least of rent paid less 10 % of the adjusted total income, 25 % of it, and
+    60,000 (Rule 11B); adjusted total income is gross total income excluding s.111A/s.112A
+    gains, less the other Chapter VI-A deductions (80G excluded: see README, decision 17).
+    s.80G: 100 % or 50 % of each donation; donations with a qualifying limit count only up
+    to 10 % of the adjusted gross total income (the same base, less 80GG too), those at
+    100 % first (s.80G(4)). Amounts are in 1/300ths, rounded down.
+    """
+    out: list[tuple[str, int]] = []
+    total = 0
+    base = gti_normal_300 - other_claims_300
+    if base < 0:
+        base = 0
+    if d.gg_rent_paid:
+        tenth_up = -(-base // 10)
+        allowed = min(
+            INCOME_SCALE * d.gg_rent_paid - tenth_up,
+            base // 4,
+            INCOME_SCALE * limits.gg_per_year,
+        )
+        if allowed > 0:
+            total += allowed
+            out.append(("80GG", allowed))
+    if d.g:
+        limit = (base - total) * limits.g_qualifying_pct // 100
+        full = half = limited_full = limited_half = 0
+        for donation in d.g:
+            if donation.qualifying_limit:
+                if donation.percent == 100:
+                    limited_full += donation.amount
+                else:
+                    limited_half += donation.amount
+            elif donation.percent == 100:
+                full += donation.amount
+            else:
+                half += donation.amount
+        qualifying_full = min(INCOME_SCALE * limited_full, limit)
+        qualifying_half = min(INCOME_SCALE * limited_half, limit - qualifying_full)
+        allowed = (
+            INCOME_SCALE * full + INCOME_SCALE * half // 2 + qualifying_full + qualifying_half // 2
+        )
+        if allowed > 0:
+            total += allowed
+            out.append(("80G", allowed))
+    return out, total

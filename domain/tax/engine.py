@@ -13,26 +13,36 @@ and cess (`surcharge`) -> tax rounded u/s 288B -> interest and fee (`interest`) 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 from domain.tax.assessment import Assessment
-from domain.tax.breakdown import SharedSteps, explain
-from domain.tax.chapter_via import SENIOR_AGE, chapter_via_claims
+from domain.tax.breakdown import Extras, SharedSteps, explain, return_step
+from domain.tax.chapter_via import SENIOR_AGE, chapter_via_claims, income_linked_claims
 from domain.tax.errors import InvalidTaxInput
 from domain.tax.house_property import house_property_scaled
 from domain.tax.income_heads import INCOME_SCALE, other_sources_scaled, salary_income
 from domain.tax.inputs import TaxInput
 from domain.tax.interest import (
     fee_234f,
+    fee_234i,
     interest_234a,
     interest_234b,
+    interest_234b_after_credit,
     interest_234c,
     months_234a,
     months_or_part,
+    refund_interest_244a,
 )
 from domain.tax.itr_form import choose_itr_form
-from domain.tax.money import UNIT, round_288a, round_288b_signed, round_288b_units
+from domain.tax.money import UNIT, inr, round_288a, round_288b_signed, round_288b_units
 from domain.tax.rebate import rebate_87a
-from domain.tax.result import RegimeName, RegimeResult, TaxResult
+from domain.tax.result import ItrFormChoice, RegimeName, RegimeResult, TaxResult
+from domain.tax.return_types import (
+    ReturnNotAllowed,
+    ReturnType,
+    ReturnTypeDecision,
+    additional_tax_140b,
+)
 from domain.tax.rules import YEAR_RULES, RegimeRules, SlabTable, YearRules
 from domain.tax.slabs import slab_tax_units
 from domain.tax.special_rates import (
@@ -44,6 +54,10 @@ from domain.tax.special_rates import (
 from domain.tax.surcharge import surcharge_with_relief
 from domain.tax.validation import check_semantics
 
+_UPDATED: Final = ReturnType.UPDATED
+_REVISED: Final = ReturnType.REVISED
+"""Module constants: reading an enum member off its class costs a lookup each time."""
+_ITR_U: Final = "an updated return is furnished in Form ITR-U (Rule 12AC) with this form's figures"
 _NO_GAINS = (0, 0, 0, 0)
 _NO_CLAIMS: list[tuple[str, int]] = []
 """Shared, never mutated: no Chapter VI-A claims."""
@@ -112,7 +126,7 @@ def assess(
         else:
             other_300 = INCOME_SCALE * (other.savings_interest + other.other)
         hp = inp.house_property
-        if hp.let_out_income or hp.self_occupied_interest:
+        if hp.let_out_income or hp.self_occupied_interest or hp.let_out_interest:
             hp_300, a.hp_interest = house_property_scaled(hp, rules)
         else:
             hp_300 = a.hp_interest = 0
@@ -164,6 +178,13 @@ def assess(
         a.carried_forward = left_300 // INCOME_SCALE if left_300 > 0 else 0
 
     gti_normal = normal_300 // INCOME_SCALE
+    if like is None and rules.chapter_via:
+        d = inp.deductions
+        if d.gg_rent_paid or d.g:
+            linked, linked_300 = income_linked_claims(d, normal_300, claims_300, year.chapter_via)
+            if linked:
+                claims = a.claims = claims + linked
+                claims_300 = a.claims_300 = claims_300 + linked_300
     special = buckets[0] + buckets[1] + buckets[2] + buckets[3] if has_gains else 0
     a.gross_total_income = gti_normal + special
 
@@ -235,20 +256,31 @@ class _Prepaid:
 
     __slots__ = (
         "advance_total",
+        "decision",
+        "earlier",
+        "earlier_credit",
         "filed",
         "gains_111a",
         "gains_112a",
+        "kind",
         "latest_transfer",
         "months_234a",
+        "months_234a_first",
         "months_234b",
+        "months_234b_first",
+        "option_date",
         "paid_by",
+        "refund_issued",
+        "return_step",
         "self_assessment",
         "shared_steps",
         "tds",
         "total",
     )
 
-    def __init__(self, inp: TaxInput, year: YearRules, gains: list[int]) -> None:
+    def __init__(
+        self, inp: TaxInput, year: YearRules, gains: list[int], decision: ReturnTypeDecision
+    ) -> None:
         latest = None
         if inp.capital_gains:
             self.gains_111a = gains[0] + gains[1]
@@ -284,9 +316,38 @@ class _Prepaid:
         self.self_assessment = paid.self_assessment
         self.total = paid.tds + advance + paid.self_assessment
         self.shared_steps = SharedSteps(inp, gains, advance)
+        self.decision = decision
+        kind = self.kind = decision.return_type
+        self.return_step = return_step(year, decision)
         filed = self.filed = inp.filing_date if inp.filing_date is not None else year.due_date
-        self.months_234a = months_234a(year.due_date, filed) if inp.filing_date else 0
-        self.months_234b = -1  # worked out when first needed, then shared by both regimes
+        earlier = self.earlier = inp.earlier_return
+        # The return u/s 139(1) or 139(4): its date decides s.234F, the old-regime option
+        # (s.115BAC(6)) and whether s.244A interest runs from 1 April.
+        self.option_date = earlier.filed_on if earlier is not None else filed
+        if earlier is None:
+            self.refund_issued = self.earlier_credit = 0
+        else:
+            self.refund_issued = earlier.refund
+            # Self-assessment tax paid with the earlier return (s.140B(5)).
+            credit = earlier.taxes_paid - paid.tds - advance
+            self.earlier_credit = credit if credit > 0 else 0
+        if kind is _UPDATED:
+            self.months_234a = months_234a(year.due_date, filed)
+            self.months_234b = months_or_part(year.assessment_year_start, filed)
+            if earlier is not None:
+                self.months_234a_first = months_234a(year.due_date, earlier.filed_on)
+                self.months_234b_first = months_or_part(
+                    year.assessment_year_start, earlier.filed_on
+                )
+            else:
+                self.months_234a_first = self.months_234a
+                self.months_234b_first = self.months_234b
+        else:
+            self.months_234a = self.months_234a_first = (
+                months_234a(year.due_date, self.option_date) if inp.filing_date else 0
+            )
+            self.months_234b = -1  # worked out when first needed, then shared by both regimes
+            self.months_234b_first = -1
 
 
 def _instalment_dues(
@@ -322,30 +383,45 @@ def _instalment_dues(
 
 def _regime_result(
     inp: TaxInput, year: YearRules, rules: RegimeRules, gains: list[int], prepaid: _Prepaid
-) -> tuple[RegimeResult, Assessment]:
+) -> tuple[RegimeResult, Assessment, str | None]:
+    """The regime's result, its assessment, and why an updated return in this regime is not
+    allowed (None when it is, or for other return types)."""
     a = assess(inp, year, rules, gains)
     total_tax = a.total_tax
     tds = prepaid.tds
     filed = prepaid.filed
     due_date = year.due_date
-    late = filed > due_date
+    late = prepaid.option_date > due_date
+    updated = prepaid.kind is _UPDATED
+    advance = prepaid.advance_total
+    credit = prepaid.earlier_credit
 
     due_after_tds = total_tax - tds
     i234a = m234a = i234b = m234b = 0
     i234c = _ZEROS
     if due_after_tds > 0:
-        if late:
+        if late or updated:
             m234a = prepaid.months_234a
-            i234a = interest_234a(due_after_tds - prepaid.advance_total, m234a)
+            first = prepaid.months_234a_first
+            i234a = interest_234a(due_after_tds - advance, first)
+            if m234a > first:  # s.140B(5): after the earlier return, less its tax paid
+                i234a += interest_234a(due_after_tds - advance - credit, m234a - first)
         if (
             due_after_tds >= year.advance_tax_threshold
             and inp.age < year.senior_advance_tax_exempt_age
         ):
             if prepaid.months_234b < 0:
-                prepaid.months_234b = months_or_part(year.assessment_year_start, filed)
-            i234b = interest_234b(due_after_tds, prepaid.advance_total, prepaid.months_234b)
+                prepaid.months_234b = prepaid.months_234b_first = months_or_part(
+                    year.assessment_year_start, filed
+                )
+            first = prepaid.months_234b_first
+            i234b = interest_234b(due_after_tds, advance, first)
             if i234b:
                 m234b = prepaid.months_234b
+                if m234b > first:
+                    i234b += interest_234b_after_credit(
+                        due_after_tds, advance, credit, m234b - first
+                    )
             paid_by = prepaid.paid_by
             latest = prepaid.latest_transfer
             if latest is None or latest <= year.instalments[0].due:
@@ -359,7 +435,7 @@ def _regime_result(
             year.mandatory_filing_tds_senior if inp.age >= SENIOR_AGE else year.mandatory_filing_tds
         )
         fee = fee_234f(
-            filed,
+            prepaid.option_date,
             due_date,
             obliged,
             a.total_income,
@@ -367,11 +443,26 @@ def _regime_result(
             year.fee_234f_small,
             year.fee_234f_small_income,
         )
+    fee_i = 0
+    if prepaid.kind is _REVISED and filed > year.belated_deadline:
+        fee_i = fee_234i(a.total_income, year.fee_234f_small_income)
     interest_c = i234c[0] + i234c[1] + i234c[2] + i234c[3]
-    liability = total_tax + i234a + i234b + interest_c + fee
-    paid_total = prepaid.total
+    interest = i234a + i234b + interest_c
+    refund_issued = prepaid.refund_issued
+    additional = (0, 0)
+    refusal = None
+    if updated:
+        additional, refusal = _updated_return_dues(
+            year, a, prepaid, interest, fee, refund_issued, filed
+        )
+    liability = total_tax + interest + fee + fee_i + additional[1]
+    paid_total = prepaid.total - refund_issued
     net = round_288b_signed(liability - paid_total)
     available = not late or rules.regime == "new"
+    i244a = 0
+    if net < 0 and not updated:
+        months = 0 if late else months_or_part(year.assessment_year_start, filed)
+        i244a = refund_interest_244a(tds + advance - refund_issued - liability, total_tax, months)
 
     special_u = a.special_u
     hp_300 = a.hp_300
@@ -379,7 +470,7 @@ def _regime_result(
         rules.regime,
         available,
         a.salary,
-        hp_300 // INCOME_SCALE if hp_300 >= 0 else -(-hp_300 // INCOME_SCALE),
+        (hp_300 // INCOME_SCALE if hp_300 >= 0 else -(-hp_300 // INCOME_SCALE)),
         a.other_300 // INCOME_SCALE,
         prepaid.gains_111a,
         prepaid.gains_112a,
@@ -413,21 +504,97 @@ def _regime_result(
             fee,
             net,
             available,
+            prepaid.return_step,
+            Extras(fee_i, additional, refund_issued, i244a)
+            if fee_i or refund_issued or i244a or updated
+            else None,
         ),
+        additional[1],
+        i244a,
+        fee_i,
     )
-    return result, a
+    return result, a, refusal
+
+
+def _updated_return_dues(
+    year: YearRules,
+    a: Assessment,
+    prepaid: _Prepaid,
+    interest: int,
+    fee: int,
+    refund_issued: int,
+    filed: dt.date,
+) -> tuple[tuple[int, int], str | None]:
+    """((percent, additional tax u/s 140B(3)), why the updated return is not allowed).
+
+    Tax payable: the tax on the updated return less TDS, advance tax and the tax part of
+    the self-assessment tax paid with the earlier return (s.140A(2): that payment went to
+    interest and fee first), plus any refund issued on it (s.140B(2)). Interest payable:
+    ss.234A/B/C on the updated return less the interest charged on the earlier one.
+    """
+    earlier = prepaid.earlier
+    total_tax = a.total_tax
+    prepaid_before = prepaid.tds + prepaid.advance_total
+    if earlier is not None:
+        earlier_interest = earlier.interest - fee if earlier.interest > fee else 0
+        tax_credit = prepaid.earlier_credit - earlier_interest
+        tax_payable = total_tax - prepaid_before - (tax_credit if tax_credit > 0 else 0)
+        tax_payable += refund_issued
+        interest_payable = interest - earlier_interest
+    else:
+        tax_payable = total_tax - prepaid_before
+        interest_payable = interest
+    base = (tax_payable if tax_payable > 0 else 0) + (
+        interest_payable if interest_payable > 0 else 0
+    )
+    additional = additional_tax_140b(year.assessment_year, filed, base)
+    refusal = None
+    refund = prepaid_before + prepaid.earlier_credit - (total_tax + interest + fee)
+    if earlier is not None and total_tax < earlier.total_tax:
+        refusal = (
+            f"an updated return u/s 139(8A) cannot result in a lower tax than the return it "
+            f"updates (acknowledgement {earlier.acknowledgement}, filed on "
+            f"{earlier.filed_on.isoformat()}: tax {inr(earlier.total_tax)}; this return: "
+            f"{inr(total_tax)})"
+        )
+    elif refund > refund_issued:
+        refusal = (
+            "an updated return u/s 139(8A) cannot result in a refund or increase the refund "
+            f"due: taxes paid before it ({inr(prepaid_before + prepaid.earlier_credit)}) "
+            f"exceed tax, interest and fee ({inr(total_tax + interest + fee)})"
+        )
+    elif a.carried_forward and not a.total_income:
+        refusal = (
+            "an updated return u/s 139(8A) cannot be a return of a loss (house-property "
+            f"loss of {inr(a.carried_forward)} to carry forward, no total income)"
+        )
+    return additional, refusal
 
 
 def compute(inp: TaxInput) -> TaxResult:
     """Tax under both regimes for one resident individual, the cheaper one, and the form."""
     year = year_rules(inp.assessment_year)
-    check_semantics(inp, year)
+    decision = check_semantics(inp, year)
     gains = gains_by_bucket(inp.capital_gains) if inp.capital_gains else list(_NO_GAINS)
-    prepaid = _Prepaid(inp, year, gains)
-    old, old_a = _regime_result(inp, year, year.old, gains, prepaid)
-    new, new_a = _regime_result(inp, year, year.new, gains, prepaid)
+    prepaid = _Prepaid(inp, year, gains, decision)
+    old, old_a, old_refusal = _regime_result(inp, year, year.old, gains, prepaid)
+    new, new_a, new_refusal = _regime_result(inp, year, year.new, gains, prepaid)
     recommended: RegimeName = (
         "old" if old.available and old.total_liability < new.total_liability else "new"
     )
+    refusal = old_refusal if recommended == "old" else new_refusal
+    if refusal is not None:
+        raise ReturnNotAllowed(refusal, "$")
     chosen = old_a if recommended == "old" else new_a
-    return TaxResult(inp.assessment_year, old, new, recommended, choose_itr_form(inp, year, chosen))
+    form = choose_itr_form(inp, year, chosen)
+    if decision.return_type is _UPDATED:
+        form = ItrFormChoice(form.form, (*form.reasons, _ITR_U))
+    return TaxResult(
+        inp.assessment_year,
+        old,
+        new,
+        recommended,
+        form,
+        decision.return_type.value,
+        decision.reason,
+    )

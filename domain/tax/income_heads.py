@@ -11,6 +11,8 @@ Conventions of the input (documented here because the input schema is shared):
 * `salary.family_pension` is a family pension received as a dependant of a deceased
   employee. It is not salary: it is taxed under "Income from other sources", less the
   s.57(iia) deduction, and gets no standard deduction;
+* `salary.house_rent` gives what s.10(13A) needs; the HRA exemption worked out from it is
+  added to `exempt_allowances` (old regime only, s.115BAC(2));
 * `salary.professional_tax` is the tax on employment paid (s.16(iii)); Article 276(2) of the
   Constitution caps such a tax at 2,500 a year, so no more is deducted.
 """
@@ -19,18 +21,33 @@ from __future__ import annotations
 
 from typing import Final
 
-from domain.tax.inputs import OtherSources, Salary
+from domain.tax.inputs import HouseRent, OtherSources, Salary
 from domain.tax.rules import RegimeRules
 
 INCOME_SCALE: Final = 300
 PROFESSIONAL_TAX_CAP: Final = 2_500
 
 
+def hra_exemption(rent: HouseRent) -> int:
+    """s.10(13A) with Rule 2A: the least of the HRA received, the rent paid less 10 % of
+    salary, and 50 % (metro) or 40 % of salary; whole rupees, paise ignored."""
+    basic = rent.basic_da
+    tenth_up = -(-basic // 10)
+    over_tenth = rent.rent_paid - tenth_up
+    share = basic * (50 if rent.metro else 40) // 100
+    exempt = min(rent.hra_received, over_tenth, share)
+    return exempt if exempt > 0 else 0
+
+
 def salary_income(salary: Salary, rules: RegimeRules) -> tuple[int, int, int, int]:
     """(income under the head, s.10 exemptions, s.16(ia) and s.16(iii) deductions)."""
     gross = salary.gross
     if rules.exempt_allowances_and_professional_tax:
-        exempt = salary.exempt_allowances if salary.exempt_allowances < gross else gross
+        exempt = salary.exempt_allowances
+        if salary.house_rent is not None:
+            exempt += hra_exemption(salary.house_rent)
+        if exempt > gross:
+            exempt = gross
         professional = min(salary.professional_tax, PROFESSIONAL_TAX_CAP)
     else:
         exempt = professional = 0

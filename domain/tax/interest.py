@@ -58,6 +58,29 @@ def interest_234b(assessed_tax: int, advance_paid: int, months: int) -> int:
     return floor_100(assessed_tax - advance_paid) * months // 100
 
 
+def interest_234b_after_credit(
+    assessed_tax: int, advance_paid: int, credit: int, months: int
+) -> int:
+    """s.234B for the months after a later payment (`credit`, the self-assessment tax of an
+    earlier return) reduced the shortfall: 1 % a month on what was still short. Call only
+    when s.234B applies (advance tax below 90 % of the assessed tax)."""
+    return floor_100(assessed_tax - advance_paid - credit) * months // 100
+
+
+def refund_interest_244a(refund: int, total_tax: int, months: int) -> int:
+    """s.244A(1)(a): 0.5 % for every month or part of a month on a refund of TDS and
+    advance tax; none when the refund is less than 10 % of the tax determined (proviso)."""
+    if refund <= 0 or months <= 0 or 10 * refund < total_tax:
+        return 0
+    return floor_100(refund) * months // 200
+
+
+def fee_234i(total_income: int, small_income: int) -> int:
+    """s.234I (Finance Act 2026): fee for a revised return filed after nine months from
+    the end of the previous year: 1,000, or 5,000 when total income exceeds 5 lakh."""
+    return 1_000 if total_income <= small_income else 5_000
+
+
 def interest_234c(
     tax_due: list[int], paid_by: list[int], instalments: tuple[Instalment, ...]
 ) -> list[int]:

@@ -80,8 +80,7 @@ def _blockers(year: YearRules, a: Assessment, stcg: int, ltcg: int, two_houses: 
     limit = year.itr1_112a_limit
     if ltcg and limit is None:
         blockers.append(
-            f"capital gains u/s 112A ({inr(ltcg)}) cannot be reported in ITR-1 for "
-            f"AY {year.assessment_year}"
+            f"capital gains u/s 112A ({inr(ltcg)}) cannot be reported in ITR-1 for {year.label}"
         )
     elif limit is not None and ltcg > limit:
         blockers.append(

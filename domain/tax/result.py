@@ -15,6 +15,8 @@ from typing import Literal
 
 import msgspec
 
+from domain.tax.inputs import ReturnTypeName
+
 ItrForm = Literal["ITR-1", "ITR-2", "ITR-3", "ITR-4"]
 RegimeName = Literal["old", "new"]
 
@@ -64,6 +66,14 @@ class RegimeResult(msgspec.Struct, frozen=True, gc=False):
     net_payable: int
     """total_liability - taxes_paid, rounded u/s 288B; negative for a refund."""
     breakdown: tuple[Step, ...]
+    additional_tax_140b: int = 0
+    """Additional tax u/s 140B(3) on an updated return (included in total_liability)."""
+    refund_interest_244a: int = 0
+    """Interest u/s 244A on the refund due, accrued by the filing date (not part of
+    net_payable). Defaults: results stored before these fields existed decode with 0."""
+    fee_234i: int = 0
+    """Fee u/s 234I for a revised return filed after 31 December (included in
+    total_liability)."""
 
 
 class ItrFormChoice(msgspec.Struct, frozen=True, gc=False):
@@ -77,3 +87,6 @@ class TaxResult(msgspec.Struct, frozen=True, gc=False):
     new: RegimeResult
     recommended: RegimeName
     itr_form: ItrFormChoice
+    return_type: ReturnTypeName | None = None
+    """original / belated / revised / updated; None in results stored before return types."""
+    return_type_reason: str = ""

@@ -123,6 +123,15 @@ class ChapterVIALimits:
     d_parents_senior: int = 50_000
     tta: int = 10_000
     ttb: int = 50_000
+    eea: int = 150_000
+    disability: int = 75_000
+    """ss.80DD and 80U (Finance (No. 2) Act 2015 onwards)."""
+    disability_severe: int = 125_000
+    ddb: int = 40_000
+    ddb_senior: int = 100_000
+    gg_per_year: int = 60_000
+    """s.80GG: 5,000 a month (Rule 11B)."""
+    g_qualifying_pct: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +142,8 @@ class YearRules:
     previous_year_end: dt.date
     due_date: dt.date
     belated_deadline: dt.date
+    revised_deadline: dt.date
+    """s.139(5): 31 December of the assessment year; 31 March from AY 2026-27."""
     instalments: tuple[Instalment, ...]
     ltcg_112a_exemption: int
     itr1_112a_limit: int | None
@@ -152,6 +163,16 @@ class YearRules:
     mandatory_filing_tds_senior: int = 50_000
     """Rule 12AB (seventh proviso to s.139(1)): TDS/TCS at or above this obliges a return."""
     itr1_income_limit: int = 5_000_000
+    tax_year: str | None = None
+    """The Income-tax Act, 2025's name for the year ("2026-27" for AY 2027-28); None for
+    years under the Income-tax Act, 1961."""
+
+    @property
+    def label(self) -> str:
+        """ "AY 2026-27", or "tax year 2026-27" for a year under the Income-tax Act, 2025."""
+        if self.tax_year is not None:
+            return f"tax year {self.tax_year}"
+        return f"AY {self.assessment_year}"
 
     def __post_init__(self) -> None:
         june, september, december, march = (inst.due for inst in self.instalments)
@@ -285,6 +306,8 @@ def _year(
     ltcg_112a_exemption: int,
     itr1_112a_limit: int | None,
     new: RegimeRules,
+    revise_until_march: bool = False,
+    tax_year: str | None = None,
 ) -> YearRules:
     return YearRules(
         assessment_year=f"{ay_start}-{(ay_start + 1) % 100:02d}",
@@ -293,13 +316,27 @@ def _year(
         previous_year_end=dt.date(ay_start, 3, 31),
         due_date=due_date,
         belated_deadline=dt.date(ay_start, 12, 31),
+        revised_deadline=dt.date(ay_start + 1, 3, 31)
+        if revise_until_march
+        else dt.date(ay_start, 12, 31),
         instalments=_instalments(ay_start - 1),
         ltcg_112a_exemption=ltcg_112a_exemption,
         itr1_112a_limit=itr1_112a_limit,
         old=_OLD_REGIME,
         new=new,
+        tax_year=tax_year,
     )
 
+
+_NEW_REGIME_FA_2025: Final = _new_regime(
+    _NEW_AY_2026_27,
+    standard_deduction=75_000,
+    family_pension_cap=25_000,
+    employer_nps_pct=14,
+    rebate_limit=1_200_000,
+    rebate_max=60_000,
+    rebate_on_111a=False,
+)
 
 YEAR_RULES: Final[dict[str, YearRules]] = {
     "2024-25": _year(
@@ -339,14 +376,18 @@ YEAR_RULES: Final[dict[str, YearRules]] = {
         due_date=dt.date(2026, 7, 31),
         ltcg_112a_exemption=125_000,
         itr1_112a_limit=125_000,
-        new=_new_regime(
-            _NEW_AY_2026_27,
-            standard_deduction=75_000,
-            family_pension_cap=25_000,
-            employer_nps_pct=14,
-            rebate_limit=1_200_000,
-            rebate_max=60_000,
-            rebate_on_111a=False,
-        ),
+        new=_NEW_REGIME_FA_2025,
+        revise_until_march=True,
+    ),
+    # Tax year 2026-27 under the Income-tax Act, 2025: the Finance Act 2026 kept the slabs,
+    # the rebate and the standard deduction of FY 2025-26 (README.md, "Tax year 2026-27").
+    "2027-28": _year(
+        2027,
+        due_date=dt.date(2027, 7, 31),
+        ltcg_112a_exemption=125_000,
+        itr1_112a_limit=125_000,
+        new=_NEW_REGIME_FA_2025,
+        revise_until_march=True,
+        tax_year="2026-27",
     ),
 }

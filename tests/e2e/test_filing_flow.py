@@ -90,9 +90,11 @@ def test_inputs_the_law_refuses_end_as_a_visible_failure_not_endless_retries(
     platform: Platform,
 ) -> None:
     me = Taxpayer(platform.url()).register_and_login()
-    # AY 2025-26 could be filed until 31 Dec 2025 (s.139(4)); asking now cannot be computed.
+    # After 31 Dec 2025 a first return for AY 2025-26 is an updated return (s.139(8A)), and
+    # an updated return may not claim a refund: TDS above the tax cannot be computed.
     fid = me.start_filing("2025-26")["id"]
-    v = me.put(f"/api/v1/filings/{fid}/income", 1, {"salary": {"gross": 900_000}}).json()["version"]
+    income = {"salary": {"gross": 900_000}, "taxes_paid": {"tds": 100_000}}
+    v = me.put(f"/api/v1/filings/{fid}/income", 1, income).json()["version"]
     me.post(f"/api/v1/filings/{fid}/computations", v)
     doc = me.wait_for(fid, lambda d: d["status"] == "computation_failed")
     assert "139" in doc["computation_error"]

@@ -8,7 +8,12 @@ import msgspec
 
 from domain.tax import RegimeResult, TaxResult, compute, decode_input
 
-STANDARD_DEDUCTION_NEW = {"2024-25": 50_000, "2025-26": 75_000, "2026-27": 75_000}
+STANDARD_DEDUCTION_NEW = {
+    "2024-25": 50_000,
+    "2025-26": 75_000,
+    "2026-27": 75_000,
+    "2027-28": 75_000,
+}
 STANDARD_DEDUCTION_OLD = 50_000
 
 

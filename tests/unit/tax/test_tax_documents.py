@@ -84,7 +84,11 @@ def test_malformed_documents_name_the_field(data: bytes, field: str) -> None:
             "$.taxes_paid.advance_tax[0].date",
         ),
         ({"assessment_year": "2024-25", "filing_date": "2024-03-31"}, "$.filing_date"),
-        ({"assessment_year": "2024-25", "filing_date": "2025-01-01"}, "$.filing_date"),
+        ({"assessment_year": "2024-25", "filing_date": "2029-04-01"}, "$.filing_date"),
+        (
+            {"assessment_year": "2024-25", "filing_date": "2025-01-01", "return_type": "belated"},
+            "$.filing_date",
+        ),
         (
             {"assessment_year": "2024-25", "salary": {"gross": 10, "exempt_allowances": 11}},
             "$.salary.exempt_allowances",
@@ -103,7 +107,7 @@ def test_semantic_errors_name_the_field(document: dict[str, object], field: str)
 
 def test_compute_rechecks_a_struct_built_in_code() -> None:
     inp = decode_input(b'{"assessment_year": "2025-26"}')
-    bad = msgspec.structs.replace(inp, filing_date=__import__("datetime").date(2030, 1, 1))
+    bad = msgspec.structs.replace(inp, filing_date=__import__("datetime").date(2030, 4, 1))
     with pytest.raises(InvalidTaxInput):
         compute(bad)
 
@@ -130,7 +134,15 @@ def sample() -> TaxResult:
 
 def test_result_json_shape() -> None:
     data = msgspec.json.decode(encode_result(sample()))
-    assert set(data) == {"assessment_year", "old", "new", "recommended", "itr_form"}
+    assert set(data) == {
+        "assessment_year",
+        "old",
+        "new",
+        "recommended",
+        "itr_form",
+        "return_type",
+        "return_type_reason",
+    }
     for regime in ("old", "new"):
         for key in (
             "gross_total_income",

@@ -25,7 +25,7 @@ from domain.tax.engine import assess, year_rules
 from domain.tax.money import UNIT
 from domain.tax.special_rates import gains_by_bucket
 
-YEARS = ("2024-25", "2025-26", "2026-27")
+YEARS = ("2024-25", "2025-26", "2026-27", "2027-28")
 LAKH = 100_000
 CRORE = 100 * LAKH
 THRESHOLDS = (
@@ -90,6 +90,7 @@ def documents(draw: st.DrawFn, salary: int | None = None) -> dict[str, Any]:
         doc["house_property"] = {
             "self_occupied_interest": draw(tens(0, 3 * LAKH)),
             "let_out_income": draw(st.integers(0, 100)) * 10_000,
+            "let_out_interest": draw(st.sampled_from((0, 0, 1_50_000, 4 * LAKH))),
         }
     if draw(st.booleans()):
         doc["other_sources"] = {
@@ -115,6 +116,24 @@ def documents(draw: st.DrawFn, salary: int | None = None) -> dict[str, Any]:
             "80TTA": draw(tens(0, 20_000)),
             "80TTB": draw(tens(0, 60_000)),
         }
+        if draw(st.booleans()):
+            doc["deductions"] |= {
+                "80E": draw(tens(0, 3 * LAKH)),
+                "80EEA": draw(tens(0, 2 * LAKH)),
+                "80DD": draw(st.sampled_from((None, "disability", "severe"))),
+                "80U": draw(st.sampled_from((None, "disability", "severe"))),
+                "80DDB": draw(tens(0, 1_50_000)),
+                "80DDB_senior": draw(st.booleans()),
+                "80GG_rent_paid": draw(st.integers(0, 30)) * 10_000,
+                "80G": [
+                    {
+                        "amount": draw(st.integers(0, 100)) * 1_000,
+                        "percent": draw(st.sampled_from((100, 50))),
+                        "qualifying_limit": draw(st.booleans()),
+                    }
+                    for _ in range(draw(st.integers(0, 3)))
+                ],
+            }
     if draw(st.booleans()):
         doc["taxes_paid"] = {
             "tds": draw(tens(0, 50 * LAKH)),
@@ -173,7 +192,9 @@ def test_income_after_tax_before_cess_never_falls(document: dict[str, Any], rise
         if regime == "old" and low_income <= 5 * LAKH < high_income:
             continue  # the s.87A cliff of the old regime: no marginal relief in the Act
         assert high - low <= (high_income - low_income) * UNIT
-        assert high_income - low_income <= rise
+        # s.80GG allows rent less 10 % of income, so it shrinks by a tenth of a rise; and
+        # 80GG/80G move by fractions of a rupee, which s.288A rounding can turn into ten.
+        assert high_income - low_income <= rise + rise // 10 + 10
 
 
 @PROPERTY_SETTINGS
@@ -221,12 +242,16 @@ def more_deductions(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         "80TTA": 0,
         "80TTB": 0,
     }
-    more = {
-        key: (value or draw(st.booleans()))
-        if key == "parents_senior"
-        else value + draw(tens(0, LAKH))
-        for key, value in base.items()
-    }
+    more: dict[str, Any] = {}
+    for key, value in base.items():
+        if isinstance(value, bool):
+            more[key] = value or draw(st.booleans())
+        elif key in ("80DD", "80U"):
+            more[key] = draw(st.sampled_from(("severe", value or "disability")))
+        elif key == "80G":
+            more[key] = [*value, {"amount": draw(tens(0, LAKH)), "percent": 50}]
+        else:
+            more[key] = value + draw(tens(0, LAKH))
     return {**document, "deductions": base}, {**document, "deductions": more}
 
 
