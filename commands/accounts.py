@@ -128,6 +128,18 @@ class AccountsApplication(Application[uuid.UUID]):
                     raise
         raise AssertionError("unreachable")
 
+    def check_role_change(self, account_id: uuid.UUID, role: Role) -> None:
+        """Raise what `change_role` would refuse with, changing nothing: lets the caller end
+        the account's sessions before a change only when the change can happen."""
+        account = self.get(account_id)
+        if account.role is Role.ADMIN and Role(role) is not Role.ADMIN:
+            self._refuse_last_admin(self._roster(), account_id)
+
+    @staticmethod
+    def _refuse_last_admin(roster: AdminRoster, account_id: uuid.UUID) -> None:
+        if roster.admins == [str(account_id)]:
+            raise LastAdmin("the last admin cannot lose the role; make another first")
+
     def _change_role(self, ctx: CommandContext, account_id: uuid.UUID, role: Role) -> Account:
         account = self.get(account_id)
         before = account.role
@@ -142,8 +154,7 @@ class AccountsApplication(Application[uuid.UUID]):
             if Role.ADMIN in (before, role):
                 roster = self._roster()
                 if before is Role.ADMIN:
-                    if roster.admins == [str(account_id)]:
-                        raise LastAdmin("the last admin cannot lose the role; make another first")
+                    self._refuse_last_admin(roster, account_id)
                     roster.remove(str(account_id))
                 else:
                     roster.add(str(account_id))

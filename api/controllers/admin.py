@@ -53,10 +53,11 @@ class UserAdminController(Controller):
     ) -> Me:
         sessions = security(request).sessions
         ctx = command_context(request)
+        accounts = services(request).accounts
+        # A refused change (unknown account, last admin) must not log the account out.
+        await anyio.to_thread.run_sync(accounts.check_role_change, user_id, data.role)
         await sessions.revoke_user(str(user_id))
-        account = await anyio.to_thread.run_sync(
-            services(request).accounts.change_role, ctx, user_id, data.role
-        )
+        account = await anyio.to_thread.run_sync(accounts.change_role, ctx, user_id, data.role)
         ended = await sessions.revoke_user(str(user_id))
         SESSIONS_REVOKED.labels("role_changed").inc(ended)
         return _me(account)

@@ -175,6 +175,10 @@ def test_the_last_admin_cannot_lose_the_role(api: InProcess) -> None:
         api.accounts.change_role(CommandContext("test"), uuid.UUID(other), Role.TAXPAYER)
     r = admin.put(f"/api/v1/admin/users/{admin_id}/role", json={"role": "taxpayer"})
     problem_of(r, 409, "last-admin")
+    # The refusal changed nothing: the admin is still logged in and still an admin.
+    r = admin.get("/api/v1/auth/me")
+    assert r.status_code == 200, r.text
+    assert r.json()["role"] == "admin", r.json()
     second, second_id = api.user(Role.ADMIN)
     r = second.put(f"/api/v1/admin/users/{admin_id}/role", json={"role": "taxpayer"})
     assert r.status_code == 200, r.text
