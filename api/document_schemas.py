@@ -97,6 +97,15 @@ class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
     submitted_on: str | None = None
     method: str | None = None
     verified_on: str | None = None
+    # RevisionOpened: the chain of returns for the year.
+    revision: int | None = None
+    return_type: str | None = None
+    """The type the opening date allowed: revised (s.139(5)) or updated (s.139(8A))."""
+    opened_on: str | None = None
+    revises: dict[str, Any] | None = None
+    """The return replaced: acknowledgement, filed_on and the figures it declared."""
+    original: dict[str, Any] | None = None
+    """The year's first return: acknowledgement and submitted_on."""
 
 
 class FilingHistory(msgspec.Struct, frozen=True, kw_only=True):

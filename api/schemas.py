@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from domain.tax.inputs import AssessmentYear
+from domain.tax.inputs import SUPPORTED_ASSESSMENT_YEARS
 
 
 class _Body(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -25,7 +25,17 @@ class Me(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class StartFiling(_Body, frozen=True):
-    assessment_year: AssessmentYear
+    assessment_year: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=16,
+            examples=list(SUPPORTED_ASSESSMENT_YEARS),
+            description="One of " + ", ".join(SUPPORTED_ASSESSMENT_YEARS) + " (2027-28 is "
+            "tax year 2026-27 under the Income-tax Act, 2025); any other year is a 422 "
+            "`unsupported-assessment-year` problem.",
+        ),
+    ]
     pan: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{5}[0-9]{4}[A-Z]$", description="AAAAA9999A")]
 
 

@@ -89,6 +89,14 @@ class FilingsApplication(Application[uuid.UUID]):
         )
         return written, acknowledgement
 
+    def open_revision(
+        self, ctx: CommandContext, filing_id: uuid.UUID, expected_version: int, today: dt.date
+    ) -> Written:
+        """Reopen a submitted return as a revised or updated return replacing it."""
+        return self._change(
+            ctx, filing_id, expected_version, lambda f: f.open_revision(today, ctx.meta())
+        )
+
     def e_verify(
         self,
         ctx: CommandContext,

@@ -12,16 +12,26 @@ import uuid
 from typing import Any
 
 from commands.filings import FilingsApplication
+from domain.filing import events as names
 
 _PAYLOAD = {
-    "FilingStarted": ("assessment_year",),
-    "IncomeDeclared": ("income", "source"),
-    "DeductionsClaimed": ("deductions", "source"),
-    "TaxComputationRequested": ("requested_on",),
-    "TaxComputed": ("requested_version",),
-    "TaxComputationFailed": ("requested_version", "reason"),
-    "ReturnSubmitted": ("regime", "acknowledgement", "submitted_on"),
-    "ReturnEVerified": ("method", "verified_on"),
+    names.FILING_STARTED: ("assessment_year",),
+    names.INCOME_DECLARED: ("income", "source"),
+    names.DEDUCTIONS_CLAIMED: ("deductions", "source"),
+    names.TAX_COMPUTATION_REQUESTED: ("requested_on",),
+    names.TAX_COMPUTED: ("requested_version",),
+    names.TAX_COMPUTATION_FAILED: ("requested_version", "reason"),
+    names.RETURN_SUBMITTED: ("regime", "acknowledgement", "submitted_on"),
+    names.RETURN_E_VERIFIED: ("method", "verified_on"),
+    # The chain: which return this revision replaces, and the first return of the year.
+    names.REVISION_OPENED: (
+        "revision",
+        "return_type",
+        "reason",
+        "opened_on",
+        "revises",
+        "original",
+    ),
 }
 
 

@@ -22,7 +22,8 @@ from psycopg.adapt import Dumper
 from psycopg.postgres import adapters as postgres
 from psycopg.types.json import set_json_loads
 
-from domain.filing.status import FilingStatus
+from domain.filing import events as names
+from domain.filing.status import FilingStatus, filing_status
 from domain.pan import mask_pan
 from projections.records import Recorded
 
@@ -65,7 +66,6 @@ _OWNER_COLUMNS = (
     "updated_at",
 )
 _dumps = msgspec.json.encode
-_CLOSED = (FilingStatus.SUBMITTED.value, FilingStatus.E_VERIFIED.value)
 
 
 @dataclass(frozen=True)
@@ -79,15 +79,18 @@ class Touched:
 
 
 def _status(row: dict[str, Any]) -> str:
-    if row["status"] in _CLOSED:
-        return str(row["status"])
-    if row["computation"] is not None and row["computed_inputs_version"] == row["inputs_version"]:
-        return FilingStatus.COMPUTED.value
-    if row["requested_version"] is not None and row["requested_version"] > row["inputs_version"]:
-        if row["computation_error"] is not None:
-            return FilingStatus.COMPUTATION_FAILED.value
-        return FilingStatus.COMPUTING.value
-    return FilingStatus.DRAFT.value
+    """The aggregate's own rule (`filing_status`) over the row's columns. The row keeps
+    "e_verified" in `status` itself (set by ReturnEVerified, cleared by RevisionOpened)."""
+    return filing_status(
+        submitted=row["acknowledgement"] is not None,
+        e_verified=row["status"] == FilingStatus.E_VERIFIED.value,
+        inputs_version=row["inputs_version"],
+        requested_version=row["requested_version"],
+        computed_inputs_version=(
+            row["computed_inputs_version"] if row["computation"] is not None else None
+        ),
+        failed=row["computation_error"] is not None,
+    ).value
 
 
 class _RegimeTax(msgspec.Struct):
@@ -145,27 +148,32 @@ def _record(row: dict[str, Any], event: Recorded, position: int) -> None:
     """What one later event says, written into the row; `updated_at` and the derived columns
     are left to the caller, which in a batch sets them once per row."""
     name: str = event.name
-    if name == "IncomeDeclared":
+    if name == names.INCOME_DECLARED:
         row["income"] = event.raw("income")
         row["inputs_version"] = event.originator_version
-    elif name == "DeductionsClaimed":
+    elif name == names.DEDUCTIONS_CLAIMED:
         row["deductions"] = event.raw("deductions")
         row["inputs_version"] = event.originator_version
-    elif name == "TaxComputationRequested":
+    elif name == names.TAX_COMPUTATION_REQUESTED:
         row["requested_version"] = event.originator_version
         row["computation_error"] = None
-    elif name == "TaxComputationFailed":
+    elif name == names.TAX_COMPUTATION_FAILED:
         row["computation_error"] = event.reason
-    elif name == "TaxComputed":
+    elif name == names.TAX_COMPUTED:
         row["computation_error"] = None
         row["computation"] = event.raw("result")  # stored as it came, never re-encoded
         row["computed_inputs_version"] = row["inputs_version"]
-    elif name == "ReturnSubmitted":
+    elif name == names.RETURN_SUBMITTED:
         row["regime"] = event.regime
         row["acknowledgement"] = event.acknowledgement
         row["status"] = FilingStatus.SUBMITTED.value
-    elif name == "ReturnEVerified":
+    elif name == names.RETURN_E_VERIFIED:
         row["status"] = FilingStatus.E_VERIFIED.value
+    elif name == names.REVISION_OPENED:
+        # A revision replaces the submitted return: open again, the last computation stale.
+        row["regime"] = row["acknowledgement"] = None
+        row["status"] = FilingStatus.DRAFT.value
+        row["inputs_version"] = event.originator_version
     row["version"] = event.originator_version
     row["position"] = position
 
@@ -195,7 +203,7 @@ def apply_event(
 
     Kept apart from `fold_batch`, not built on it: it is the plain reference the batch fold
     is tested against (tests/unit/test_filing_summary_fold.py)."""
-    if event.name == "FilingStarted":
+    if event.name == names.FILING_STARTED:
         return row if row is not None else _started(event, position)  # or already applied
     if row is None or not _is_new(row, event):
         return row  # unknown filing, or already applied
@@ -219,14 +227,14 @@ def fold_batch(
         row = changed.get(fid)
         if row is None:
             current = rows.get(fid)
-            if event.name == "FilingStarted":
+            if event.name == names.FILING_STARTED:
                 if current is None:
                     rows[fid] = changed[fid] = _started(event, position)
                 continue
             if current is None or not _is_new(current, event):
                 continue
             row = rows[fid] = changed[fid] = dict(current)
-        elif event.name == "FilingStarted" or not _is_new(row, event):
+        elif event.name == names.FILING_STARTED or not _is_new(row, event):
             continue
         _record(row, event, position)
         last[fid] = event
@@ -238,7 +246,7 @@ def fold_batch(
 
 
 def is_filing_event(event: Recorded) -> bool:
-    return event.stream == "Filing"
+    return event.stream == names.STREAM
 
 
 @dataclass(frozen=True)
@@ -295,7 +303,7 @@ class FilingSummaryProjection:
             return None
         ids = {e.originator_id.int: e.originator_id for _, e in filing_events}
         started = (
-            {e.originator_id.int for _, e in filing_events if e.name == "FilingStarted"}
+            {e.originator_id.int for _, e in filing_events if e.name == names.FILING_STARTED}
             if trust_starts
             else set()
         )

@@ -8,6 +8,7 @@ import psycopg
 from rq import Queue, Retry
 from rq.job import Job
 
+from domain.filing import events as names
 from projections.filing_summary import FilingSummaryProjection
 from projections.invalidation import CacheInvalidator
 from projections.runner import AfterCommit
@@ -54,7 +55,7 @@ class ComputationReactor:
         self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]
     ) -> AfterCommit | None:
         for _, event in events:
-            if event.stream != "Filing" or event.name != "TaxComputationRequested":
+            if event.stream != names.STREAM or event.name != names.TAX_COMPUTATION_REQUESTED:
                 continue
             job_id = computation_job_id(event.originator_id, event.originator_version)
             if Job.exists(job_id, connection=self._queue.connection):

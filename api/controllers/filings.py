@@ -158,6 +158,28 @@ class FilingsController(Controller):
         )
 
     @post(
+        "/{filing_id:uuid}/revisions",
+        operation_id="openRevision",
+        status_code=HTTP_201_CREATED,
+        sync_to_thread=True,
+        description="Reopen a submitted return (If-Match: its version) as a revised return "
+        "u/s 139(5), or an updated return u/s 139(8A) once the revision window has closed. "
+        "It replaces the latest submitted return, whose acknowledgement number and date it "
+        "records (see `/history`); change, compute and submit it as before. 422 "
+        "`invalid-transition` for a return not submitted, `return-not-allowed` outside every "
+        "window or after an updated return; 409 for a stale If-Match.",
+    )
+    def open_revision(
+        self, request: Request[Any, Any, Any], filing_id: uuid.UUID
+    ) -> Response[CommandAccepted]:
+        written = services(request).filings.open_revision(
+            command_context(request), filing_id, expected_version(request), _today()
+        )
+        response = _accepted(written, HTTP_201_CREATED, status="draft")
+        response.headers["Location"] = f"/api/v1/filings/{filing_id}"
+        return response
+
+    @post(
         "/{filing_id:uuid}/verification",
         operation_id="eVerifyReturn",
         status_code=HTTP_200_OK,

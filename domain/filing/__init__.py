@@ -2,6 +2,14 @@
 
 from domain.filing.aggregate import Filing
 from domain.filing.declarations import IncomeDeclaration
-from domain.filing.status import FilingStatus
+from domain.filing.return_kind import ReturnTypeRefused, return_kind
+from domain.filing.status import FilingStatus, filing_status
 
-__all__ = ["Filing", "FilingStatus", "IncomeDeclaration"]
+__all__ = [
+    "Filing",
+    "FilingStatus",
+    "IncomeDeclaration",
+    "ReturnTypeRefused",
+    "filing_status",
+    "return_kind",
+]

@@ -20,10 +20,19 @@ from domain.errors import (
     InvalidTransition,
     UnsupportedAssessmentYear,
 )
+from domain.filing import events as names
 from domain.filing.declarations import IncomeDeclaration, tax_input, to_plain
-from domain.filing.status import FilingStatus
+from domain.filing.return_kind import (
+    earlier_return,
+    refused_by_engine,
+    return_kind,
+    submission,
+)
+from domain.filing.status import FilingStatus, filing_status
 from domain.pan import validate_pan
+from domain.tax.engine import compute
 from domain.tax.inputs import SUPPORTED_ASSESSMENT_YEARS, Deductions, TaxInput
+from domain.tax.return_types import ReturnNotAllowed
 
 Regime = Literal["old", "new"]
 Meta = dict[str, str]
@@ -49,7 +58,7 @@ class Filing(Aggregate):
             )
         return cls(owner_id=owner_id, pan=pan, assessment_year=assessment_year, meta=meta)
 
-    @event("FilingStarted")
+    @event(names.FILING_STARTED)
     def __init__(self, owner_id: str, pan: str, assessment_year: str, meta: Meta) -> None:
         self.owner_id = owner_id
         self.pan = pan
@@ -70,22 +79,26 @@ class Filing(Aggregate):
         self.acknowledgement: str | None = None
         self.submitted_on: dt.date | None = None
         self.e_verified = False
+        # Every return submitted for the year, oldest first (`return_kind.submission`), and
+        # the one the open revision replaces (`EarlierReturn` builtins; None: no revision).
+        self.submissions: list[dict[str, Any]] = []
+        self.revision = 0
+        self.revises: dict[str, Any] | None = None
 
     # --- the life of a return -------------------------------------------------------
 
     @property
     def status(self) -> FilingStatus:
-        if self.e_verified:
-            return FilingStatus.E_VERIFIED
-        if self.acknowledgement is not None:
-            return FilingStatus.SUBMITTED
-        if self.has_current_computation:
-            return FilingStatus.COMPUTED
-        if self.requested_version is not None and self.requested_version > self.inputs_version:
-            if self.computation_error is not None:
-                return FilingStatus.COMPUTATION_FAILED
-            return FilingStatus.COMPUTING
-        return FilingStatus.DRAFT
+        return filing_status(
+            submitted=self.acknowledgement is not None,
+            e_verified=self.e_verified,
+            inputs_version=self.inputs_version,
+            requested_version=self.requested_version,
+            computed_inputs_version=(
+                self.computed_inputs_version if self.computation is not None else None
+            ),
+            failed=self.computation_error is not None,
+        )
 
     @property
     def has_current_computation(self) -> bool:
@@ -105,15 +118,27 @@ class Filing(Aggregate):
         self._deductions_claimed(deductions=to_plain(deductions), meta=meta, source=source)
 
     def request_computation(self, requested_on: dt.date, meta: Meta) -> None:
+        """`requested_on` is the filing date the return is computed for (recorded, so a
+        retry or a replay computes the same). The return type follows from it and from the
+        submissions; a return the law refuses on that date (outside every window, an updated
+        return lowering the tax or raising a refund, a loss return) is refused here, and
+        nothing is recorded."""
         self._require_open()
         if self.income is None:
             raise IncomeMissing("declare income before asking for a computation", field="income")
+        return_kind(self.assessment_year, requested_on, self.submissions)
+        try:
+            compute(self.tax_input_for(requested_on))
+        except ReturnNotAllowed as exc:
+            raise refused_by_engine(exc) from None
         self._computation_requested(requested_on=requested_on, meta=meta)
 
     def tax_input_for(self, filing_date: dt.date | None) -> TaxInput:
         if self.income is None:
             raise IncomeMissing("no income declared", field="income")
-        return tax_input(self.assessment_year, self.income, self.deductions, filing_date)
+        return tax_input(
+            self.assessment_year, self.income, self.deductions, filing_date, self.revises
+        )
 
     def accepts_computation(self, requested_version: int) -> bool:
         """A result counts only if it was computed for the inputs as they stand now."""
@@ -150,8 +175,42 @@ class Filing(Aggregate):
             raise ComputationMissing(
                 "submit needs a computation of the return as it stands now; request one first"
             )
+        decision = return_kind(
+            self.assessment_year, submitted_on, self.submissions, field="submitted_on"
+        )
+        computed_as = (self.computation or {}).get("return_type")
+        if computed_as is not None and computed_as != decision.return_type.value:
+            raise ComputationMissing(
+                f"the return was computed as {computed_as} (on {self.requested_on}); filed on "
+                f"{submitted_on.isoformat()} it is {decision.return_type.value} u/s "
+                f"{decision.window.section} ({decision.reason}): request a new computation"
+            )
         self._return_submitted(
             regime=regime, acknowledgement=acknowledgement, submitted_on=submitted_on, meta=meta
+        )
+
+    def open_revision(self, opened_on: dt.date, meta: Meta) -> None:
+        """Reopen a submitted return as a revised (s.139(5)) or updated (s.139(8A)) return
+        replacing it: it can then be changed, computed and submitted again. Refused (and
+        nothing recorded) for a return not submitted, after the last window, or after an
+        updated return."""
+        if not self.status.is_closed:
+            raise InvalidTransition(
+                f"only a submitted return can be revised; this one is {self.status.value}"
+            )
+        decision = return_kind(self.assessment_year, opened_on, self.submissions, field="opened_on")
+        first, latest = self.submissions[0], self.submissions[-1]
+        self._revision_opened(
+            revision=self.revision + 1,
+            return_type=decision.return_type.value,
+            reason=decision.reason,
+            revises=earlier_return(latest),
+            original={
+                "acknowledgement": first["acknowledgement"],
+                "submitted_on": first["submitted_on"],
+            },
+            opened_on=opened_on,
+            meta=meta,
         )
 
     def e_verify(self, method: str, verified_on: dt.date, meta: Meta) -> None:
@@ -161,11 +220,14 @@ class Filing(Aggregate):
 
     def _require_open(self) -> None:
         if self.status.is_closed:
-            raise FilingClosed("the return was submitted; it changes only by a revised return")
+            raise FilingClosed(
+                "the return was submitted; it changes only by a revised or updated return "
+                "(POST /api/v1/filings/{id}/revisions)"
+            )
 
     # --- what happened (applied on every replay) ------------------------------------
 
-    @event("IncomeDeclared")
+    @event(names.INCOME_DECLARED)
     def _income_declared(
         self, income: dict[str, Any], meta: Meta, source: dict[str, Any] | None = None
     ) -> None:
@@ -174,7 +236,7 @@ class Filing(Aggregate):
         self.income_source = source
         self.inputs_version = self.version + 1
 
-    @event("DeductionsClaimed")
+    @event(names.DEDUCTIONS_CLAIMED)
     def _deductions_claimed(
         self, deductions: dict[str, Any], meta: Meta, source: dict[str, Any] | None = None
     ) -> None:
@@ -182,33 +244,58 @@ class Filing(Aggregate):
         self.deductions_source = source
         self.inputs_version = self.version + 1
 
-    @event("TaxComputationRequested")
+    @event(names.TAX_COMPUTATION_REQUESTED)
     def _computation_requested(self, requested_on: dt.date, meta: Meta) -> None:
         self.requested_version = self.version + 1
         self.requested_on = requested_on
         self.requested_correlation_id = meta.get("correlation_id")
         self.computation_error = None
 
-    @event("TaxComputed")
+    @event(names.TAX_COMPUTED)
     def _tax_computed(self, requested_version: int, result: dict[str, Any], meta: Meta) -> None:
         self.computation = result
         self.computed_inputs_version = self.inputs_version
         self.computed_request_version = requested_version
         self.computation_error = None
 
-    @event("TaxComputationFailed")
+    @event(names.TAX_COMPUTATION_FAILED)
     def _tax_computation_failed(self, requested_version: int, reason: str, meta: Meta) -> None:
         self.computed_request_version = requested_version
         self.computation_error = reason
 
-    @event("ReturnSubmitted")
+    @event(names.RETURN_SUBMITTED)
     def _return_submitted(
         self, regime: Regime, acknowledgement: str, submitted_on: dt.date, meta: Meta
     ) -> None:
         self.regime = regime
         self.acknowledgement = acknowledgement
         self.submitted_on = submitted_on
+        self.submissions = [
+            *self.submissions,
+            submission(acknowledgement, submitted_on, regime, self.computation),
+        ]
 
-    @event("ReturnEVerified")
+    @event(names.RETURN_E_VERIFIED)
     def _return_e_verified(self, method: str, verified_on: dt.date, meta: Meta) -> None:
         self.e_verified = True
+
+    @event(names.REVISION_OPENED)
+    def _revision_opened(
+        self,
+        revision: int,
+        return_type: str,
+        reason: str,
+        revises: dict[str, Any],
+        original: dict[str, Any],
+        opened_on: dt.date,
+        meta: Meta,
+    ) -> None:
+        # `return_type` is what the opening date allowed; the computation decides again on
+        # its own date. The last computation described the return being replaced.
+        self.revision = revision
+        self.revises = revises
+        self.acknowledgement = None
+        self.regime = None
+        self.submitted_on = None
+        self.e_verified = False
+        self.inputs_version = self.version + 1

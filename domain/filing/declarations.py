@@ -51,11 +51,15 @@ def tax_input(
     income: dict[str, Any],
     deductions: dict[str, Any],
     filing_date: dt.date | None,
+    earlier_return: dict[str, Any] | None = None,
 ) -> TaxInput:
-    """The engine's input for this return as declared, filed on `filing_date`."""
+    """The engine's input for this return as declared, filed on `filing_date`;
+    `earlier_return` (as `EarlierReturn` builtins): the submitted return a revision replaces."""
     doc = dict(income)
     doc["assessment_year"] = assessment_year
     doc["deductions"] = deductions
     if filing_date is not None:
         doc["filing_date"] = filing_date.isoformat()
+    if earlier_return is not None:
+        doc["earlier_return"] = earlier_return
     return msgspec.convert(doc, TaxInput)

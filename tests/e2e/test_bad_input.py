@@ -86,8 +86,8 @@ CASES: list[
         lambda me, fid, v: me.client.post(
             "/api/v1/filings", json={"assessment_year": "2019-20", "pan": "ABCPE1234F"}
         ),
-        400,
-        "validation",
+        422,
+        "unsupported-assessment-year",
         "assessment_year",
     ),
     (

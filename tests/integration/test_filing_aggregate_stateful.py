@@ -43,6 +43,9 @@ STATE_ATTRS = (
     "acknowledgement",
     "submitted_on",
     "e_verified",
+    "submissions",
+    "revision",
+    "revises",
     "version",
     "status",
 )
@@ -149,6 +152,21 @@ class FilingLife(RuleBasedStateMachine):
     def e_verify(self) -> None:
         self._attempt(lambda: self.filing.e_verify("aadhaar_otp", dt.date(2026, 7, 3), META))
 
+    @rule()
+    def open_revision(self) -> None:
+        closed = self.filing.status.is_closed
+        submitted = len(self.filing.submissions)
+        try:
+            self.filing.open_revision(dt.date(2026, 7, 4), META)
+        except DomainError:
+            assert not closed
+        else:
+            assert closed and not self.filing.status.is_closed
+            assert self.filing.revision == submitted
+            assert self.filing.revises is not None
+            latest = self.filing.submissions[-1]
+            assert self.filing.revises["acknowledgement"] == latest["acknowledgement"]
+
     @invariant()
     def invariants_hold(self) -> None:
         f = self.filing
@@ -162,6 +180,8 @@ class FilingLife(RuleBasedStateMachine):
             assert f.inputs_version < self.closed_at
         if f.e_verified:
             assert f.status is FilingStatus.E_VERIFIED
+        # one revision per submission after the first; a revision replaces the latest one
+        assert f.revision in (len(f.submissions), len(f.submissions) - 1) or not f.submissions
 
     def teardown(self) -> None:
         # Store every event in PostgreSQL and rebuild the aggregate from what was stored.

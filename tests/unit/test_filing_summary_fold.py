@@ -51,6 +51,7 @@ commands = st.lists(
         st.tuples(st.just("failure"), st.integers(0, 3)),
         st.tuples(st.just("submit"), st.sampled_from([0, 1])),
         st.tuples(st.just("verify"), st.just(0)),
+        st.tuples(st.just("revise"), st.just(0)),
     ),
     max_size=14,
 )
@@ -78,6 +79,8 @@ def live(filing: Filing, steps: list[tuple[str, int]]) -> None:
                 filing.submit("old" if n else "new", "123456789012345", DAY, META)
             elif kind == "verify":
                 filing.e_verify("aadhaar_otp", DAY, META)
+            elif kind == "revise":
+                filing.open_revision(DAY, META)
         except DomainError:
             pass
 
@@ -87,6 +90,12 @@ def live(filing: Filing, steps: list[tuple[str, int]]) -> None:
 @example(steps=[("income", 9), ("request", 0), ("result", 0), ("request", 0), ("failure", 0)])
 @example(steps=[("income", 2_000_000), ("request", 0), ("result", 0), ("submit", 1), ("verify", 0)])
 @example(steps=[("income", 1), ("request", 0), ("income", 2), ("result", 0)])
+@example(
+    steps=[
+        *[("income", 2_000_000), ("request", 0), ("result", 0), ("submit", 1), ("verify", 0)],
+        *[("revise", 0), ("request", 0), ("result", 0)],
+    ]
+)
 def test_the_summary_row_agrees_with_the_aggregate(steps: list[tuple[str, int]]) -> None:
     filing = Filing.start("owner", "ABCPE1234F", "2026-27", META)
     live(filing, steps)
