@@ -6,7 +6,7 @@ UV := $(shell python3 .ci/ensure_uv.py)
 RUN := $(UV) run --frozen
 NAME ?=
 
-.PHONY: up test sync lint bench tesseract help
+.PHONY: up test sync lint bench tesseract faketime help
 
 help:
 	@echo "make up       run API + worker + projector (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL)"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint     ruff + mypy"
 	@echo "make bench    run the benchmarks (NAME=x for one)"
 	@echo "make tesseract  install tesseract-ocr (OCR of uploaded documents) if it is missing"
+	@echo "make faketime   install faketime (end-to-end tests pin the processes' clock) if it is missing"
 
 sync:
 	@$(UV) sync --frozen --quiet
@@ -21,7 +22,7 @@ sync:
 up: sync tesseract
 	$(RUN) burnblack up
 
-test: sync tesseract
+test: sync tesseract faketime
 	$(RUN) pytest
 
 # Workers OCR uploaded documents with the tesseract binary (a Debian package, not a wheel).
@@ -34,6 +35,19 @@ tesseract:
 		echo "tesseract is not installed and this is not root with apt-get: install tesseract-ocr"; \
 		echo "(Debian/Ubuntu: sudo apt-get install tesseract-ocr; macOS: brew install tesseract)."; \
 		echo "Without it, document OCR fails and its tests are skipped."; \
+	fi
+
+# End-to-end tests run the real processes with their clock pinned by libfaketime (Debian
+# `faketime`), e.g. past 31 December of an assessment year. pytest itself never runs under it.
+faketime:
+	@if command -v faketime >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing faketime (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; \
+	else \
+		echo "faketime is not installed and this is not root with apt-get: install faketime"; \
+		echo "(Debian/Ubuntu: sudo apt-get install faketime; macOS: brew install libfaketime)."; \
+		echo "Without it, the end-to-end tests with a pinned clock are skipped."; \
 	fi
 
 lint: sync

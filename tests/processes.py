@@ -25,9 +25,17 @@ def free_port() -> int:
 
 
 class Process:
-    def __init__(self, name: str, args: Sequence[str], env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: Sequence[str],
+        env: dict[str, str],
+        log_dir: Path,
+        prefix: Sequence[str] = (),
+    ) -> None:
         self.name = name
         self.args = list(args)
+        self.prefix = list(prefix)
         self.env = env
         self.log_path = log_dir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -35,7 +43,7 @@ class Process:
     def start(self) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "burnblack", *self.args],
+            [*self.prefix, sys.executable, "-m", "burnblack", *self.args],
             env=self.env,
             cwd=ROOT,
             stdout=log,
@@ -84,7 +92,10 @@ class Platform:
         log_dir: Path,
         api_count: int = 1,
         env: dict[str, str] | None = None,
+        clock: str | None = None,
     ) -> None:
+        """`clock`: start every process with its clock pinned there (e.g. "2027-01-02
+        10:00:00"; it runs on from that instant) by libfaketime's `faketime`."""
         env = {
             **os.environ,
             **TEST_SECURITY_ENV,
@@ -97,12 +108,15 @@ class Platform:
         self.env = env
         self.log_dir = log_dir
         self.ports = [free_port() for _ in range(api_count)]
+        prefix = ["faketime", clock] if clock else []
         self.apis = [
-            Process(f"api-{i}", ["api", "--host", "127.0.0.1", "--port", str(p)], env, log_dir)
+            Process(
+                f"api-{i}", ["api", "--host", "127.0.0.1", "--port", str(p)], env, log_dir, prefix
+            )
             for i, p in enumerate(self.ports)
         ]
-        self.worker = Process("worker", ["worker"], env, log_dir)
-        self.projector = Process("projector", ["projector"], env, log_dir)
+        self.worker = Process("worker", ["worker"], env, log_dir, prefix)
+        self.projector = Process("projector", ["projector"], env, log_dir, prefix)
 
     @property
     def processes(self) -> list[Process]:

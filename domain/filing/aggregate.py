@@ -24,6 +24,7 @@ from domain.filing import events as names
 from domain.filing.declarations import IncomeDeclaration, tax_input, to_plain
 from domain.filing.return_kind import (
     earlier_return,
+    paid_with_earlier_returns,
     refused_by_engine,
     return_kind,
     submission,
@@ -136,9 +137,13 @@ class Filing(Aggregate):
     def tax_input_for(self, filing_date: dt.date | None) -> TaxInput:
         if self.income is None:
             raise IncomeMissing("no income declared", field="income")
-        return tax_input(
-            self.assessment_year, self.income, self.deductions, filing_date, self.revises
-        )
+        income = self.income
+        paid_before = paid_with_earlier_returns(self.submissions)
+        if paid_before:
+            taxes_paid = dict(income.get("taxes_paid") or {})
+            taxes_paid["self_assessment"] = int(taxes_paid.get("self_assessment", 0)) + paid_before
+            income = {**income, "taxes_paid": taxes_paid}
+        return tax_input(self.assessment_year, income, self.deductions, filing_date, self.revises)
 
     def accepts_computation(self, requested_version: int) -> bool:
         """A result counts only if it was computed for the inputs as they stand now."""

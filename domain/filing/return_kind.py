@@ -91,6 +91,7 @@ def submission(
         for k in ("interest_234a", "interest_234b", "interest_234c", "fee_234f")
     )
     net = int(figures.get("net_payable", 0))
+    paid_on_filing = net if net > 0 else 0
     return {
         "acknowledgement": acknowledgement,
         "submitted_on": submitted_on.isoformat(),
@@ -100,8 +101,17 @@ def submission(
         "interest": interest,
         # Taxes paid by then: prepaid taxes plus the self-assessment tax paid with it
         # (the balance payable, paid on filing).
-        "taxes_paid": int(figures.get("taxes_paid", 0)) + (net if net > 0 else 0),
+        "taxes_paid": int(figures.get("taxes_paid", 0)) + paid_on_filing,
+        "paid_on_filing": paid_on_filing,
     }
+
+
+def paid_with_earlier_returns(submissions: Sequence[Mapping[str, Any]]) -> int:
+    """Self-assessment tax paid with the returns already submitted (each one's balance
+    payable, paid on filing). A revised return u/s 139(5) replaces them whole, so it claims
+    these among its taxes paid; an updated return does too, and the engine credits them u/s
+    140B from the earlier return's date (`EarlierReturn.taxes_paid` counts them as well)."""
+    return sum(int(s.get("paid_on_filing", 0)) for s in submissions)
 
 
 def earlier_return(latest: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,6 +133,7 @@ __all__ = [
     "ReturnTypeRefused",
     "earlier_return",
     "last_return_type",
+    "paid_with_earlier_returns",
     "refused_by_engine",
     "return_kind",
     "submission",

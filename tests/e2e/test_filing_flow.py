@@ -86,17 +86,20 @@ def test_the_latest_inputs_win_over_an_earlier_request(platform: Platform) -> No
     assert r.status_code == 200, r.text
 
 
-def test_inputs_the_law_refuses_end_as_a_visible_failure_not_endless_retries(
+def test_inputs_the_law_refuses_are_a_422_problem_and_nothing_is_recorded(
     platform: Platform,
 ) -> None:
     me = Taxpayer(platform.url()).register_and_login()
     # After 31 Dec 2025 a first return for AY 2025-26 is an updated return (s.139(8A)), and
-    # an updated return may not claim a refund: TDS above the tax cannot be computed.
+    # an updated return may not claim a refund: TDS above the tax is refused at once.
     fid = me.start_filing("2025-26")["id"]
     income = {"salary": {"gross": 900_000}, "taxes_paid": {"tds": 100_000}}
     v = me.put(f"/api/v1/filings/{fid}/income", 1, income).json()["version"]
-    me.post(f"/api/v1/filings/{fid}/computations", v)
-    doc = me.wait_for(fid, lambda d: d["status"] == "computation_failed")
-    assert "139" in doc["computation_error"]
-    r = me.post(f"/api/v1/filings/{fid}/submission", doc["version"], {"regime": "new"})
+    r = me.post(f"/api/v1/filings/{fid}/computations", v)
+    assert r.status_code == 422, r.text
+    assert r.json()["type"].endswith("/return-not-allowed")
+    assert "139(8A)" in r.json()["detail"] and "refund" in r.json()["detail"]
+    history = me.client.get(f"/api/v1/filings/{fid}/history").json()["items"]
+    assert [e["event"] for e in history] == ["FilingStarted", "IncomeDeclared"]
+    r = me.post(f"/api/v1/filings/{fid}/submission", v, {"regime": "new"})
     assert r.status_code == 422 and r.json()["type"].endswith("/computation-missing")
