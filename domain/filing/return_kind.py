@@ -9,9 +9,9 @@ The windows and the tax rules are the engine's (`domain.tax.return_types`,
   31 December of the assessment year; 31 March from AY 2026-27), then an updated return
   u/s 139(8A) within 48 months from the end of the assessment year;
 * an updated return can be neither revised (s.139(5) revises a return furnished u/s 139(1)
-  or 139(4)) nor followed by a second updated return for the same year (s.139(8A), proviso:
-  a person who has furnished an updated return for an assessment year shall not furnish
-  another for that year).
+  or 139(4)) nor followed by a second updated return for the same year (s.139(8A), third
+  proviso: not where "an updated return has been furnished by him under this sub-section
+  for the relevant assessment year").
 
 The filing date is always an input (the date recorded on the command), never the clock.
 """
@@ -62,7 +62,8 @@ def return_kind(
             f"the return for this year was an updated return u/s 139(8A) (acknowledgement "
             f"{last['acknowledgement']}, filed on {last['submitted_on']}): it cannot be "
             "revised (s.139(5) revises returns furnished u/s 139(1) or 139(4)) and no second "
-            "updated return can be furnished for the same assessment year (s.139(8A))",
+            "updated return can be furnished for the same assessment year (s.139(8A), third "
+            "proviso)",
             field=field,
         )
     try:
