@@ -549,7 +549,11 @@ def _updated_return_dues(
     )
     additional = additional_tax_140b(year.assessment_year, filed, base)
     refusal = None
-    refund = prepaid_before + prepaid.earlier_credit - (total_tax + interest + fee)
+    # A refund is rounded u/s 288B like any balance: the few rupees by which a rounded
+    # self-assessment payment exceeded the earlier return's liability are no refund.
+    refund = round_288b_signed(
+        prepaid_before + prepaid.earlier_credit - (total_tax + interest + fee)
+    )
     if earlier is not None and total_tax < earlier.total_tax:
         refusal = (
             f"an updated return u/s 139(8A) cannot result in a lower tax than the return it "

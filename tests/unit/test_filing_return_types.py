@@ -252,3 +252,73 @@ def test_only_a_submitted_return_can_be_revised() -> None:
     with pytest.raises(ReturnTypeRefused) as refused:
         f.open_revision(D(2031, 4, 1), META)  # every window closed
     assert "139(8A)" in refused.value.message
+
+
+@given(
+    st.integers(3_00_000, 60_00_000),
+    st.integers(0, 60_00_000),
+    st.dates(D(2027, 4, 1), D(2031, 3, 31)),
+)
+def test_an_updated_return_never_lowers_the_tax_of_the_return_it_updates(
+    first_gross: int, second_gross: int, day: dt.date
+) -> None:
+    """Through the Filing: a return submitted by the due date, updated after the revision
+    window with any other income, is either refused or taxes at least as much."""
+    f = filing(income=IncomeDeclaration(salary=Salary(gross=first_gross)))
+    first = computed_and_submitted(f, D(2026, 7, 10), "111")
+    f.open_revision(day, META)
+    f.declare_income(IncomeDeclaration(salary=Salary(gross=second_gross)), META)
+    version = f.version
+    try:
+        f.request_computation(day, META)
+    except ReturnTypeRefused:
+        assert f.version == version
+        return
+    result = compute(f.tax_input_for(day))
+    assert result.return_type == "updated"
+    chosen = result.old if result.recommended == "old" else result.new
+    assert chosen.total_tax >= first[first["recommended"]]["total_tax"]
+    assert chosen.additional_tax_140b >= 0
+
+
+@given(YEARS, HISTORIES, st.dates(D(2024, 1, 1), D(2032, 12, 31)))
+def test_the_engine_and_the_filing_agree_on_the_type(
+    ay: str, history: list[str], day: dt.date
+) -> None:
+    """The type the filing decides on a date is the type the engine computes for that date,
+    and a date the filing refuses is one the engine refuses too (nothing recorded)."""
+    f = filing(ay)
+    for i, _ in enumerate(history):  # returns submitted on the year's first days
+        on = D(ay_start(ay), 4, i + 1)
+        if i:
+            f.open_revision(on, META)
+        computed_and_submitted(f, on, f"ack-{i}")
+    version = f.version
+    try:
+        expected = return_kind(ay, day, f.submissions).return_type.value
+    except ReturnTypeRefused:
+        with pytest.raises(ReturnTypeRefused):
+            if history:
+                f.open_revision(day, META)
+            else:
+                f.request_computation(day, META)
+        assert f.version == version
+        return
+    if history:
+        f.open_revision(day, META)
+    f.request_computation(day, META)  # same income: never lower, no refund
+    assert compute(f.tax_input_for(day)).return_type == expected
+
+
+@pytest.mark.parametrize("gross", range(1_675_001, 1_675_011))
+def test_the_rounded_self_assessment_payment_is_no_refund_on_an_updated_return(
+    gross: int,
+) -> None:
+    """The balance paid with the first return is rounded u/s 288B, so it may exceed that
+    return's liability by up to 5 rupees; an updated return declaring the same income is
+    not "a return resulting in a refund" for it (found by the property above)."""
+    f = filing(income=IncomeDeclaration(salary=Salary(gross=gross)))
+    computed_and_submitted(f, D(2026, 4, 1), "111")
+    f.open_revision(D(2027, 4, 2), META)
+    f.request_computation(D(2027, 4, 2), META)
+    assert compute(f.tax_input_for(D(2027, 4, 2))).return_type == "updated"
