@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -47,6 +48,24 @@ class EVerify(_Body, frozen=True):
     method: Literal[
         "aadhaar_otp", "net_banking", "bank_account_evc", "demat_account_evc", "digital_signature"
     ]
+
+
+class ReturnTypeView(msgspec.Struct, frozen=True, kw_only=True):
+    """Which return the filing would be if filed `on` that day, and why: original u/s
+    139(1), belated u/s 139(4), revised u/s 139(5) or updated u/s 139(8A); `return_type` is
+    null when no return can be filed then (`reason` names every window)."""
+
+    on: dt.date
+    return_type: Literal["original", "belated", "revised", "updated"] | None
+    section: str | None
+    window_opens: dt.date | None = None
+    window_closes: dt.date | None = None
+    reason: str
+    revision: int
+    """0 for the first return; n for the n-th revision opened."""
+    revises: dict[str, Any] | None
+    """The submitted return the open revision replaces (acknowledgement, filed_on, ...)."""
+    submissions: int
 
 
 class CommandAccepted(msgspec.Struct, frozen=True, kw_only=True):

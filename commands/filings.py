@@ -15,7 +15,7 @@ from commands.context import CommandContext
 from commands.errors import FilingAlreadyExists, FilingNotFound, VersionConflict
 from commands.results import Written
 from commands.transcodings import register_domain_transcodings
-from domain.filing import Filing, IncomeDeclaration
+from domain.filing import Filing, IncomeDeclaration, ReturnTypeRefused
 from domain.filing.aggregate import Regime
 from domain.tax.inputs import Deductions
 
@@ -163,6 +163,30 @@ class FilingsApplication(Application[uuid.UUID]):
         if filing.owner_id != owner_id:
             raise FilingNotFound(filing_id)  # another's return does not exist for you
         return filing
+
+    def return_type_on(self, filing_id: uuid.UUID, owner_id: str, day: dt.date) -> dict[str, Any]:
+        """Which return the filing would be on `day` and why, from its own history: the
+        type, the section and its window, or (type None) why no return can be filed."""
+        filing = self.get_owned_filing(filing_id, owner_id)
+        view: dict[str, Any] = {
+            "on": day,
+            "revision": filing.revision,
+            "revises": filing.revises,
+            "submissions": len(filing.submissions),
+        }
+        try:
+            decision = filing.return_type_on(day)
+        except ReturnTypeRefused as refused:
+            return {**view, "return_type": None, "section": None, "reason": refused.message}
+        window = decision.window
+        return {
+            **view,
+            "return_type": decision.return_type.value,
+            "section": window.section,
+            "window_opens": window.opens,
+            "window_closes": window.closes,
+            "reason": decision.reason,
+        }
 
     # --- plumbing ---------------------------------------------------------------------
 

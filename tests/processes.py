@@ -108,7 +108,8 @@ class Platform:
         self.env = env
         self.log_dir = log_dir
         self.ports = [free_port() for _ in range(api_count)]
-        prefix = ["faketime", clock] if clock else []
+        # -m: the multi-threaded libfaketime (Granian, psycopg_pool and RQ run threads).
+        prefix = ["faketime", "-m", clock] if clock else []
         self.apis = [
             Process(
                 f"api-{i}", ["api", "--host", "127.0.0.1", "--port", str(p)], env, log_dir, prefix

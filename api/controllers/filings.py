@@ -6,7 +6,9 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post, put
+from litestar import get as get_route  # `get` is the summary handler's name in the class
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
@@ -17,7 +19,7 @@ from api.preconditions import etag, expected_version
 from api.problems import problem
 from api.read_schemas import FilingList, FilingView
 from api.reading import MinPosition, conditional, read_your_writes
-from api.schemas import CommandAccepted, EVerify, StartFiling, SubmitReturn
+from api.schemas import CommandAccepted, EVerify, ReturnTypeView, StartFiling, SubmitReturn
 from api.security.config import EXPENSIVE
 from commands.results import Written
 from domain.account import Role
@@ -95,6 +97,27 @@ class FilingsController(Controller):
         if view is None:
             raise problem(404, "not-found", "No such filing", f"no filing {filing_id}")
         return conditional(request, view)
+
+    @get_route(
+        "/{filing_id:uuid}/return-type",
+        operation_id="filingReturnType",
+        sync_to_thread=True,
+        description="Which return this filing is if filed `on` a day (default: today, IST) "
+        "and why: the type, its section and window, from the day and the returns already "
+        "submitted. Read from the event store, not cached.",
+    )
+    def return_type(
+        self,
+        request: Request[Any, Any, Any],
+        filing_id: uuid.UUID,
+        on: dt.date | None = None,
+    ) -> Response[ReturnTypeView]:
+        view = services(request).filings.return_type_on(
+            filing_id, current_user_id(request), on or _today()
+        )
+        return Response(
+            msgspec.convert(view, ReturnTypeView), headers={"Cache-Control": "no-store"}
+        )
 
     @put(
         "/{filing_id:uuid}/income",

@@ -33,7 +33,7 @@ from domain.filing.status import FilingStatus, filing_status
 from domain.pan import validate_pan
 from domain.tax.engine import compute
 from domain.tax.inputs import SUPPORTED_ASSESSMENT_YEARS, Deductions, TaxInput
-from domain.tax.return_types import ReturnNotAllowed
+from domain.tax.return_types import ReturnNotAllowed, ReturnTypeDecision
 
 Regime = Literal["old", "new"]
 Meta = dict[str, str]
@@ -144,6 +144,11 @@ class Filing(Aggregate):
             taxes_paid["self_assessment"] = int(taxes_paid.get("self_assessment", 0)) + paid_before
             income = {**income, "taxes_paid": taxes_paid}
         return tax_input(self.assessment_year, income, self.deductions, filing_date, self.revises)
+
+    def return_type_on(self, day: dt.date) -> ReturnTypeDecision:
+        """Which return this filing would be if filed on `day`, and why (its submissions
+        count); raises `ReturnTypeRefused` naming the windows when none can be filed."""
+        return return_kind(self.assessment_year, day, self.submissions, field="on")
 
     def accepts_computation(self, requested_version: int) -> bool:
         """A result counts only if it was computed for the inputs as they stand now."""

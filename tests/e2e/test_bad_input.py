@@ -116,6 +116,27 @@ CASES: list[
         None,
     ),
     (
+        "revision of a return not submitted",
+        lambda me, fid, v: me.post(f"/api/v1/filings/{fid}/revisions", v),
+        422,
+        "invalid-transition",
+        None,
+    ),
+    (
+        "revision with a stale If-Match",
+        lambda me, fid, v: me.post(f"/api/v1/filings/{fid}/revisions", v - 1),
+        409,
+        "version-conflict",
+        None,
+    ),
+    (
+        "revision without If-Match",
+        lambda me, fid, v: me.client.post(f"/api/v1/filings/{fid}/revisions"),
+        428,
+        "precondition-required",
+        None,
+    ),
+    (
         "submit without computation",
         lambda me, fid, v: me.post(f"/api/v1/filings/{fid}/submission", v, {"regime": "new"}),
         422,
