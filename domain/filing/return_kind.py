@@ -66,6 +66,14 @@ def return_kind(
             "proviso)",
             field=field,
         )
+    if submissions and filing_date.isoformat() < submissions[-1]["submitted_on"]:
+        last = submissions[-1]
+        raise ReturnTypeRefused(
+            f"a revised (s.139(5)) or updated (s.139(8A)) return is filed after the return it "
+            f"replaces (acknowledgement {last['acknowledgement']}, filed on "
+            f"{last['submitted_on']}), not on {filing_date.isoformat()}",
+            field=field,
+        )
     try:
         return classify_return(assessment_year, filing_date, revises=bool(submissions))
     except ReturnNotAllowed as exc:

@@ -221,7 +221,7 @@ def _computed(filings: Any, fid: uuid.UUID) -> dict[str, Any]:
 
     filing = filings.get_filing(fid)
     return dict(
-        msgspec.json.decode(encode_result(compute(filing.tax_input_for(dt.date(2026, 7, 1)))))
+        msgspec.json.decode(encode_result(compute(filing.tax_input_for(filing.requested_on))))
     )
 
 

@@ -31,7 +31,7 @@ SALARY = IncomeDeclaration(salary=Salary(gross=1_675_000))  # 16 lakh taxable, n
 RANK = {"original": 0, "belated": 1, "revised": 2, "updated": 3}
 
 
-def submitted(return_type: str, on: str = "2026-07-10") -> dict[str, Any]:
+def submitted(return_type: str, on: str) -> dict[str, Any]:
     return {"acknowledgement": "111", "submitted_on": on, "return_type": return_type}
 
 
@@ -80,7 +80,7 @@ def computed_and_submitted(f: Filing, day: dt.date, ack: str) -> dict[str, Any]:
 def test_windows_are_exact_at_their_boundaries(
     ay: str, day: dt.date, history: list[str], expected: str
 ) -> None:
-    decision = return_kind(ay, day, [submitted(t) for t in history])
+    decision = return_kind(ay, day, [submitted(t, f"{ay_start(ay)}-04-01") for t in history])
     assert decision.return_type.value == expected
 
 
@@ -98,9 +98,15 @@ def test_outside_every_window_is_refused_naming_the_section(
     ay: str, day: dt.date, history: list[str], named: str
 ) -> None:
     with pytest.raises(ReturnTypeRefused) as refused:
-        return_kind(ay, day, [submitted(t) for t in history])
+        return_kind(ay, day, [submitted(t, f"{ay_start(ay)}-04-01") for t in history])
     assert named in refused.value.message
     assert refused.value.code == "return-not-allowed"
+
+
+def test_a_revision_is_not_filed_before_the_return_it_replaces() -> None:
+    with pytest.raises(ReturnTypeRefused) as refused:
+        return_kind("2026-27", D(2026, 7, 9), [submitted("original", "2026-07-10")])
+    assert "filed after the return it replaces" in refused.value.message
 
 
 YEARS = st.sampled_from(SUPPORTED_ASSESSMENT_YEARS)
@@ -111,7 +117,7 @@ HISTORIES = st.sampled_from([[], ["original"], ["belated"], ["original", "revise
 def test_the_type_never_goes_back_as_the_date_moves_on(
     ay: str, history: list[str], day: dt.date, later_by: int
 ) -> None:
-    subs = [submitted(t) for t in history]
+    subs = [submitted(t, f"{ay_start(ay)}-04-01") for t in history]
     later = day + dt.timedelta(days=later_by)
 
     def kind(d: dt.date) -> str | None:
