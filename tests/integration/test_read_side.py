@@ -4,7 +4,6 @@ every kind of event, and read-your-writes."""
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import uuid
 from collections.abc import Iterator
