@@ -46,7 +46,6 @@ def api_services(
         event_head=lambda: filings.recorder.max_notification_id() or 0,
         secure_cookies=settings.secure_cookies,
         session_max_age=settings.session_max_age,
-        ready_max_projector_lag=settings.ready_max_projector_lag,
         read_your_writes_timeout=settings.read_your_writes_timeout,
         security=settings.security,
         documents=DocumentApi(

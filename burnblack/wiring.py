@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import redis
+import redis.exceptions
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from redis.asyncio import Redis as AsyncRedis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from rq import Queue
 
 from burnblack.keys import CIPHER_TOPIC
@@ -60,10 +64,23 @@ def accounts_app(settings: Settings) -> AccountsApplication:
     )
 
 
+# Redis restarted or a pooled connection dropped: reconnect and retry a few times, backing off
+# (about 1.5 s in all), before the caller sees the error. Idle connections are pinged before
+# reuse after `health_check_interval` seconds. The long-running loops (projector, worker)
+# wait out longer outages themselves (projections/backoff.py).
+REDIS_RETRY_ON = [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+REDIS_HEALTH_CHECK_SECONDS = 10
+
+
 def redis_client(settings: Settings) -> redis.Redis:
     _, redis_url = settings.require_urls()
     return redis.Redis.from_url(
-        redis_url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+        redis_url,
+        socket_timeout=5,
+        socket_connect_timeout=5,
+        health_check_interval=REDIS_HEALTH_CHECK_SECONDS,
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 4),
+        retry_on_error=REDIS_RETRY_ON,
     )
 
 
@@ -76,6 +93,9 @@ def pg_pool(settings: Settings, name: str) -> ConnectionPool[Any]:
         name=name,
         open=True,
         kwargs={"autocommit": True},
+        # A connection that died with a PostgreSQL restart is noticed and replaced when it
+        # is handed out, not by the request that would have used it.
+        check=ConnectionPool.check_connection,
     )
 
 
@@ -89,7 +109,13 @@ def event_log(settings: Settings, app: FilingsApplication) -> StoredEventLog:
 def async_redis_client(settings: Settings) -> AsyncRedis:
     _, redis_url = settings.require_urls()
     return AsyncRedis.from_url(
-        redis_url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+        redis_url,
+        socket_timeout=5,
+        socket_connect_timeout=5,
+        health_check_interval=REDIS_HEALTH_CHECK_SECONDS,
+        # Requests wait: a short retry, not the worker loops' long one.
+        retry=AsyncRetry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+        retry_on_error=REDIS_RETRY_ON,
     )
 
 
@@ -103,6 +129,7 @@ def async_pg_pool(settings: Settings, name: str) -> AsyncConnectionPool[Any]:
         name=name,
         open=False,
         kwargs={"autocommit": True},
+        check=AsyncConnectionPool.check_connection,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -18,6 +19,7 @@ import psycopg
 import structlog
 
 from projections import tracking
+from projections.backoff import RECONNECTABLE, Backoff
 from projections.eventlog import EventSource
 
 log = structlog.get_logger(__name__)
@@ -41,6 +43,17 @@ def _lock_key(name: str) -> int:
     )
 
 
+class Periodic(Protocol):
+    """Work done every `interval` seconds by the process that holds all of `requires` (the
+    followers' locks), inside the runner's loop: e.g. the reconciliation sweep."""
+
+    name: str
+    interval: float
+    requires: tuple[str, ...]
+
+    def run(self, conn: psycopg.Connection[Any]) -> None: ...
+
+
 class LogRunner:
     def __init__(
         self,
@@ -49,12 +62,17 @@ class LogRunner:
         followers: list[Follower],
         batch_size: int = 500,
         idle_wait: float = 1.0,
+        periodic: list[Periodic] | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self._conninfo = conninfo
         self._source = source
         self._followers = followers
         self._batch_size = batch_size
         self._idle_wait = idle_wait
+        self._periodic = list(periodic or [])
+        self._due: dict[str, float] = {}
+        self._backoff = backoff or Backoff()
         self._stop = threading.Event()
         # Shown in pg_stat_activity beside the advisory locks: which process is active.
         self._name = f"burnblack-projector-{os.getpid()}"
@@ -64,13 +82,20 @@ class LogRunner:
         self._stop.set()
 
     def run(self) -> None:
+        """Follow the log until `stop()`. PostgreSQL or Redis going away is waited out with
+        backoff (the batch in flight rolls back and is done again), never a reason to exit."""
         while not self._stop.is_set():
             try:
                 self._run_connected()
-            except psycopg.OperationalError as exc:
-                log.warning("projector.connection_lost", error=str(exc))
+            except RECONNECTABLE as exc:
                 self._held.clear()
-                self._stop.wait(1.0)
+                delay = self._backoff.next()
+                log.warning(
+                    "projector.connection_lost",
+                    error=f"{type(exc).__name__}: {exc}",
+                    retry_in=round(delay, 2),
+                )
+                self._stop.wait(delay)
 
     def run_once(self) -> int:
         """Process everything available now (tests and the CLI's catch-up); returns events done."""
@@ -99,11 +124,28 @@ class LogRunner:
                 for follower in self._followers:
                     if follower.name in self._held:
                         done += self._drain(work_conn, follower)
+                self._run_periodic(lock_conn)
+                self._backoff.reset()  # a whole round worked: connected again
                 if done == 0:
                     # Woken by the event store's NOTIFY; the timeout covers a missed one and
                     # lets a standby retry the locks.
                     for _ in listen_conn.notifies(timeout=self._idle_wait, stop_after=1):
                         pass
+
+    def _run_periodic(self, conn: psycopg.Connection[Any]) -> None:
+        now = time.monotonic()
+        for task in self._periodic:
+            if not all(name in self._held for name in task.requires):
+                continue
+            if now < self._due.get(task.name, 0.0):
+                continue
+            self._due[task.name] = now + task.interval
+            try:
+                task.run(conn)
+            except RECONNECTABLE:
+                raise
+            except Exception:  # a bug in a sweep must not stop the projections
+                log.exception("projector.periodic_failed", task=task.name)
 
     def _acquire(self, lock_conn: psycopg.Connection[Any]) -> None:
         for follower in self._followers:
