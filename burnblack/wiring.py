@@ -8,6 +8,7 @@ import redis
 import redis.exceptions
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from psycopg_pool import base as psycopg_pool_base
 from redis.asyncio import Redis as AsyncRedis
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
@@ -52,6 +53,7 @@ def eventsourcing_env(
 
 def filings_app(settings: Settings) -> FilingsApplication:
     database_url, _ = settings.require_urls()
+    cap_pool_reconnect_delay()
     return FilingsApplication(
         env=eventsourcing_env(database_url, settings.db_pool_size, settings.require_cipher_key())
     )
@@ -59,6 +61,7 @@ def filings_app(settings: Settings) -> FilingsApplication:
 
 def accounts_app(settings: Settings) -> AccountsApplication:
     database_url, _ = settings.require_urls()
+    cap_pool_reconnect_delay()
     return AccountsApplication(
         env=eventsourcing_env(database_url, settings.db_pool_size, settings.require_cipher_key())
     )
@@ -84,8 +87,29 @@ def redis_client(settings: Settings) -> redis.Redis:
     )
 
 
+def cap_pool_reconnect_delay(first: float = 0.25, cap: float = 2.0) -> None:
+    """psycopg_pool retries a failed connection after 1 s, doubling without a limit until its
+    reconnect timeout: after a minute's outage a pool would wait about another minute before
+    trying PostgreSQL again, and requests would time out meanwhile. Start sooner, and never
+    wait more than `cap` seconds between attempts. (`AttemptWithBackoff` is internal: if it
+    changes, the pool keeps its own behaviour.)"""
+    attempt = getattr(psycopg_pool_base, "AttemptWithBackoff", None)
+    if attempt is None or getattr(attempt, "_burnblack_capped", False):
+        return
+    original = attempt.update_delay
+
+    def update_delay(self: Any, now: float) -> None:
+        original(self, now)
+        self.delay = min(self.delay, cap)
+
+    attempt.INITIAL_DELAY = first
+    attempt.update_delay = update_delay
+    attempt._burnblack_capped = True
+
+
 def pg_pool(settings: Settings, name: str) -> ConnectionPool[Any]:
     database_url, _ = settings.require_urls()
+    cap_pool_reconnect_delay()
     return ConnectionPool(
         database_url,
         min_size=1,
@@ -122,6 +146,7 @@ def async_redis_client(settings: Settings) -> AsyncRedis:
 def async_pg_pool(settings: Settings, name: str) -> AsyncConnectionPool[Any]:
     """Opened by the caller inside its event loop (`await pool.open()`)."""
     database_url, _ = settings.require_urls()
+    cap_pool_reconnect_delay()
     return AsyncConnectionPool(
         database_url,
         min_size=1,
