@@ -64,20 +64,22 @@ def run_worker(settings: Settings, queue_names: list[str], burst: bool = False) 
         stopping.set()
 
     while not stopping.is_set():
-        # A SimpleWorker runs jobs in-process: our jobs are short and trusted, and a fork per
-        # job costs more than the job (GUIDE.md). OCR runs tesseract in a child process anyway.
-        # BurnblackWorker retries a dead worker's job within seconds, not RQ's ten minutes.
-        worker = BurnblackWorker(
-            [queues[n] for n in queue_names],
-            connection=client,
-            **document_wiring.worker_options(settings),
-        )
         started = time.monotonic()
+        worker: BurnblackWorker | None = None
         try:
+            # A SimpleWorker runs jobs in-process: our jobs are short and trusted, and a fork
+            # per job costs more than the job (GUIDE.md). OCR runs tesseract in a child
+            # process anyway. BurnblackWorker retries a dead worker's job within seconds, not
+            # RQ's ten minutes.
+            worker = BurnblackWorker(
+                [queues[n] for n in queue_names],
+                connection=client,
+                **document_wiring.worker_options(settings),
+            )
             worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
         except RECONNECTABLE as exc:
             log.warning("worker.redis_lost", error=f"{type(exc).__name__}: {exc}")
-        if worker.stop_requested or burst:
+        if (worker is not None and worker.stop_requested) or burst:
             break
         # Signals between two work loops stop the process, not just the loop.
         signal.signal(signal.SIGTERM, stop_between_loops)
