@@ -35,15 +35,20 @@ def test_a_child_that_exits_is_restarted_with_growing_delays(tmp_path: Path) -> 
     runner = threading.Thread(target=s.run, kwargs={"install_signals": False})
     runner.start()
     try:
-        time.sleep(2.5)  # 0.2 + 0.4 + 0.8 + 0.8 (+ start-up): four or five restarts
+        # Exits after 0.2, 0.4, 0.8, 0.8 s of backoff (plus each start-up): wait for three.
+        deadline = time.monotonic() + 30
+        while not (s.children.get("quick") and s.children["quick"].restarts >= 3):
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.05)
         steady_pid = s.children["steady"].proc.pid  # type: ignore[union-attr]
     finally:
         s.stop()
         runner.join(20)
     assert not runner.is_alive()
     restarts = s.children["quick"].restarts
-    assert 3 <= restarts <= 6, lines
-    assert len(starts.read_text()) == restarts + 1
+    assert 3 <= restarts <= 4, lines
+    # Every start ran (the last one may have been stopped before it wrote).
+    assert restarts <= len(starts.read_text()) <= restarts + 1
     assert any("restarting in 0.4s" in line for line in lines), lines
     assert any("restarting in 0.8s" in line for line in lines), lines
     # The steady child was never restarted, and stop() ended it.
