@@ -13,10 +13,15 @@ from api.services import ApiServices
 from burnblack import document_wiring, wiring
 from burnblack.logs import configure_logging
 from burnblack.settings import Settings
+from burnblack.supervisor import die_with_parent
 from projections.schema import ensure_schema
 
 
 def create_app() -> Litestar:
+    """Called by Granian in each of its worker processes."""
+    # A server worker must not outlive its Granian main process: killed with SIGKILL, the
+    # main cannot stop it, and the orphan would keep serving the port with the old code.
+    die_with_parent()
     configure_logging()
     return create_litestar_app(api_services(Settings.from_env()))
 

@@ -266,19 +266,27 @@ def test_burnblack_up_restarts_a_killed_child(
         print(f"burnblack up ready in {took:.1f}s")
 
         def child(role: str) -> int | None:
-            found = [c for c in children(up.pid) if cmdline(c).endswith(f" {role}")]
+            found = [c for c in children(up.pid) if f"burnblack {role}" in cmdline(c)]
             return found[0] if found else None
 
-        for role in ("worker", "projector"):
+        for role in ("worker", "projector", "api"):
             first = child(role)
             assert first is not None, log.read_text()
+            grandchildren = children(first)  # the RQ scheduler, the API's server worker
             kill(first)
             took = wait_until(
                 lambda r=role, f=first: child(r) not in (None, f), 20, f"{role} restarted"
             )
             print(f"{role} restarted {took:.1f}s after kill -9")
+            wait_until(
+                lambda g=grandchildren: not any(alive(p) for p in g),
+                10,
+                f"the killed {role}'s children exit with it",
+            )
+        # The killed API's server worker died with it (it held the port): the new one serves.
+        took = wait_until(lambda: ready(url), 30, "the restarted API serves")
+        print(f"API serving again {took:.1f}s after its restart")
         assert up.poll() is None, log.read_text()
-        assert ready(url)
         text = log.read_text()
         assert "worker exited with -9" in text and "worker restarted" in text, text[-3000:]
     finally:
