@@ -124,7 +124,8 @@ def run_projector(settings: Settings) -> None:
     if stopping.is_set():
         return
     app = wiring.filings_app(settings)
-    client = wiring.redis_client(settings)
+    # One quick retry: the runner waits out longer outages without holding up the read models.
+    client = wiring.redis_client(settings, retries=1)
     computations = ComputationReactor(wiring.queues(client)["high"])
     document_followers = document_wiring.document_followers(
         settings, wiring.queues(client)["default"]

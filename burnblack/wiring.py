@@ -75,14 +75,15 @@ REDIS_RETRY_ON = [redis.exceptions.ConnectionError, redis.exceptions.TimeoutErro
 REDIS_HEALTH_CHECK_SECONDS = 10
 
 
-def redis_client(settings: Settings) -> redis.Redis:
+def redis_client(settings: Settings, retries: int = 4) -> redis.Redis:
+    """`retries`: the projector, which backs off on its own, asks for fewer."""
     _, redis_url = settings.require_urls()
     return redis.Redis.from_url(
         redis_url,
         socket_timeout=5,
         socket_connect_timeout=5,
         health_check_interval=REDIS_HEALTH_CHECK_SECONDS,
-        retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 4),
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), retries),
         retry_on_error=REDIS_RETRY_ON,
     )
 

@@ -12,12 +12,12 @@ import psycopg
 import redis.exceptions
 
 # PostgreSQL restarted or unreachable (AdminShutdown is an OperationalError), Redis gone.
-RECONNECTABLE: tuple[type[BaseException], ...] = (
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
+POSTGRES_GONE: tuple[type[BaseException], ...] = (psycopg.OperationalError, psycopg.InterfaceError)
+REDIS_GONE: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
 )
+RECONNECTABLE: tuple[type[BaseException], ...] = (*POSTGRES_GONE, *REDIS_GONE)
 
 
 class Backoff:
