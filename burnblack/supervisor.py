@@ -28,18 +28,29 @@ import structlog
 log = structlog.get_logger(__name__)
 
 PR_SET_PDEATHSIG = 1
+_libc: ctypes.CDLL | None = None
+
+
+def load_libc() -> ctypes.CDLL | None:
+    """libc, loaded once, in the parent: a forked child must not look for it (that runs
+    subprocesses and takes import locks another thread of the parent may have held)."""
+    global _libc
+    if _libc is None and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    return _libc
 
 
 def die_with_parent(sig: int = signal.SIGTERM) -> None:
     """Ask the kernel to send `sig` to this process when its parent dies (Linux only).
 
-    Called in a freshly forked child. If the parent died before the call, exits at once."""
-    if not sys.platform.startswith("linux"):
+    Called in a freshly forked child (or by a process for itself). If the parent died
+    before the call, exits at once."""
+    libc = _libc if _libc is not None else load_libc()
+    if libc is None:
         return
     parent = os.getppid()
-    with contextlib.suppress(Exception):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
     if os.getppid() != parent:  # the parent was gone before the death signal was armed
         os._exit(1)
 
@@ -47,6 +58,7 @@ def die_with_parent(sig: int = signal.SIGTERM) -> None:
 def children_die_with_me(sig: int = signal.SIGTERM) -> None:
     """Every child this process forks from now on (RQ's scheduler, for one) gets `sig` when
     this process dies, even by SIGKILL."""
+    load_libc()
     os.register_at_fork(after_in_child=lambda: die_with_parent(sig))
 
 
@@ -82,6 +94,7 @@ class Supervisor:
         self._stop.set()
 
     def _start(self, child: Child) -> None:
+        load_libc()
         child.proc = subprocess.Popen(
             list(child.command),
             env=dict(self.env) if self.env is not None else None,

@@ -67,7 +67,8 @@ def test_a_child_dies_with_its_parent_even_on_sigkill(tmp_path: Path) -> None:
     pid_file = tmp_path / "grandchild"
     parent_code = (
         "import subprocess, sys, time\n"
-        "from burnblack.supervisor import die_with_parent\n"
+        "from burnblack.supervisor import die_with_parent, load_libc\n"
+        "load_libc()\n"
         "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],"
         " preexec_fn=die_with_parent)\n"
         f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
