@@ -9,7 +9,10 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 import structlog
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from litestar import Request
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import (
@@ -157,6 +160,19 @@ def _from_redis(exc: RedisError) -> ProblemDetailsException:
     )
 
 
+def _from_database(exc: Exception) -> ProblemDetailsException:
+    """PostgreSQL unreachable (restarting, failing over) or the pool out of connections:
+    the request may be retried, it is not our bug."""
+    log.warning("postgres.unavailable", error=type(exc).__name__)
+    return problem(
+        503,
+        "unavailable",
+        "A service we depend on is unavailable",
+        "try again shortly",
+        headers={"Retry-After": "5"},
+    )
+
+
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Any:
     log.exception("request.failed", path=request.url.path, error=type(exc).__name__)
     return problem(
@@ -177,6 +193,9 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
                 InvalidTaxInput: _from_tax_input,
                 CommandError: _from_command,
                 RedisError: _from_redis,
+                psycopg.OperationalError: _from_database,  # PoolTimeout is one too
+                StoreOperationalError: _from_database,  # eventsourcing's wrapper
+                StoreInterfaceError: _from_database,
             },
         )
     )

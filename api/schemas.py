@@ -85,4 +85,3 @@ class Liveness(msgspec.Struct, frozen=True):
 class Readiness(msgspec.Struct, frozen=True, kw_only=True):
     status: str
     checks: dict[str, str]
-    projector_lag: dict[str, int]

@@ -30,7 +30,6 @@ class ApiServices:
     event_head: Callable[[], int]
     secure_cookies: bool = False
     session_max_age: int = 8 * 3600
-    ready_max_projector_lag: int = 10_000
     read_your_writes_timeout: float = 5.0
     security: SecurityConfig = field(default_factory=SecurityConfig)
     documents: DocumentApi | None = None  # uploads, OCR status, acceptance (issue 6)

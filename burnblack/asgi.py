@@ -13,10 +13,15 @@ from api.services import ApiServices
 from burnblack import document_wiring, wiring
 from burnblack.logs import configure_logging
 from burnblack.settings import Settings
+from burnblack.supervisor import die_with_parent
 from projections.schema import ensure_schema
 
 
 def create_app() -> Litestar:
+    """Called by Granian in each of its worker processes."""
+    # A server worker must not outlive its Granian main process: killed with SIGKILL, the
+    # main cannot stop it, and the orphan would keep serving the port with the old code.
+    die_with_parent()
     configure_logging()
     return create_litestar_app(api_services(Settings.from_env()))
 
@@ -46,7 +51,6 @@ def api_services(
         event_head=lambda: filings.recorder.max_notification_id() or 0,
         secure_cookies=settings.secure_cookies,
         session_max_age=settings.session_max_age,
-        ready_max_projector_lag=settings.ready_max_projector_lag,
         read_your_writes_timeout=settings.read_your_writes_timeout,
         security=settings.security,
         documents=DocumentApi(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -108,37 +106,18 @@ def _supervise(database_url: str, redis_url: str, host: str, port: int, cipher_k
         "api": [*me, "api", "--host", host, "--port", str(port)],
     }
     console.print(f"DATABASE_URL={database_url}\nREDIS_URL={redis_url}")
-    children = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}
+    from burnblack.supervisor import Supervisor
+
+    # A child that dies is started again with backoff; only Ctrl-C / SIGTERM stops them all.
+    supervisor = Supervisor(
+        commands, env=env, on_event=lambda line: console.print(f"[yellow]{line}[/yellow]")
+    )
     console.print(
         f"[green]Burnblack is up:[/green] http://{host}:{port} "
         f"(OpenAPI at http://{host}:{port}/schema). Ctrl-C stops it."
     )
-    stopping = False
-
-    def stop(_signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while not stopping:
-            for name, child in children.items():
-                if child.poll() is not None:
-                    console.print(f"[red]{name} exited with {child.returncode}; stopping[/red]")
-                    stopping = True
-            time.sleep(0.2)
-    finally:
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for child in children.values():
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-        console.print("Stopped.")
+    supervisor.run()
+    console.print("Stopped.")
 
 
 @projections_app.command("rebuild")

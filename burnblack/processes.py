@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import signal
+import threading
+import time
 from types import FrameType
 
 import structlog
 from granian.constants import Interfaces
 from granian.server import Server
+from psycopg_pool import PoolTimeout
 
 from burnblack import document_wiring, wiring
 from burnblack.settings import Settings
+from burnblack.supervisor import children_die_with_me
+from projections.backoff import RECONNECTABLE, Backoff
+from projections.document_reactor import DocumentReactor
 from projections.followers import ComputationReactor, FilingSummaryFollower
+from projections.reconciliation import Reconciler
 from projections.runner import LogRunner
 from projections.schema import ensure_schema
 from workers import runtime
 from workers.worker import BurnblackWorker
 
 log = structlog.get_logger(__name__)
+
+RECONNECTABLE_AT_START: tuple[type[BaseException], ...] = (*RECONNECTABLE, PoolTimeout)
 
 
 def run_api(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -35,46 +44,115 @@ def run_api(settings: Settings, host: str, port: int, workers: int) -> None:
 
 
 def run_worker(settings: Settings, queue_names: list[str], burst: bool = False) -> None:
+    """Run an RQ worker until SIGTERM/SIGINT, whatever happens to Redis meanwhile.
+
+    RQ's work loop quits on any Redis error (from its heartbeat or dequeue). Here a worker
+    whose loop ended without being asked to stop is replaced by a fresh one (a new name and
+    registration: the old one's keys may be gone with Redis' data) after an exponential
+    backoff, so the process heals when Redis comes back."""
     runtime.configure(lambda: wiring.filings_app(settings))
     runtime.configure_documents(lambda app: document_wiring.documents_service(settings, app))
+    # RQ's scheduler is a forked child: it must not outlive a worker killed with SIGKILL.
+    children_die_with_me()
     client = wiring.redis_client(settings)
     queues = wiring.queues(client)
-    # A SimpleWorker runs jobs in-process: our jobs are short and trusted, and a fork per job
-    # costs more than the job (GUIDE.md). OCR runs tesseract in a child process anyway.
-    # BurnblackWorker retries a dead worker's job within seconds, not RQ's ten minutes.
-    worker = BurnblackWorker(
-        [queues[n] for n in queue_names],
-        connection=client,
-        **document_wiring.worker_options(settings),
-    )
-    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    backoff = Backoff(settings.reconnect_first_delay, settings.reconnect_max_delay)
+    stopping = threading.Event()
+
+    def stop_between_loops(signum: int, _frame: FrameType | None) -> None:
+        log.info("worker.stopping", signal=signum)
+        stopping.set()
+
+    while not stopping.is_set():
+        started = time.monotonic()
+        worker: BurnblackWorker | None = None
+        try:
+            # A SimpleWorker runs jobs in-process: our jobs are short and trusted, and a fork
+            # per job costs more than the job (GUIDE.md). OCR runs tesseract in a child
+            # process anyway. BurnblackWorker retries a dead worker's job within seconds, not
+            # RQ's ten minutes.
+            worker = BurnblackWorker(
+                [queues[n] for n in queue_names],
+                connection=client,
+                **document_wiring.worker_options(settings),
+            )
+            worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+        except RECONNECTABLE as exc:
+            log.warning("worker.redis_lost", error=f"{type(exc).__name__}: {exc}")
+        if (worker is not None and worker.stop_requested) or burst:
+            break
+        # Signals between two work loops stop the process, not just the loop.
+        signal.signal(signal.SIGTERM, stop_between_loops)
+        signal.signal(signal.SIGINT, stop_between_loops)
+        if time.monotonic() - started > 60:
+            backoff.reset()
+        delay = backoff.next()
+        log.warning("worker.restarting_loop", in_seconds=round(delay, 2))
+        stopping.wait(delay)
+    log.info("worker.stopped")
 
 
 def run_projector(settings: Settings) -> None:
+    """Follow the log until SIGTERM/SIGINT; PostgreSQL or Redis going away (also at start-up)
+    is waited out with backoff, never a reason to exit."""
     database_url, _ = settings.require_urls()
+    stopping = threading.Event()
+    runner: LogRunner | None = None
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("projector.stopping", signal=signum)
+        stopping.set()
+        if runner is not None:
+            runner.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    backoff = Backoff(settings.reconnect_first_delay, settings.reconnect_max_delay)
+    while not stopping.is_set():
+        try:
+            pool = wiring.pg_pool(settings, "projector")
+            try:
+                with pool.connection(timeout=10) as conn:
+                    ensure_schema(conn)
+            finally:
+                pool.close()
+            break
+        except RECONNECTABLE_AT_START as exc:
+            delay = backoff.next()
+            log.warning("projector.waiting_for_postgres", error=str(exc), retry_in=round(delay))
+            stopping.wait(delay)
+    if stopping.is_set():
+        return
     app = wiring.filings_app(settings)
-    pool = wiring.pg_pool(settings, "projector")
-    with pool.connection() as conn:
-        ensure_schema(conn)
-    pool.close()
-    client = wiring.redis_client(settings)
+    # One quick retry: the runner waits out longer outages without holding up the read models.
+    client = wiring.redis_client(settings, retries=1)
+    computations = ComputationReactor(wiring.queues(client)["high"])
+    document_followers = document_wiring.document_followers(
+        settings, wiring.queues(client)["default"]
+    )
+    documents = next(f for f in document_followers if isinstance(f, DocumentReactor))
     runner = LogRunner(
         database_url,
         wiring.event_log(settings, app),
         [
             FilingSummaryFollower(wiring.cache_invalidator(client, settings.cache_ttl_seconds)),
-            ComputationReactor(wiring.queues(client)["high"]),
-            *document_wiring.document_followers(settings, wiring.queues(client)["default"]),
+            computations,
+            *document_followers,
         ],
         batch_size=settings.projector_batch_size,
+        periodic=[
+            Reconciler(
+                client,
+                computations,
+                documents,
+                after=settings.reconcile_after,
+                interval=settings.reconcile_interval,
+            )
+        ],
+        backoff=Backoff(settings.reconnect_first_delay, settings.reconnect_max_delay),
     )
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("projector.stopping", signal=signum)
-        runner.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    if stopping.is_set():
+        return
     log.info("projector.started")
     runner.run()
     app.close()

@@ -31,7 +31,10 @@ class Settings:
     session_max_age: int = 8 * 3600
     db_pool_size: int = 10
     projector_batch_size: int = 500
-    ready_max_projector_lag: int = 10_000
+    reconcile_after: float = 30.0
+    reconcile_interval: float = 10.0
+    reconnect_first_delay: float = 0.5
+    reconnect_max_delay: float = 10.0
     cache_ttl_seconds: int = 300
     read_your_writes_timeout: float = 5.0
     environment: str = "development"
@@ -60,7 +63,10 @@ class Settings:
             session_max_age=int(e.get("BURNBLACK_SESSION_MAX_AGE", str(8 * 3600))),
             db_pool_size=int(e.get("BURNBLACK_DB_POOL_SIZE", "10")),
             projector_batch_size=int(e.get("BURNBLACK_PROJECTOR_BATCH_SIZE", "500")),
-            ready_max_projector_lag=int(e.get("BURNBLACK_READY_MAX_PROJECTOR_LAG", "10000")),
+            reconcile_after=float(e.get("BURNBLACK_RECONCILE_AFTER", "30")),
+            reconcile_interval=float(e.get("BURNBLACK_RECONCILE_INTERVAL", "10")),
+            reconnect_first_delay=float(e.get("BURNBLACK_RECONNECT_FIRST_DELAY", "0.5")),
+            reconnect_max_delay=float(e.get("BURNBLACK_RECONNECT_MAX_DELAY", "10")),
             cache_ttl_seconds=int(e.get("BURNBLACK_CACHE_TTL", "300")),
             read_your_writes_timeout=float(e.get("BURNBLACK_READ_YOUR_WRITES_TIMEOUT", "5")),
             environment=environment,

@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import redis
+import redis.exceptions
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from psycopg_pool import base as psycopg_pool_base
 from redis.asyncio import Redis as AsyncRedis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from rq import Queue
 
 from burnblack.keys import CIPHER_TOPIC
@@ -48,6 +53,7 @@ def eventsourcing_env(
 
 def filings_app(settings: Settings) -> FilingsApplication:
     database_url, _ = settings.require_urls()
+    cap_pool_reconnect_delay()
     return FilingsApplication(
         env=eventsourcing_env(database_url, settings.db_pool_size, settings.require_cipher_key())
     )
@@ -55,20 +61,56 @@ def filings_app(settings: Settings) -> FilingsApplication:
 
 def accounts_app(settings: Settings) -> AccountsApplication:
     database_url, _ = settings.require_urls()
+    cap_pool_reconnect_delay()
     return AccountsApplication(
         env=eventsourcing_env(database_url, settings.db_pool_size, settings.require_cipher_key())
     )
 
 
-def redis_client(settings: Settings) -> redis.Redis:
+# Redis restarted or a pooled connection dropped: reconnect and retry a few times, backing off
+# (about 1.5 s in all), before the caller sees the error. Idle connections are pinged before
+# reuse after `health_check_interval` seconds. The long-running loops (projector, worker)
+# wait out longer outages themselves (projections/backoff.py).
+REDIS_RETRY_ON = [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+REDIS_HEALTH_CHECK_SECONDS = 10
+
+
+def redis_client(settings: Settings, retries: int = 4) -> redis.Redis:
+    """`retries`: the projector, which backs off on its own, asks for fewer."""
     _, redis_url = settings.require_urls()
     return redis.Redis.from_url(
-        redis_url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+        redis_url,
+        socket_timeout=5,
+        socket_connect_timeout=5,
+        health_check_interval=REDIS_HEALTH_CHECK_SECONDS,
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), retries),
+        retry_on_error=REDIS_RETRY_ON,
     )
+
+
+def cap_pool_reconnect_delay(first: float = 0.25, cap: float = 2.0) -> None:
+    """psycopg_pool retries a failed connection after 1 s, doubling without a limit until its
+    reconnect timeout: after a minute's outage a pool would wait about another minute before
+    trying PostgreSQL again, and requests would time out meanwhile. Start sooner, and never
+    wait more than `cap` seconds between attempts. (`AttemptWithBackoff` is internal: if it
+    changes, the pool keeps its own behaviour.)"""
+    attempt = getattr(psycopg_pool_base, "AttemptWithBackoff", None)
+    if attempt is None or getattr(attempt, "_burnblack_capped", False):
+        return
+    original = attempt.update_delay
+
+    def update_delay(self: Any, now: float) -> None:
+        original(self, now)
+        self.delay = min(self.delay, cap)
+
+    attempt.INITIAL_DELAY = first
+    attempt.update_delay = update_delay
+    attempt._burnblack_capped = True
 
 
 def pg_pool(settings: Settings, name: str) -> ConnectionPool[Any]:
     database_url, _ = settings.require_urls()
+    cap_pool_reconnect_delay()
     return ConnectionPool(
         database_url,
         min_size=1,
@@ -76,6 +118,9 @@ def pg_pool(settings: Settings, name: str) -> ConnectionPool[Any]:
         name=name,
         open=True,
         kwargs={"autocommit": True},
+        # A connection that died with a PostgreSQL restart is noticed and replaced when it
+        # is handed out, not by the request that would have used it.
+        check=ConnectionPool.check_connection,
     )
 
 
@@ -89,13 +134,20 @@ def event_log(settings: Settings, app: FilingsApplication) -> StoredEventLog:
 def async_redis_client(settings: Settings) -> AsyncRedis:
     _, redis_url = settings.require_urls()
     return AsyncRedis.from_url(
-        redis_url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+        redis_url,
+        socket_timeout=5,
+        socket_connect_timeout=5,
+        health_check_interval=REDIS_HEALTH_CHECK_SECONDS,
+        # Requests wait: a short retry, not the worker loops' long one.
+        retry=AsyncRetry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+        retry_on_error=REDIS_RETRY_ON,
     )
 
 
 def async_pg_pool(settings: Settings, name: str) -> AsyncConnectionPool[Any]:
     """Opened by the caller inside its event loop (`await pool.open()`)."""
     database_url, _ = settings.require_urls()
+    cap_pool_reconnect_delay()
     return AsyncConnectionPool(
         database_url,
         min_size=1,
@@ -103,6 +155,7 @@ def async_pg_pool(settings: Settings, name: str) -> AsyncConnectionPool[Any]:
         name=name,
         open=False,
         kwargs={"autocommit": True},
+        check=AsyncConnectionPool.check_connection,
     )
 
 

@@ -13,6 +13,7 @@ import redis
 from psycopg_pool import ConnectionPool
 
 from projections.document_status import COLUMNS
+from projections.pooled import sync_fetch_all, sync_fetch_one
 
 _BY_ID = (
     f"SELECT {', '.join(COLUMNS)} FROM document_status WHERE document_id = %s AND owner_id = %s"
@@ -80,8 +81,7 @@ class DocumentQueries:
         return decode_progress(raw) if isinstance(raw, dict) else None
 
     def document(self, owner_id: str, document_id: uuid.UUID) -> dict[str, Any] | None:
-        with self._pool.connection() as conn:
-            values = conn.execute(_BY_ID, (document_id, owner_id)).fetchone()
+        values = sync_fetch_one(self._pool, _BY_ID, (document_id, owner_id))
         if values is None:
             return None
         row = dict(zip(COLUMNS, values, strict=True))
@@ -89,6 +89,5 @@ class DocumentQueries:
         return view(row, progress)
 
     def for_filing(self, owner_id: str, filing_id: uuid.UUID) -> list[dict[str, Any]]:
-        with self._pool.connection() as conn:
-            rows = conn.execute(_BY_FILING, (filing_id, owner_id)).fetchall()
+        rows = sync_fetch_all(self._pool, _BY_FILING, (filing_id, owner_id))
         return [view(dict(zip(COLUMNS, r, strict=True)), None) for r in rows]

@@ -46,19 +46,24 @@ class DocumentReactor:
         for _, event in events:
             if event.stream != "Document" or event.name != "DocumentUploaded":
                 continue
-            job_id = document_job_id(event.originator_id)
-            if Job.exists(job_id, connection=self._queue.connection):
-                continue
-            self._queue.enqueue(
-                PARSE_DOCUMENT_JOB,
-                str(event.originator_id),
-                event.sha256,
-                job_id=job_id,
-                job_timeout=self._timeout,
-                retry=Retry(max=len(self._intervals), interval=self._intervals),
-                on_failure=Callback(PARSE_FAILURE_CALLBACK),
-                result_ttl=24 * 3600,
-                failure_ttl=7 * 24 * 3600,
-                description=f"read document {event.originator_id}",
-            )
+            self.enqueue(event.originator_id, event.sha256)
         return None
+
+    def enqueue(self, document_id: object, sha256: str) -> bool:
+        """Enqueue the document's job unless it exists; True if it was enqueued."""
+        job_id = document_job_id(document_id)
+        if Job.exists(job_id, connection=self._queue.connection):
+            return False
+        self._queue.enqueue(
+            PARSE_DOCUMENT_JOB,
+            str(document_id),
+            sha256,
+            job_id=job_id,
+            job_timeout=self._timeout,
+            retry=Retry(max=len(self._intervals), interval=self._intervals),
+            on_failure=Callback(PARSE_FAILURE_CALLBACK),
+            result_ttl=24 * 3600,
+            failure_ttl=7 * 24 * 3600,
+            description=f"read document {document_id}",
+        )
+        return True

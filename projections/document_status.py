@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS document_status (
     updated_at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS document_status_by_filing ON document_status (filing_id, uploaded_at);
+-- The reconciliation sweep: documents still being read (projections/reconciliation.py).
+CREATE INDEX IF NOT EXISTS document_status_uploaded ON document_status (uploaded_at)
+    WHERE status = 'uploaded';
 """
 
 COLUMNS = (

@@ -57,18 +57,22 @@ class ComputationReactor:
         for _, event in events:
             if event.stream != names.STREAM or event.name != names.TAX_COMPUTATION_REQUESTED:
                 continue
-            job_id = computation_job_id(event.originator_id, event.originator_version)
-            if Job.exists(job_id, connection=self._queue.connection):
-                continue
-            self._queue.enqueue(
-                COMPUTE_TAX_JOB,
-                str(event.originator_id),
-                event.originator_version,
-                job_id=job_id,
-                retry=Retry(max=3, interval=[2, 10, 30]),
-                result_ttl=3600,
-                failure_ttl=7 * 24 * 3600,
-                description=f"compute tax for filing {event.originator_id} "
-                f"v{event.originator_version}",
-            )
+            self.enqueue(event.originator_id, event.originator_version)
         return None
+
+    def enqueue(self, filing_id: object, requested_version: int) -> bool:
+        """Enqueue the request's job unless it exists; True if it was enqueued."""
+        job_id = computation_job_id(filing_id, requested_version)
+        if Job.exists(job_id, connection=self._queue.connection):
+            return False
+        self._queue.enqueue(
+            COMPUTE_TAX_JOB,
+            str(filing_id),
+            requested_version,
+            job_id=job_id,
+            retry=Retry(max=3, interval=[2, 10, 30]),
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+            description=f"compute tax for filing {filing_id} v{requested_version}",
+        )
+        return True

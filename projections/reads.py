@@ -13,6 +13,7 @@ import msgspec
 from psycopg_pool import AsyncConnectionPool
 
 from projections.cache import CachedView, ReadCache
+from projections.pooled import fetch_all, fetch_one
 
 SUMMARY_SQL = (
     "SELECT filing_id, assessment_year, pan_masked, status, version, income, deductions, "
@@ -115,16 +116,12 @@ class FilingReads:
 
     async def log_head(self) -> int:
         """The position of the log's last event (what read-your-writes may wait for)."""
-        async with self._pool.connection() as conn:
-            cur = await conn.execute(self._head_sql)
-            row = await cur.fetchone()
+        row = await fetch_one(self._pool, self._head_sql)
         return int(row[0]) if row else 0
 
     async def summary(self, owner_id: str, filing_id: uuid.UUID) -> CachedView | None:
         async def load() -> CachedView | None:
-            async with self._pool.connection() as conn:
-                cur = await conn.execute(SUMMARY_SQL, (filing_id, owner_id))
-                row = await cur.fetchone()
+            row = await fetch_one(self._pool, SUMMARY_SQL, (filing_id, owner_id))
             if row is None:
                 return None
             doc = _summary(row)
@@ -136,11 +133,9 @@ class FilingReads:
 
     async def list_for_owner(self, owner_id: str, limit: int, before: int | None) -> CachedView:
         async def load() -> CachedView:
-            async with self._pool.connection() as conn:
-                cur = await conn.execute(
-                    OWNER_LIST_SQL, (owner_id, before or _NO_CURSOR, limit + 1)
-                )
-                rows = await cur.fetchall()
+            rows = await fetch_all(
+                self._pool, OWNER_LIST_SQL, (owner_id, before or _NO_CURSOR, limit + 1)
+            )
             items = [
                 {
                     "id": str(r[0]),
@@ -168,9 +163,7 @@ class FilingReads:
 
     async def audit_list(self, f: AuditFilter) -> dict[str, Any]:
         sql, params = audit_list_sql(f)
-        async with self._pool.connection() as conn:
-            cur = await conn.execute(sql.encode(), params)
-            rows = await cur.fetchall()
+        rows = await fetch_all(self._pool, sql.encode(), params)
         items = [
             {
                 "id": str(r[0]),
@@ -193,7 +186,5 @@ class FilingReads:
         return {"items": items, "next_cursor": cursor}
 
     async def counts(self) -> list[dict[str, Any]]:
-        async with self._pool.connection() as conn:
-            cur = await conn.execute(COUNTS_SQL)
-            rows = await cur.fetchall()
+        rows = await fetch_all(self._pool, COUNTS_SQL)
         return [{"assessment_year": r[0], "status": r[1], "filings": r[2]} for r in rows]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -18,11 +20,16 @@ import psycopg
 import structlog
 
 from projections import tracking
+from projections.backoff import RECONNECTABLE, REDIS_GONE, Backoff
 from projections.eventlog import EventSource
 
 log = structlog.get_logger(__name__)
 
 AfterCommit = Callable[[], None]
+
+# After-commit work (cache invalidation, read-your-writes positions) kept while Redis is away,
+# replayed in order when it is back; older entries beyond this are dropped (cache TTLs).
+MAX_PENDING_AFTER_COMMIT = 10_000
 
 
 class Follower(Protocol):
@@ -41,6 +48,17 @@ def _lock_key(name: str) -> int:
     )
 
 
+class Periodic(Protocol):
+    """Work done every `interval` seconds by the process that holds all of `requires` (the
+    followers' locks), inside the runner's loop: e.g. the reconciliation sweep."""
+
+    name: str
+    interval: float
+    requires: tuple[str, ...]
+
+    def run(self, conn: psycopg.Connection[Any]) -> None: ...
+
+
 class LogRunner:
     def __init__(
         self,
@@ -49,12 +67,25 @@ class LogRunner:
         followers: list[Follower],
         batch_size: int = 500,
         idle_wait: float = 1.0,
+        periodic: list[Periodic] | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self._conninfo = conninfo
         self._source = source
         self._followers = followers
         self._batch_size = batch_size
         self._idle_wait = idle_wait
+        self._periodic = list(periodic or [])
+        self._due: dict[str, float] = {}
+        self._backoff = backoff or Backoff()
+        # A follower whose Redis is away waits (with its own backoff) while the others go on.
+        self._waiting_until: dict[str, float] = {}
+        self._follower_backoff: dict[str, Backoff] = {}
+        self._pending: deque[tuple[str, AfterCommit]] = deque()
+        self._pending_failing = False
+        # Redis away: after-commit work and periodic tasks wait until then (no retry per batch).
+        self._redis_retry_at = 0.0
+        self._redis_backoff = Backoff(self._backoff.first, self._backoff.cap)
         self._stop = threading.Event()
         # Shown in pg_stat_activity beside the advisory locks: which process is active.
         self._name = f"burnblack-projector-{os.getpid()}"
@@ -64,13 +95,20 @@ class LogRunner:
         self._stop.set()
 
     def run(self) -> None:
+        """Follow the log until `stop()`. PostgreSQL or Redis going away is waited out with
+        backoff (the batch in flight rolls back and is done again), never a reason to exit."""
         while not self._stop.is_set():
             try:
                 self._run_connected()
-            except psycopg.OperationalError as exc:
-                log.warning("projector.connection_lost", error=str(exc))
+            except RECONNECTABLE as exc:
                 self._held.clear()
-                self._stop.wait(1.0)
+                delay = self._backoff.next()
+                log.warning(
+                    "projector.connection_lost",
+                    error=f"{type(exc).__name__}: {exc}",
+                    retry_in=round(delay, 2),
+                )
+                self._stop.wait(delay)
 
     def run_once(self) -> int:
         """Process everything available now (tests and the CLI's catch-up); returns events done."""
@@ -98,12 +136,91 @@ class LogRunner:
                 done = 0
                 for follower in self._followers:
                     if follower.name in self._held:
-                        done += self._drain(work_conn, follower)
+                        done += self._drain_or_wait(work_conn, follower)
+                self._flush_after_commit()
+                self._run_periodic(lock_conn)
+                self._backoff.reset()  # a whole round worked: connected again
                 if done == 0:
                     # Woken by the event store's NOTIFY; the timeout covers a missed one and
                     # lets a standby retry the locks.
                     for _ in listen_conn.notifies(timeout=self._idle_wait, stop_after=1):
                         pass
+
+    def _redis_failed(self) -> None:
+        self._redis_retry_at = time.monotonic() + self._redis_backoff.next()
+
+    def _redis_waiting(self) -> bool:
+        return time.monotonic() < self._redis_retry_at
+
+    def _run_periodic(self, conn: psycopg.Connection[Any]) -> None:
+        now = time.monotonic()
+        if self._redis_waiting():
+            return
+        for task in self._periodic:
+            if not all(name in self._held for name in task.requires):
+                continue
+            if now < self._due.get(task.name, 0.0):
+                continue
+            self._due[task.name] = now + task.interval
+            try:
+                task.run(conn)
+            except RECONNECTABLE as exc:  # next time; a dead PostgreSQL shows up in the drain
+                log.warning("projector.periodic_failed", task=task.name, error=repr(exc))
+                if isinstance(exc, REDIS_GONE):
+                    self._redis_failed()
+            except Exception:  # a bug in a sweep must not stop the projections
+                log.exception("projector.periodic_failed", task=task.name)
+
+    def _drain_or_wait(self, conn: psycopg.Connection[Any], follower: Follower) -> int:
+        """Drain one follower; if its Redis is away (a reactor enqueueing), its batch rolled
+        back: it waits with backoff while the other followers (read models) carry on."""
+        if time.monotonic() < self._waiting_until.get(follower.name, 0.0):
+            return 0
+        try:
+            done = self._drain(conn, follower)
+        except REDIS_GONE as exc:
+            backoff = self._follower_backoff.setdefault(
+                follower.name, Backoff(self._backoff.first, self._backoff.cap)
+            )
+            delay = backoff.next()
+            self._waiting_until[follower.name] = time.monotonic() + delay
+            log.warning(
+                "projector.follower_waiting",
+                follower=follower.name,
+                error=f"{type(exc).__name__}: {exc}",
+                retry_in=round(delay, 2),
+            )
+            return 0
+        if self._follower_backoff.pop(follower.name, None) is not None:
+            log.info("projector.follower_resumed", follower=follower.name)
+        return done
+
+    def _flush_after_commit(self) -> None:
+        """Run committed batches' after-commit work, oldest first, until one fails."""
+        if self._pending and self._redis_waiting():
+            return
+        while self._pending:
+            name, work = self._pending[0]
+            try:
+                work()
+            except REDIS_GONE as exc:
+                if not self._pending_failing:
+                    log.warning(
+                        "projector.after_commit_failed",
+                        follower=name,
+                        error=str(exc),
+                        pending=len(self._pending),
+                    )
+                self._pending_failing = True
+                self._redis_failed()
+                return
+            except Exception as exc:  # not worth retrying: cache entries expire anyway
+                log.warning("projector.after_commit_failed", follower=name, error=repr(exc))
+            self._pending.popleft()
+        if self._pending_failing:
+            log.info("projector.after_commit_resumed")
+            self._pending_failing = False
+            self._redis_backoff.reset()
 
     def _acquire(self, lock_conn: psycopg.Connection[Any]) -> None:
         for follower in self._followers:
@@ -128,12 +245,12 @@ class LogRunner:
                 after_commit = follower.handle(conn, events)
                 tracking.advance(conn, follower.name, events[-1][0])
             if after_commit is not None:
-                try:
-                    after_commit()
-                except Exception as exc:  # the batch is committed; cache entries expire anyway
-                    log.warning(
-                        "projector.after_commit_failed", follower=follower.name, error=str(exc)
-                    )
+                if len(self._pending) >= MAX_PENDING_AFTER_COMMIT:
+                    self._pending.popleft()
+                    log.warning("projector.after_commit_dropped", follower=follower.name)
+                self._pending.append((follower.name, after_commit))
+                if not self._pending_failing:  # else retried once a round, not every batch
+                    self._flush_after_commit()
             done += len(events)
             if len(events) < self._batch_size:
                 break

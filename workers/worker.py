@@ -34,7 +34,14 @@ class BurnblackWorker(SimpleWorker):
     ) -> None:
         self.abandon_grace = abandon_grace  # set first: the base __init__ reads them
         self.dequeue_seconds = dequeue_seconds
+        # True once SIGTERM/SIGINT asked this worker to stop: its loop ending any other way
+        # (RQ quits on a Redis error) means the process should start a new loop instead.
+        self.stop_requested = False
         super().__init__(*args, **kwargs)
+
+    def request_stop(self, signum: Any, frame: Any) -> None:
+        self.stop_requested = True
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
 
     @property
     def dequeue_timeout(self) -> int:

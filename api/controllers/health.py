@@ -1,15 +1,36 @@
-"""Liveness (the process answers) and readiness (it can do its job: PostgreSQL, Redis, lag)."""
+"""Liveness (the process answers), readiness (this instance can serve: its PostgreSQL and
+Redis answer) and the metrics endpoint, which also reports how far each log follower lags.
+
+Readiness deliberately ignores the projector: a lagging or stopped projector is another
+process's problem, and taking every API instance out of the load balancer for it would turn
+slow read models into a full outage. Lag is `burnblack_projector_lag_events` instead, with
+an alert (deploy/prometheus/alerts.yml).
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+import structlog
 from litestar import Controller, Request, Response, get
+from litestar.plugins.prometheus import PrometheusController
+from prometheus_client import REGISTRY, CollectorRegistry, Gauge, multiprocess
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from api.context import services
 from api.schemas import Liveness, Readiness
 from api.security.services import security
 from projections.status import follower_statuses
+
+log = structlog.get_logger(__name__)
+
+PROJECTOR_LAG = Gauge(
+    "burnblack_projector_lag_events",
+    "Events in the log not yet handled by each follower (projection or reactor)",
+    ["follower"],
+    multiprocess_mode="mostrecent",
+)
 
 
 class HealthController(Controller):
@@ -24,34 +45,50 @@ class HealthController(Controller):
     def ready(self, request: Request[Any, Any, Any]) -> Response[Readiness]:
         svc = services(request)
         checks: dict[str, str] = {}
-        lag: dict[str, int] = {}
         try:
             with svc.pool.connection(timeout=2) as conn:
                 conn.execute("SELECT 1")
             checks["postgres"] = "ok"
         except Exception as exc:
             checks["postgres"] = f"failed: {type(exc).__name__}"
+        status = security(request).status
         try:
             svc.redis.ping()
             checks["redis"] = "ok"
+            status.succeeded()  # the security store is this same Redis: reachable again
         except Exception as exc:
             checks["redis"] = f"failed: {type(exc).__name__}"
-        checks["security"] = security(request).status.readiness()
-        if checks["postgres"] == "ok":
-            try:
-                head = svc.event_head()
-                with svc.pool.connection(timeout=2) as conn:
-                    lag = {f.name: f.lag for f in follower_statuses(conn, head)}
-                worst = max(lag.values(), default=0)
-                checks["projector"] = (
-                    "ok"
-                    if lag and worst <= svc.ready_max_projector_lag
-                    else ("no projector has run yet" if not lag else f"lagging {worst} events")
-                )
-            except Exception as exc:
-                checks["projector"] = f"failed: {type(exc).__name__}"
+        checks["security"] = status.readiness()
         ok = all(v == "ok" for v in checks.values())
         return Response(
-            Readiness(status="ok" if ok else "unavailable", checks=checks, projector_lag=lag),
+            Readiness(status="ok" if ok else "unavailable", checks=checks),
             status_code=200 if ok else 503,
+        )
+
+
+def refresh_projector_lag(request: Request[Any, Any, Any]) -> None:
+    svc = services(request)
+    try:
+        head = svc.event_head()
+        with svc.pool.connection(timeout=2) as conn:
+            for f in follower_statuses(conn, head):
+                PROJECTOR_LAG.labels(f.name).set(f.lag)
+    except Exception as exc:  # metrics must answer even when PostgreSQL does not
+        log.warning("metrics.projector_lag_failed", error=type(exc).__name__)
+
+
+class MetricsController(PrometheusController):
+    """Litestar's Prometheus endpoint, with the followers' lag read at scrape time."""
+
+    @get(sync_to_thread=True)
+    def get(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        refresh_projector_lag(request)
+        registry = REGISTRY
+        if "PROMETHEUS_MULTIPROC_DIR" in os.environ or "prometheus_multiproc_dir" in os.environ:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return Response(
+            generate_latest(registry),
+            status_code=200,
+            headers={"Content-Type": CONTENT_TYPE_LATEST},
         )

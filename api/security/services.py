@@ -8,6 +8,9 @@ from typing import Any
 from litestar import Request
 from litestar.middleware import ASGIMiddleware
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
 
 from api.security.client_address import ClientAddressMiddleware
 from api.security.config import SecurityConfig
@@ -42,7 +45,16 @@ class SecurityServices:
 
 
 def build_security(config: SecurityConfig, redis_url: str) -> SecurityServices:
-    client = Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    # A restarted Redis or a dropped pooled connection: reconnect and retry (briefly) instead
+    # of failing the request; idle connections are pinged before reuse.
+    client = Redis.from_url(
+        redis_url,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        health_check_interval=10,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+        retry_on_error=[ConnectionError, TimeoutError],
+    )
     status = SecurityStatus(breaker_seconds=config.breaker_seconds)
     return SecurityServices(
         config=config,
