@@ -49,12 +49,14 @@ class LogRunner:
         followers: list[Follower],
         batch_size: int = 500,
         idle_wait: float = 1.0,
+        held_back_wait: float = 0.02,
     ) -> None:
         self._conninfo = conninfo
         self._source = source
         self._followers = followers
         self._batch_size = batch_size
         self._idle_wait = idle_wait
+        self._held_back_wait = held_back_wait
         self._stop = threading.Event()
         # Shown in pg_stat_activity beside the advisory locks: which process is active.
         self._name = f"burnblack-projector-{os.getpid()}"
@@ -100,9 +102,12 @@ class LogRunner:
                     if follower.name in self._held:
                         done += self._drain(work_conn, follower)
                 if done == 0:
-                    # Woken by the event store's NOTIFY; the timeout covers a missed one and
-                    # lets a standby retry the locks.
-                    for _ in listen_conn.notifies(timeout=self._idle_wait, stop_after=1):
+                    # Woken by the event store's coalesced NOTIFY (sent after appends commit);
+                    # the timeout covers a missed one and lets a standby retry the locks.
+                    # Rows that committed above the horizon (an older transaction is still
+                    # running) wake no one when it ends: look again soon instead.
+                    wait = self._held_back_wait if self._source.held_back() else self._idle_wait
+                    for _ in listen_conn.notifies(timeout=wait, stop_after=1):
                         pass
 
     def _acquire(self, lock_conn: psycopg.Connection[Any]) -> None:

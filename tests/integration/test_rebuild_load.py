@@ -128,6 +128,9 @@ class _FailingLog:
     def max_position(self) -> int:
         return int(self._log.max_position())
 
+    def held_back(self) -> bool:
+        return bool(self._log.held_back())
+
     def partition(self, index: int, count: int) -> Any:
         part = self._log.partition(index, count)
         if index == 2:
