@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from api.controllers.admin import UserAdminController
 from api.controllers.audit import AuditController
@@ -16,6 +16,7 @@ from api.controllers.documents import document_controllers
 from api.controllers.filing_search import FilingSearchController
 from api.controllers.filings import FilingsController
 from api.controllers.health import HealthController
+from api.controllers.metrics import MetricsController
 from api.controllers.operations import OperationsController
 from api.controllers.tax import TaxController
 from api.idempotency import IdempotencyMiddleware
@@ -56,7 +57,7 @@ def create_app(svc: ApiServices) -> Litestar:
             FilingSearchController,
             HealthController,
             OperationsController,
-            PrometheusController,
+            MetricsController,
             TaxController,
             UserAdminController,
             *(document_controllers(svc.documents.max_body_bytes) if svc.documents else []),
