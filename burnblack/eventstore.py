@@ -160,13 +160,22 @@ class HorizonRecorder(PostgresApplicationRecorder):
 
     # --- appending ---------------------------------------------------------------------
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         self.base()
-        ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
-        if stored_events:
-            self.wakeups.poke()
+        if not stored_events:
+            return None
+        if kwargs.get("tracking") is not None:  # other statements share the transaction
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        else:
+            # Nothing else to do in the transaction: one statement in autocommit, one round
+            # trip (the library's path is BEGIN and INSERT, then COMMIT).
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                self._insert_stored_events(curs, stored_events)
+                ids = [row["notification_id"] for row in curs.fetchall()]
+        self.wakeups.poke()
         return ids
 
     def _insert_stored_events(
