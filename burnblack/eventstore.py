@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -246,3 +247,30 @@ class HorizonRecorder(PostgresApplicationRecorder):
             curs.execute(statement)
             row = curs.fetchone()
             return None if row is None else row["max"]
+
+    def settle(self, timeout: float = 2.0) -> bool:
+        """Waits (up to `timeout` seconds) until every row committed before the call is below
+        the horizon, so that a read made next includes them: read-your-writes for readers of
+        the log that are people (the audit trail), not followers. False on timeout."""
+        horizon = SQL(self.base().horizon_sql())
+        first = (
+            SQL(
+                "SELECT coalesce(max(notification_id), 0) AS head, "
+                "coalesce(max(notification_id), 0) < "
+            )
+            + horizon
+            + SQL(" AS ok FROM {0}").format(self._table)
+        )
+        again = SQL("SELECT /* horizon-wait */ %s < ") + horizon + SQL(" AS ok")
+        deadline = time.monotonic() + timeout
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            row = curs.execute(first).fetchone()
+            assert row is not None
+            head = row["head"]
+            while not row["ok"]:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.005)
+                row = curs.execute(again, (head,)).fetchone()
+                assert row is not None
+        return True
