@@ -15,6 +15,7 @@ the `Application` API is unchanged.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -47,39 +48,69 @@ WAKE_INTERVAL = 0.01
 
 class CoalescedWakeups:
     """Sends `NOTIFY channel` after appends, from a thread with a connection of its own: at
-    most one every `interval` seconds, and always one after the last append (trailing edge)."""
+    most one every `interval` seconds, and always one after the last append (trailing edge).
+    The thread and its connection go away after `idle` seconds without appends."""
 
-    def __init__(self, conninfo: dict[str, Any], channel: str, interval: float = WAKE_INTERVAL):
+    def __init__(
+        self,
+        conninfo: dict[str, Any],
+        channel: str,
+        interval: float = WAKE_INTERVAL,
+        idle: float = 2.0,
+    ):
         self._conninfo = {k: v for k, v in conninfo.items() if k != "row_factory"}
         self._statement = SQL("NOTIFY {0}").format(Identifier(channel))
         self._interval = interval
+        self._idle = idle
         self._pending = threading.Event()
-        self._pid = 0
         self._lock = threading.Lock()
+        self._running_in = 0  # the pid whose thread is running, 0 if none
+        self._at_exit = False
 
     def poke(self) -> None:
-        if self._pid != os.getpid():  # first use, or a forked child: the thread is not there
-            with self._lock:
-                if self._pid != os.getpid():
-                    self._pending = threading.Event()
-                    threading.Thread(target=self._run, name="wakeups", daemon=True).start()
-                    self._pid = os.getpid()
         self._pending.set()
+        if self._running_in == os.getpid():
+            return
+        with self._lock:  # first use, idle, or a forked child (the thread is not there)
+            if self._running_in != os.getpid():
+                self._running_in = os.getpid()
+                threading.Thread(target=self._run, name="wakeups", daemon=True).start()
+                if not self._at_exit:
+                    atexit.register(self.flush)
+                    self._at_exit = True
+
+    def flush(self) -> None:
+        """Sends a wake-up still owed (at exit: a short-lived process's daemon thread dies
+        with it, and the followers would wait for their fallback timeout)."""
+        if self._pending.is_set():
+            self._pending.clear()
+            try:
+                with psycopg.connect(**self._conninfo, autocommit=True) as conn:
+                    conn.execute(self._statement)
+            except psycopg.Error as exc:
+                log.warning("event store wake-up failed: %s", exc)
 
     def _run(self) -> None:
-        pending = self._pending
         conn: psycopg.Connection[Any] | None = None
-        while True:
-            pending.wait()
-            pending.clear()
-            try:
-                if conn is None or conn.closed:
-                    conn = psycopg.connect(**self._conninfo, autocommit=True)
-                conn.execute(self._statement)
-            except psycopg.Error as exc:  # followers also poll; a lost wake-up only delays
-                log.warning("event store wake-up failed: %s", exc)
-                conn = None
-            threading.Event().wait(self._interval)
+        try:
+            while True:
+                if not self._pending.wait(self._idle):
+                    with self._lock:
+                        if not self._pending.is_set():
+                            self._running_in = 0
+                            return
+                self._pending.clear()
+                try:
+                    if conn is None or conn.closed:
+                        conn = psycopg.connect(**self._conninfo, autocommit=True)
+                    conn.execute(self._statement)
+                except psycopg.Error as exc:  # followers also poll: a lost wake-up only delays
+                    log.warning("event store wake-up failed: %s", exc)
+                    conn = None
+                time.sleep(self._interval)
+        finally:
+            if conn is not None:
+                conn.close()
 
 
 class HorizonRecorder(PostgresApplicationRecorder):

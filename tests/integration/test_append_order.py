@@ -263,3 +263,25 @@ def test_positions_are_readable_only_below_the_horizon(own_database: Settings) -
         assert [n.originator_id for n in read] == [first, second]
     finally:
         factory.close()
+
+
+def test_appends_wake_followers_with_coalesced_notifies(own_database: Settings) -> None:
+    """No NOTIFY inside an append: a thread sends at most one per 10 ms, and one after the
+    last append."""
+    database_url, _ = own_database.require_urls()
+    env = wiring.eventsourcing_env(database_url, pool_size=2)
+    factory = InfrastructureFactory.construct(Environment("proof", env))
+    recorder: Any = factory.application_recorder()
+    try:
+        with psycopg.connect(database_url, autocommit=True) as listener:
+            listener.execute(f'LISTEN "{recorder.channel_name}"')
+            appends = 200
+            for _ in range(appends):
+                recorder.insert_events([StoredEvent(uuid.uuid4(), 1, "proof:Happened", b"{}")])
+            last = time.monotonic()
+            woken = [time.monotonic() for _ in listener.notifies(timeout=1.0)]
+        assert woken, "the appends woke no one"
+        assert len(woken) < appends / 2, len(woken)
+        assert woken[-1] - last < 0.5  # the last append's wake-up came promptly
+    finally:
+        factory.close()
