@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any, Protocol
 
 import psycopg
@@ -22,6 +23,8 @@ class EventSource(Protocol):
     def max_position(self) -> int: ...
 
     def held_back(self) -> bool: ...
+
+    def settle(self, timeout: float = 5.0) -> bool: ...
 
     def partition(self, index: int, count: int) -> EventSource: ...
 
@@ -137,6 +140,26 @@ class StoredEventLog:
             .fetchone()
         )
         return int(row[0]) if row and row[0] is not None else 0
+
+    def settle(self, timeout: float = 5.0) -> bool:
+        """Waits (up to `timeout` s) until every row committed before the call is below the
+        horizon, so that reading now reads them all. False on timeout."""
+        expr = self._horizon_expr()
+        if expr is None:
+            return True
+        conn = self._connection()
+        row = conn.execute(
+            f"SELECT coalesce(max(notification_id), 0) FROM {self._table}".encode()
+        ).fetchone()
+        head = int(row[0]) if row else 0
+        deadline = time.monotonic() + timeout
+        while True:
+            row = conn.execute(f"SELECT %s < {expr}".encode(), (head,)).fetchone()
+            if row and row[0]:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.005)
 
     def held_back(self) -> bool:
         """Whether committed rows wait above the horizon (an older transaction still runs):

@@ -75,7 +75,10 @@ class LogRunner:
                 self._stop.wait(1.0)
 
     def run_once(self) -> int:
-        """Process everything available now (tests and the CLI's catch-up); returns events done."""
+        """Process everything committed before the call (tests and the CLI's catch-up): it
+        waits, up to 5 s, for older transactions still running to end, which hold back the
+        log's horizon (docs/event-log.md). Returns events done."""
+        self._source.settle()
         with (
             psycopg.connect(
                 self._conninfo, autocommit=True, application_name=self._name
