@@ -8,6 +8,9 @@ from typing import Any
 
 import psycopg
 
+LAG_COUNT_CAP = 1_000_000
+"""Lags are counted up to this (readiness polls them): a larger lag is reported as this."""
+
 
 @dataclass(frozen=True)
 class FollowerStatus:
@@ -24,8 +27,9 @@ def follower_statuses(
     them, projections/horizon.py), so `head - position` would not be a number of events."""
     rows = conn.execute(
         "SELECT t.name, t.position, t.updated_at, "
-        f"(SELECT count(*) FROM {events_table} e "
-        "WHERE e.notification_id > t.position AND e.notification_id <= %s) "
+        f"(SELECT count(*) FROM (SELECT FROM {events_table} e "
+        "WHERE e.notification_id > t.position AND e.notification_id <= %s "
+        f"LIMIT {LAG_COUNT_CAP}) behind) "
         "FROM projection_tracking t ORDER BY t.name",
         (head,),
     ).fetchall()
