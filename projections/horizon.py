@@ -9,11 +9,11 @@ so ordering by position is ordering by (transaction id, insertion order), and a 
 rows take one block of STRIDE positions. Rows stored before the migration keep their
 notification ids, all below `base_position` (see docs/event-log.md).
 
-A follower reads only positions below `horizon_sql`: the block of the oldest transaction still
-running (`pg_snapshot_xmin(pg_current_snapshot())`, taken in the reading statement's own
-snapshot). Every transaction with a smaller id has finished, so every row that will ever have
-a position below the horizon is committed and visible to that statement: no row can appear
-behind a position a follower has passed.
+A follower reads only positions below `horizon_sql`: the block of the oldest transaction
+still running in the reading statement's own snapshot that may write to this database
+(`XMIN`). Every other transaction with a smaller id has finished, or runs in another
+database, so every row that will ever have a position below the horizon is committed and
+visible to that statement: no row can appear behind a position a follower has passed.
 """
 
 from __future__ import annotations
@@ -35,7 +35,22 @@ BASES_DDL = (
     "migrated_at timestamptz NOT NULL DEFAULT now())"
 )
 
-XMIN = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+XMIN = (
+    # The oldest transaction still running in this statement's snapshot that may write to
+    # this database: every transaction in the snapshot's in-progress list (`xip`, which holds
+    # every running id from `xmin` up), less those pg_stat_activity shows on a backend of
+    # another database (a backend never changes database, so such an id never writes here;
+    # anything not proven elsewhere, e.g. a prepared transaction, is kept), and this
+    # session's own; the snapshot's `xmax` when none is left. Without the exclusion this is
+    # `pg_snapshot_xmin`: a long transaction in any database of the cluster would hold back
+    # every follower here.
+    "(SELECT least(coalesce(min(x::text::bigint), "
+    "pg_snapshot_xmax(pg_current_snapshot())::text::bigint), "
+    "coalesce(pg_current_xact_id_if_assigned()::text::bigint, 9223372036854775807)) "
+    "FROM pg_snapshot_xip(pg_current_snapshot()) AS x "
+    "WHERE mod(x::text::bigint, 4294967296) NOT IN (SELECT backend_xid::text::bigint "
+    "FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND datname <> current_database()))"
+)
 
 
 @dataclass(frozen=True)
@@ -78,12 +93,13 @@ def load_base(conn: psycopg.Connection[Any], table: str) -> Base | None:
 
 
 HORIZON_AGE_SQL = (
-    # How long the oldest transaction holding the horizon back has run (cluster-wide: xids
-    # are), and how many transaction ids the horizon trails the next one to be assigned.
+    # How long the oldest transaction that may hold the horizon back (one with an id, not on
+    # a backend of another database) has run, and how many transaction ids the horizon
+    # trails the next one to be assigned.
     "SELECT coalesce((SELECT extract(epoch FROM now() - min(xact_start)) FROM pg_stat_activity "
-    "WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()), 0)::float8, "
-    "(pg_snapshot_xmax(pg_current_snapshot())::text::bigint "
-    "- pg_snapshot_xmin(pg_current_snapshot())::text::bigint)"
+    "WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() "
+    "AND coalesce(datname, current_database()) = current_database()), 0)::float8, "
+    f"(pg_snapshot_xmax(pg_current_snapshot())::text::bigint - {XMIN})"
 )
 
 
