@@ -224,12 +224,17 @@ def projections_status() -> None:
     app_ = wiring.filings_app(settings)
     try:
         with psycopg.connect(database_url, autocommit=True) as conn:
-            first = {
-                f.name: f for f in follower_statuses(conn, app_.recorder.max_notification_id() or 0)
-            }
+            head_before = app_.recorder.max_notification_id() or 0
+            first = {f.name: f for f in follower_statuses(conn, head_before)}
             time.sleep(1.0)
             head = app_.recorder.max_notification_id() or 0
             second = follower_statuses(conn, head)
+            row = conn.execute(  # positions are not dense: count the events appended meanwhile
+                "SELECT count(*) FROM filings_events "
+                "WHERE notification_id > %s AND notification_id <= %s",
+                (head_before, head),
+            ).fetchone()
+            appended = int(row[0]) if row else 0
     finally:
         app_.close()
     table = Table(title=f"log head {head:,}")
@@ -237,7 +242,7 @@ def projections_status() -> None:
         table.add_column(column)
     for f in second:
         before = first.get(f.name)
-        rate = f.position - before.position if before else 0
+        rate = max(0, before.lag + appended - f.lag) if before else 0
         table.add_row(
             f.name, f"{f.position:,}", f"{f.lag:,}", f"{rate:,}", f.updated_at.isoformat()
         )

@@ -26,6 +26,7 @@ from projections.invalidation import CacheInvalidator
 from projections.reads import FilingReads
 
 QUEUES = ("high", "default", "low")
+APPLICATION_RECORDER_TOPIC = "burnblack.eventstore:HorizonRecorder"
 
 
 def eventsourcing_env(
@@ -38,6 +39,10 @@ def eventsourcing_env(
     return {
         **cipher,
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # Appends without the library's table lock (burnblack/eventstore.py, docs/event-log.md).
+        "APPLICATION_RECORDER_TOPIC": APPLICATION_RECORDER_TOPIC,
+        # A transaction left open holds back every follower's horizon: bound the idle ones.
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "5",
         "POSTGRES_DBNAME": str(params.get("dbname", "postgres")),
         "POSTGRES_HOST": str(params.get("host", "127.0.0.1")),
         "POSTGRES_PORT": str(params.get("port", "5432")),

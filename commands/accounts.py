@@ -170,7 +170,12 @@ class AccountsApplication(Application[uuid.UUID]):
         )
 
     def audit_trail(self, after: int = 0, limit: int = 100) -> list[AuditEntry]:
-        """Audit records in the order they were recorded, after a log position."""
+        """Audit records in the order they were recorded, after a log position. Records
+        committed before the call are included: the log is read below the horizon of finished
+        transactions (docs/event-log.md), so wait briefly for it to pass them."""
+        settle = getattr(self.recorder, "settle", None)
+        if settle is not None:
+            settle()
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, topics=[_AUDIT_TOPIC], inclusive_of_start=False
         )

@@ -69,6 +69,7 @@ class LogRunner:
         idle_wait: float = 1.0,
         periodic: list[Periodic] | None = None,
         backoff: Backoff | None = None,
+        held_back_wait: float = 0.02,
     ) -> None:
         self._conninfo = conninfo
         self._source = source
@@ -86,6 +87,7 @@ class LogRunner:
         # Redis away: after-commit work and periodic tasks wait until then (no retry per batch).
         self._redis_retry_at = 0.0
         self._redis_backoff = Backoff(self._backoff.first, self._backoff.cap)
+        self._held_back_wait = held_back_wait
         self._stop = threading.Event()
         # Shown in pg_stat_activity beside the advisory locks: which process is active.
         self._name = f"burnblack-projector-{os.getpid()}"
@@ -111,7 +113,10 @@ class LogRunner:
                 self._stop.wait(delay)
 
     def run_once(self) -> int:
-        """Process everything available now (tests and the CLI's catch-up); returns events done."""
+        """Process everything committed before the call (tests and the CLI's catch-up): it
+        waits, up to 5 s, for older transactions still running to end, which hold back the
+        log's horizon (docs/event-log.md). Returns events done."""
+        self._source.settle()
         with (
             psycopg.connect(
                 self._conninfo, autocommit=True, application_name=self._name
@@ -141,9 +146,12 @@ class LogRunner:
                 self._run_periodic(lock_conn)
                 self._backoff.reset()  # a whole round worked: connected again
                 if done == 0:
-                    # Woken by the event store's NOTIFY; the timeout covers a missed one and
-                    # lets a standby retry the locks.
-                    for _ in listen_conn.notifies(timeout=self._idle_wait, stop_after=1):
+                    # Woken by the event store's coalesced NOTIFY (sent after appends commit);
+                    # the timeout covers a missed one and lets a standby retry the locks.
+                    # Rows that committed above the horizon (an older transaction is still
+                    # running) wake no one when it ends: look again soon instead.
+                    wait = self._held_back_wait if self._source.held_back() else self._idle_wait
+                    for _ in listen_conn.notifies(timeout=wait, stop_after=1):
                         pass
 
     def _redis_failed(self) -> None:

@@ -8,6 +8,9 @@ from typing import Any
 
 import psycopg
 
+LAG_COUNT_CAP = 1_000_000
+"""Lags are counted up to this (readiness polls them): a larger lag is reported as this."""
+
 
 @dataclass(frozen=True)
 class FollowerStatus:
@@ -17,8 +20,17 @@ class FollowerStatus:
     updated_at: dt.datetime
 
 
-def follower_statuses(conn: psycopg.Connection[Any], head: int) -> list[FollowerStatus]:
+def follower_statuses(
+    conn: psycopg.Connection[Any], head: int, events_table: str = "filings_events"
+) -> list[FollowerStatus]:
+    """Lag is counted in events: positions are not dense (a transaction takes a block of
+    them, projections/horizon.py), so `head - position` would not be a number of events."""
     rows = conn.execute(
-        "SELECT name, position, updated_at FROM projection_tracking ORDER BY name"
+        "SELECT t.name, t.position, t.updated_at, "
+        f"(SELECT count(*) FROM (SELECT FROM {events_table} e "
+        "WHERE e.notification_id > t.position AND e.notification_id <= %s "
+        f"LIMIT {LAG_COUNT_CAP}) behind) "
+        "FROM projection_tracking t ORDER BY t.name",
+        (head,),
     ).fetchall()
-    return [FollowerStatus(str(n), int(p), max(0, head - int(p)), u) for n, p, u in rows]
+    return [FollowerStatus(str(n), int(p), int(lag), u) for n, p, u, lag in rows]

@@ -19,6 +19,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Gauge, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from api.context import services
+from api.controllers.metrics import refresh_event_log_horizon
 from api.schemas import Liveness, Readiness
 from api.security.services import security
 from projections.status import follower_statuses
@@ -83,6 +84,7 @@ class MetricsController(PrometheusController):
     @get(sync_to_thread=True)
     def get(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         refresh_projector_lag(request)
+        refresh_event_log_horizon(request)
         registry = REGISTRY
         if "PROMETHEUS_MULTIPROC_DIR" in os.environ or "prometheus_multiproc_dir" in os.environ:
             registry = CollectorRegistry()

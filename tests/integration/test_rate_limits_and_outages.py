@@ -94,7 +94,11 @@ def test_probes_and_metrics_are_never_limited(limited: tuple[App, Settings]) -> 
     for _ in range(8):
         r = anonymous.get("/health/live")
         assert r.status_code == 200 and "RateLimit-Limit" not in r.headers
-    assert anonymous.get("/metrics").status_code == 200
+    metrics = anonymous.get("/metrics")
+    assert metrics.status_code == 200
+    # The event log's horizon, read at scrape (docs/event-log.md).
+    assert "burnblack_event_log_horizon_age_seconds " in metrics.text
+    assert "burnblack_event_log_horizon_transactions " in metrics.text
 
 
 @pytest.fixture(scope="module")

@@ -128,6 +128,12 @@ class _FailingLog:
     def max_position(self) -> int:
         return int(self._log.max_position())
 
+    def held_back(self) -> bool:
+        return bool(self._log.held_back())
+
+    def settle(self, timeout: float = 5.0) -> bool:
+        return bool(self._log.settle(timeout))
+
     def partition(self, index: int, count: int) -> Any:
         part = self._log.partition(index, count)
         if index == 2:

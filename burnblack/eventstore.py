@@ -1,0 +1,307 @@
+"""The event store's recorder: the library's PostgreSQL recorder, appending without its table lock.
+
+`eventsourcing`'s `PostgresApplicationRecorder` takes `LOCK TABLE … IN EXCLUSIVE MODE` and
+sends a NOTIFY in every append, so that ids are issued in commit order: every write of the
+platform queues on one lock (and the NOTIFY takes a cluster-wide lock at commit). This
+subclass appends with neither: each row is stamped with its transaction id and given a
+position derived from it (projections/horizon.py), and readers of the log read only below the
+horizon of finished transactions. Followers are woken by coalesced NOTIFYs sent after commit
+from a thread of their own, at most one per `WAKE_INTERVAL` per process. The argument is in
+docs/event-log.md.
+
+Configured through the library's own `APPLICATION_RECORDER_TOPIC` (burnblack/wiring.py), so
+the `Application` API is unchanged.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    Notification,
+    OperationalError,
+    ProgrammingError,
+    StoredEvent,
+)
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from projections.horizon import BASES_DDL, BASES_TABLE, STRIDE, Base, load_base
+
+log = logging.getLogger(__name__)
+
+WAKE_INTERVAL = 0.01
+"""Seconds between two wake-up NOTIFYs from one process (appends in between share one)."""
+
+
+class CoalescedWakeups:
+    """Sends `NOTIFY channel` after appends, from a thread with a connection of its own: at
+    most one every `interval` seconds, and always one after the last append (trailing edge).
+    The thread and its connection go away after `idle` seconds without appends."""
+
+    def __init__(
+        self,
+        conninfo: dict[str, Any],
+        channel: str,
+        interval: float = WAKE_INTERVAL,
+        idle: float = 2.0,
+    ):
+        self._conninfo = {k: v for k, v in conninfo.items() if k != "row_factory"}
+        self._statement = SQL("NOTIFY {0}").format(Identifier(channel))
+        self._interval = interval
+        self._idle = idle
+        self._pending = threading.Event()
+        self._lock = threading.Lock()
+        self._running_in = 0  # the pid whose thread is running, 0 if none
+        self._at_exit = False
+
+    def poke(self) -> None:
+        self._pending.set()
+        if self._running_in == os.getpid():
+            return
+        with self._lock:  # first use, idle, or a forked child (the thread is not there)
+            if self._running_in != os.getpid():
+                self._running_in = os.getpid()
+                threading.Thread(target=self._run, name="wakeups", daemon=True).start()
+                if not self._at_exit:
+                    atexit.register(self.flush)
+                    self._at_exit = True
+
+    def flush(self) -> None:
+        """Sends a wake-up still owed (at exit: a short-lived process's daemon thread dies
+        with it, and the followers would wait for their fallback timeout)."""
+        if self._pending.is_set():
+            self._pending.clear()
+            try:
+                with psycopg.connect(**self._conninfo, autocommit=True) as conn:
+                    conn.execute(self._statement)
+            except psycopg.Error as exc:
+                log.warning("event store wake-up failed: %s", exc)
+
+    def _run(self) -> None:
+        conn: psycopg.Connection[Any] | None = None
+        try:
+            while True:
+                if not self._pending.wait(self._idle):
+                    with self._lock:
+                        if not self._pending.is_set():
+                            self._running_in = 0
+                            return
+                self._pending.clear()
+                try:
+                    if conn is None or conn.closed:
+                        conn = psycopg.connect(**self._conninfo, autocommit=True)
+                    conn.execute(self._statement)
+                except psycopg.Error as exc:  # followers also poll: a lost wake-up only delays
+                    log.warning("event store wake-up failed: %s", exc)
+                    conn = None
+                time.sleep(self._interval)
+        finally:
+            if conn is not None:
+                conn.close()
+
+
+class HorizonRecorder(PostgresApplicationRecorder):
+    """Appends without `LOCK TABLE`; reads notifications only below the horizon."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.lock_table_statements = []
+        self._base: Base | None = None
+        self._insert_statement: Composed | None = None
+        self._table = Identifier(self.datastore.schema, self.events_table_name)
+        kwargs = datastore.pool.kwargs
+        self.wakeups = CoalescedWakeups(
+            dict(kwargs) if isinstance(kwargs, dict) else {}, self.channel_name
+        )
+
+    # --- the column, the base, migration ---------------------------------------------
+
+    def create_table(self) -> None:
+        super().create_table()
+        self.base()
+
+    def base(self) -> Base:
+        """The table's base, migrating the table first if it has none (idempotent, safe to
+        race: the second process waits for the first's lock and finds its row)."""
+        if self._base is None:
+            try:
+                with self.datastore.transaction(commit=True) as curs:
+                    curs.execute(BASES_DDL)
+            except IntegrityError:  # created at the same moment by another process
+                pass
+            with self.datastore.get_connection() as conn:
+                found = load_base(conn, self.events_table_name)
+                if found is None:
+                    with conn.transaction():
+                        self._migrate(conn)
+                    found = load_base(conn, self.events_table_name)
+            assert found is not None
+            self._base = found
+            self._insert_statement = self._build_insert(found)
+        return self._base
+
+    def _migrate(self, conn: psycopg.Connection[Any]) -> None:
+        """Waits for appends under the library's lock to finish (ACCESS EXCLUSIVE), adds the
+        column (old rows keep NULL), takes the default off `notification_id` (a process still
+        running the library's recorder then fails its insert instead of taking an id below
+        the new positions), and records the base: positions continue above every old id."""
+        conn.execute(SQL("LOCK TABLE {0} IN ACCESS EXCLUSIVE MODE").format(self._table))
+        conn.execute(
+            SQL("ALTER TABLE {0} ADD COLUMN IF NOT EXISTS transaction_id xid8").format(self._table)
+        )
+        conn.execute(
+            SQL("ALTER TABLE {0} ALTER COLUMN notification_id DROP DEFAULT").format(self._table)
+        )
+        conn.execute(
+            SQL(
+                "INSERT INTO {0} (events_table, base_xid, base_position) "
+                "SELECT %s, pg_current_xact_id()::text::bigint, "
+                "coalesce(max(notification_id), 0) + 1 FROM {1} "
+                "ON CONFLICT (events_table) DO NOTHING"
+            ).format(Identifier(self.datastore.schema, BASES_TABLE), self._table),
+            (self.events_table_name,),
+        )
+
+    def _build_insert(self, base: Base) -> Composed:
+        return SQL(
+            "INSERT INTO {table} (originator_id, originator_version, topic, state, "
+            "transaction_id, notification_id) "
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state, "
+            "pg_current_xact_id(), {position} "
+            "FROM unnest(%s::{type}[]) WITH ORDINALITY "
+            "AS e(originator_id, originator_version, topic, state, n) "
+            "RETURNING notification_id"
+        ).format(
+            table=self._table,
+            position=SQL(base.position_sql("e.n")),
+            type=Identifier(self.datastore.schema, self.stored_event_type_name),
+        )
+
+    # --- appending ---------------------------------------------------------------------
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        self.base()
+        if not stored_events:
+            return None
+        if kwargs.get("tracking") is not None:  # other statements share the transaction
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        else:
+            # Nothing else to do in the transaction: one statement in autocommit, one round
+            # trip (the library's path is BEGIN and INSERT, then COMMIT).
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                self._insert_stored_events(curs, stored_events)
+                ids = [row["notification_id"] for row in curs.fetchall()]
+        self.wakeups.poke()
+        return ids
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> None:
+        # No LOCK TABLE, no NOTIFY: the position comes from the transaction id.
+        if len(stored_events) >= STRIDE:
+            raise ProgrammingError(f"{len(stored_events)} events in one append (max {STRIDE - 1})")
+        assert self._insert_statement is not None
+        rows = [
+            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+            for e in stored_events
+        ]
+        curs.execute(self._insert_statement, (rows,), prepare=True)
+
+    # --- reading -----------------------------------------------------------------------
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """The library's read, only below the horizon, in position order."""
+        where: list[SQL | Composed] = [SQL("notification_id < ") + SQL(self.base().horizon_sql())]
+        params: list[Any] = []
+        if start is not None:
+            where.append(
+                SQL("notification_id >= %s" if inclusive_of_start else "notification_id > %s")
+            )
+            params.append(start)
+        if stop is not None:
+            where.append(SQL("notification_id <= %s"))
+            params.append(stop)
+        if topics:
+            where.append(SQL("topic = ANY(%s)"))
+            params.append(list(topics))
+        params.append(limit)
+        statement = (
+            SQL("SELECT * FROM {0} WHERE ").format(self._table)
+            + SQL(" AND ").join(where)
+            + SQL(" ORDER BY notification_id LIMIT %s")
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params, prepare=True)
+            return [
+                Notification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def max_safe_notification_id(self) -> int | None:
+        """The last position below the horizon (what a follower may read up to now)."""
+        statement = SQL(
+            "SELECT max(notification_id) AS max FROM {0} WHERE notification_id < "
+        ).format(self._table) + SQL(self.base().horizon_sql())
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement)
+            row = curs.fetchone()
+            return None if row is None else row["max"]
+
+    def settle(self, timeout: float = 2.0) -> bool:
+        """Waits (up to `timeout` seconds) until every row committed before the call is below
+        the horizon, so that a read made next includes them: read-your-writes for readers of
+        the log that are people (the audit trail), not followers. False on timeout."""
+        horizon = SQL(self.base().horizon_sql())
+        first = (
+            SQL(
+                "SELECT coalesce(max(notification_id), 0) AS head, "
+                "coalesce(max(notification_id), 0) < "
+            )
+            + horizon
+            + SQL(" AS ok FROM {0}").format(self._table)
+        )
+        again = SQL("SELECT /* horizon-wait */ %s < ") + horizon + SQL(" AS ok")
+        deadline = time.monotonic() + timeout
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            row = curs.execute(first).fetchone()
+            assert row is not None
+            head = row["head"]
+            while not row["ok"]:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.005)
+                row = curs.execute(again, (head,)).fetchone()
+                assert row is not None
+        return True
