@@ -160,3 +160,24 @@ def prepare(page: Image.Image, dpi: float) -> Image.Image:
         # NEAREST: a quarter of BILINEAR's cost, and tesseract reads the result as well.
         gray = gray.rotate(angle, resample=Image.Resampling.NEAREST, expand=False, fillcolor=255)
     return erase_rules(gray, dpi)
+
+
+def sideways(gray: Image.Image) -> bool:
+    """Whether the page's lines of text run up and down (a page scanned turned by 90°): the
+    ink's row profile of upright text is much sharper (lines and gaps) than its column
+    profile; turned, it is the other way round. Table rules are erased first, since they
+    sharpen both."""
+    factor = max(1, round(min(gray.size) / 500))
+    small = gray.reduce(factor) if factor > 1 else gray
+    cleaned = erase_rules(small, 150 / factor)
+    arr = np.asarray(cleaned, dtype=np.uint8)
+    ink = arr < otsu_threshold(arr)
+    if ink.sum() < 200:
+        return False
+
+    def sharpness(profile: NDArray[np.int64]) -> float:
+        p = profile.astype(np.float64)
+        nz = p[p > 0]
+        return float(p.var() / (nz.mean() ** 2)) if nz.size else 0.0
+
+    return sharpness(ink.sum(axis=0)) > 1.3 * sharpness(ink.sum(axis=1))
