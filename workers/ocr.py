@@ -26,7 +26,7 @@ from domain.documents.layout import Word as LayoutWord
 from domain.documents.layout import page_of
 from domain.documents.text import Page
 
-TESSERACT_CONFIG = "--psm 3 --oem 1"
+TESSERACT_CONFIG = "--psm 6 --oem 1"
 _MIN_WORD_CONF = 0.0
 
 
