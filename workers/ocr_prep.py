@@ -139,8 +139,18 @@ def erase_rules(gray: Image.Image, dpi: float) -> Image.Image:
     threshold = otsu_threshold(arr)
     ink = arr < threshold
     faint = arr < min(235, threshold + 50)  # a rule's grey halo goes with it
-    horizontal = _rules(ink, faint, max(20, int(dpi * 0.35)), axis=1)
-    vertical = _rules(ink, faint, max(20, int(dpi * 0.30)), axis=0)
+    # A thin rule scanned a little off straight, blurred and JPEG-compressed is grey and
+    # wanders between two neighbouring pixel columns: look for it in the grey mask
+    # widened by one pixel across the rule.
+    # (Horizontally, only over a longer run and almost without a gap: across a line of
+    # text the grey of the letters' middles would add up to a "rule".)
+    wide_v = faint.copy()
+    wide_v[:, 1:] |= faint[:, :-1]
+    wide_h = faint.copy()
+    wide_h[1:, :] |= faint[:-1, :]
+    h_len = max(20, int(dpi * 0.35))
+    horizontal = _rules(ink, faint, h_len, axis=1) | _rules(wide_h, faint, 2 * h_len, 1, 0.98)
+    vertical = _rules(ink | wide_v, faint, max(20, int(dpi * 0.30)), axis=0)
     rules = horizontal | vertical
     if not rules.any():
         return gray

@@ -41,7 +41,7 @@ _LABELS: dict[str, re.Pattern[str]] = {
     "employer_pan": re.compile(r"pan\s*of\s*(?:the\s*)?deduct\w*"),
     "employer_tan": re.compile(r"tan\s*of\s*(?:the\s*)?deduct\w*"),
     "employee_pan": re.compile(r"pan\s*of\s*(?:the\s*)?employ\w*(?:/specified)?"),
-    "assessment_year": re.compile(r"assessment\s*y\w*"),
+    "assessment_year": re.compile(r"assessment\s*y\w{0,3}"),
     "period": re.compile(r"period\s*(?:with\s*(?:the\s*)?employer)?"),
     "employer_name": re.compile(
         r"name\s*(?:and\s*address\s*)?of\s*(?:the\s*)?employer(?:/specified bank)?"

@@ -62,7 +62,7 @@ def is_marker(text: str) -> bool:
     return not re.search(r"[A-Za-z]{3,}", text) and parse_amount(text, repair=False) is None
 
 
-_LONE_ZERO = re.compile(r"^[\W_]{0,2}[1lI|]?[0oO][\W_]{0,2}$")
+_LONE_GLYPH = re.compile(r"^[^2-9]{1,3}$")
 
 
 def digit_width(lines: Sequence[Line]) -> float:
@@ -81,9 +81,10 @@ def digit_width(lines: Sequence[Line]) -> float:
 
 
 def _lone_zero(cell: Cell, text: str, digit: float) -> Amount | None:
-    """A lone "0" that OCR dressed up as "(0)", "10)" or "0)": the box is one digit wide,
-    so whatever else was read is not there. Flagged as repaired."""
-    if digit <= 0 or not _LONE_ZERO.fullmatch(text):
+    """A lone "0" that OCR dressed up as "(0)", "10)", "Q" or "i)": the box is one digit
+    wide, so whatever else was read is not there. Flagged as repaired (below the review
+    threshold unless the form's arithmetic confirms it)."""
+    if digit <= 0 or not _LONE_GLYPH.fullmatch(text):
         return None
     if cell.right - cell.x > 1.6 * digit:
         return None
@@ -112,7 +113,8 @@ def row_of(line: Line, digit: float = 0.0) -> Row:
                 assert amount is not None
                 amounts.append(Amt(amount, cell, t))
             continue
-        amount = _lone_zero(cell, text, digit) or parse_amount(text)
+        lone = _lone_zero(cell, text, digit) if label_x > float("-inf") else None
+        amount = lone or parse_amount(text)
         if amount is not None and any(c.isdigit() for c in text):
             if cell.x > label_x:
                 amounts.append(Amt(amount, cell, text))

@@ -208,10 +208,8 @@ def traces_part_a(s: Sheet, form: Form16, rng: random.Random, fmt: Callable[[int
         y,
         [left, mid, right],
         [
-            s.wrap("Name and address of the Employer/Specified Bank", mid - left - 4, True)[:1],
-            s.wrap("Name and address of the Employee/Specified senior citizen", right - mid - 4)[
-                :1
-            ],
+            s.wrap("Name and address of the Employer/Specified Bank", mid - left - 4),
+            s.wrap("Name and address of the Employee/Specified senior citizen", right - mid - 4),
         ],
         ["left", "left"],
     )
