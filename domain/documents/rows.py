@@ -62,6 +62,7 @@ def is_marker(text: str) -> bool:
     return not re.search(r"[A-Za-z]{3,}", text) and parse_amount(text, repair=False) is None
 
 
+_LEADING_NOISE = re.compile(r"^(?:[^a-z\s]*[a-z]?[^a-z\s]*\s+)+(?=[a-z]{2})")
 _LONE_GLYPH = re.compile(r"^[^2-9]{1,3}$")
 
 
@@ -115,7 +116,7 @@ def row_of(line: Line, digit: float = 0.0) -> Row:
             continue
         lone = _lone_zero(cell, text, digit) if label_x > float("-inf") else None
         amount = lone or parse_amount(text)
-        if amount is not None and any(c.isdigit() for c in text):
+        if amount is not None and (lone is not None or any(c.isdigit() for c in text)):
             if cell.x > label_x:
                 amounts.append(Amt(amount, cell, text))
             continue
@@ -129,6 +130,7 @@ def row_of(line: Line, digit: float = 0.0) -> Row:
             label_parts.append(text)
     label = normalise(" ".join(p for p in label_parts if not is_marker(p)))
     label = _ITEM_MARKER.sub("", label)  # "(d) total" -> "total"
+    label = _LEADING_NOISE.sub("", label)  # "({d) ° total" -> "total"
     return Row(line, label, label_x, tuple(amounts))
 
 
