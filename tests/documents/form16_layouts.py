@@ -60,7 +60,9 @@ SCAN_DPI = 150
 
 
 def fonts_available() -> bool:
-    return all((FONT_DIR / f).exists() for f in (*FONTS.values(), *BOLD.values()))
+    """DejaVu Sans, Serif and Mono (fonts-dejavu-core); Condensed (fonts-dejavu-extra) is
+    replaced by Sans where it is missing."""
+    return all((FONT_DIR / BOLD[f]).exists() for f in ("sans", "serif", "mono"))
 
 
 @dataclass(frozen=True)
@@ -462,7 +464,8 @@ def _part_a_truth(truth: dict[str, object]) -> dict[str, object]:
 
 
 def _font(rng: random.Random, *choices: str) -> str:
-    return rng.choice(choices)
+    font = rng.choice(choices)
+    return font if (FONT_DIR / BOLD[font]).exists() else "sans"
 
 
 # --- the layouts -----------------------------------------------------------------------------
@@ -500,7 +503,8 @@ def _image_pdf(pages: list[Image.Image], dpi: int) -> bytes:
     return buf.getvalue()
 
 
-def document(layout: str, seed: int) -> Document:
+def document(layout: str, seed: int, *, turn: int | None = None) -> Document:
+    """One certificate in `layout` (see LAYOUTS); `turn` fixes a rotated scan's angle."""
     rng = random.Random(f"{layout}-{seed}")
     form = varied_form16(rng)
     fmt = money(rng)
@@ -554,8 +558,8 @@ def document(layout: str, seed: int) -> Document:
         # Part A scanned turned by 90, 180 or 270 degrees, JPEG quality 60.
         s = Sheet(SCAN_DPI, _font(rng, "sans", "serif"), size)
         traces_part_a(s, form, rng, fmt)
-        turn = rng.choice((90, 180, 270))
-        img = s.image.rotate(turn, expand=True, fillcolor=255)
+        angle = rng.choice((90, 180, 270))
+        img = s.image.rotate(turn if turn is not None else angle, expand=True, fillcolor=255)
         truth = _part_a_truth(t)
         return Document(layout, name + ".jpg", _jpeg(img, 60, SCAN_DPI), "image/jpeg", truth, 1)
     if layout == "text-pdf":
