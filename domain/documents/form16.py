@@ -29,6 +29,7 @@ KEY_FIELDS = ("employee_pan", "employer_tan", "assessment_year", "gross_salary",
 _FORM_MARK = re.compile(r"form\s*no\.?\s*16\b|\bform\s*16\b")
 _PART_A_MARK = re.compile(r"certificate under section 203|tan of the deductor|part a\b")
 _PART_B_MARK = re.compile(r"details of salary paid|part b\b|gross salary|chapter vi-?a")
+_PART_B_HEAD = re.compile(r"details of salary paid|part b\b")
 
 
 # --- the whole form -----------------------------------------------------------------------
@@ -40,6 +41,8 @@ def is_form16(lines: Sequence[Line]) -> bool:
         bool(_FORM_MARK.search(text))
         or (bool(_PART_A_MARK.search(text)) and bool(_PART_B_MARK.search(text)))
         or ("gross salary" in text and "chapter vi" in text)
+        # Part B's first page alone: its heading and its first items.
+        or (bool(_PART_B_HEAD.search(text)) and "gross salary" in text and "17(1)" in text)
     )
 
 

@@ -41,7 +41,7 @@ _LABELS: dict[str, re.Pattern[str]] = {
     "employer_pan": re.compile(r"pan\s*of\s*(?:the\s*)?deduct\w*"),
     "employer_tan": re.compile(r"tan\s*of\s*(?:the\s*)?deduct\w*"),
     "employee_pan": re.compile(r"pan\s*of\s*(?:the\s*)?employ\w*(?:/specified)?"),
-    "assessment_year": re.compile(r"assessment\s*y\w{0,3}"),
+    "assessment_year": re.compile(r"assessment\s*y\w{0,3}?(?=per|\b|$)"),
     "period": re.compile(r"period\s*(?:with\s*(?:the\s*)?employer)?"),
     "employer_name": re.compile(
         r"name\s*(?:and\s*address\s*)?of\s*(?:the\s*)?employer(?:/specified bank)?"
@@ -66,7 +66,9 @@ def _span(cell: Cell, m: re.Match[str], text: str) -> Cell:
 
 
 def _labels(lines: Sequence[Line], pattern: re.Pattern[str]) -> list[tuple[int, Cell, str]]:
-    """(line index, the label's span, the cell's text after the label) for every match."""
+    """(index of the label's last line, the label's span, the cell's text after the label)
+    for every match; a label wrapped onto the next line ("TAN of the" over "Deductor") is
+    matched with the cell under it."""
     out: list[tuple[int, Cell, str]] = []
     for i, line in enumerate(lines):
         for cell in line.cells:
@@ -74,7 +76,34 @@ def _labels(lines: Sequence[Line], pattern: re.Pattern[str]) -> list[tuple[int, 
             m = pattern.search(text)
             if m is not None:
                 out.append((i, _span(cell, m, text), cell.text[_raw_end(cell.text, m.end()) :]))
+                continue
+            under = _under(lines, i, cell)
+            if under is None:
+                continue
+            joined = f"{cell.text} {under.text}"
+            m = pattern.search(normalise(joined))
+            if m is not None and m.start() < len(text):
+                span = Cell(
+                    joined,
+                    min(cell.x, under.x),
+                    min(cell.conf, under.conf),
+                    max(cell.right, under.right),
+                    cell.top,
+                    under.bottom,
+                )
+                out.append((i + 1, span, joined[_raw_end(joined, m.end()) :]))
     return out
+
+
+def _under(lines: Sequence[Line], i: int, cell: Cell) -> Cell | None:
+    """The cell on the next line that starts where `cell` starts: its wrapped continuation."""
+    if i + 1 >= len(lines) or lines[i + 1].page != lines[i].page:
+        return None
+    height = max(cell.bottom - cell.top, 1.0)
+    for c in lines[i + 1].cells:
+        if abs(c.x - cell.x) <= height and x_overlap(c, cell) > 0.5:
+            return c
+    return None
 
 
 def _raw_end(raw: str, norm_end: int) -> int:
@@ -107,7 +136,12 @@ def _value(
         tail = normalise(after)
         if not (_ANY_LABEL.search(tail) or _HEADING_TAIL.search(tail)):
             return None  # something else stands after the label: not a value of this kind
-    others = [c for c in line.cells if not (c.x <= label.x + 1e-6 <= c.right)]
+    # A heading row (other labels beside this one, on its line or, for a wrapped label,
+    # the line above) has its values below, never to the right.
+    label_lines = [line]
+    if i > 0 and lines[i - 1].page == line.page and label.top < line.cells[0].top - 1e-6:
+        label_lines.append(lines[i - 1])  # wrapped: its first line is the one above
+    others = [c for ln in label_lines for c in ln.cells if x_overlap(c, label) < 0.5]
     header_row = any(_ANY_LABEL.search(normalise(c.text)) for c in others)
     right = [c for c in line.cells if c.x >= label.right - 1e-6]
     if right and not header_row:
@@ -119,6 +153,14 @@ def _value(
         if got is not None:
             return (*got, below_line, cell)
     return None
+
+
+def _unchecked(conf: float) -> float:
+    """The confidence of a value nothing on the form can check (no sum, no check digit we
+    know): OCR's word confidence squared, so that one letter misread in a word tesseract was
+    91 % sure of (T for I in a PAN) stays below the review threshold. A text layer's 1.0
+    stays 1.0."""
+    return conf * conf
 
 
 def _pan(text: str) -> tuple[str, str, int] | None:
@@ -145,7 +187,7 @@ def identifiers(lines: Sequence[Line], found: dict[str, Found]) -> None:
             if got is None:
                 continue
             value, raw, repairs, line, cell = got
-            conf = cell.conf * (REPAIRED_FACTOR**repairs)
+            conf = _unchecked(cell.conf) * (REPAIRED_FACTOR**repairs)
             note = f"read {raw!r} as {value}" if repairs else None
             found.setdefault(name, Found(value, conf, line, raw, note))
             break
@@ -156,7 +198,7 @@ def names(lines: Sequence[Line], found: dict[str, Found]) -> None:
         got = _value(lines, i, label, rest, _name, within=3)
         if got is not None:
             value, raw, _, line, cell = got
-            found.setdefault("employer_name", Found(value, cell.conf, line, raw))
+            found.setdefault("employer_name", Found(value, _unchecked(cell.conf), line, raw))
             return
 
 
