@@ -61,7 +61,8 @@ def _span(cell: Cell, m: re.Match[str], text: str) -> Cell:
     width = cell.right - cell.x
     n = max(1, len(text))
     left = cell.x + width * m.start() / n
-    right = cell.x + width * max(m.end(), n if m.end() >= n - 3 else m.end()) / n
+    end = n if m.end() >= n - 3 else m.end()  # a few letters left over: the whole cell
+    right = cell.x + width * end / n
     return Cell(cell.text, left, cell.conf, right, cell.top, cell.bottom)
 
 
