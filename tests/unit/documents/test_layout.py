@@ -175,3 +175,48 @@ def test_chapter_via_takes_the_deductible_column_never_the_gross() -> None:
     assert fields["via_80c"].value == 1
     # 80D printed only in the gross column: its deductible amount was not read.
     assert "via_80d" not in fields or fields["via_80d"].confidence < 0.9
+
+
+_PAN_OF = st.from_regex(r"[A-Z]{3}[CP][A-Z][0-9]{4}[A-Z]", fullmatch=True)
+_TAN_OF = st.from_regex(r"[A-Z]{4}[0-9]{5}[A-Z]", fullmatch=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    _PAN_OF,
+    _TAN_OF,
+    _PAN_OF,
+    st.lists(st.booleans(), min_size=3, max_size=3),
+    st.lists(st.floats(180, 320), min_size=3, max_size=3),
+    st.integers(0, 2**32 - 1),
+)
+def test_a_value_is_never_taken_from_another_column(
+    pan_er: str, tan: str, pan_ee: str, blank: list[bool], widths: list[float], seed: int
+) -> None:
+    """Any of the three values may be missing and the columns may be any width: what is read
+    is each column's own value, or nothing with confidence."""
+    values = [pan_er, tan, pan_ee]
+    shown = ["" if b else v for v, b in zip(values, blank, strict=True)]
+    xs = [80.0]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    words = _table(
+        [
+            ["PAN of the Deductor", "TAN of the Deductor", "PAN of the Employee", ""],
+            [*shown, ""],
+        ],
+        xs,
+        y0=300,
+    )
+    words += _words("FORM NO. 16", 500, 40) + _words("PART A", 540, 80)
+    random.Random(seed).shuffle(words)
+    fields = parse_form16([page_of(words, 1, "ocr")]).fields
+    for name, value, missing in zip(
+        ("employer_pan", "employer_tan", "employee_pan"), values, blank, strict=True
+    ):
+        f = fields.get(name)
+        if f is None:
+            continue
+        assert f.value == value or f.confidence < 0.9, (name, f, shown)
+        if missing:
+            assert f.confidence < 0.9, (name, f, shown)
