@@ -13,7 +13,7 @@ help:
 	@echo "make test     run every test (local PostgreSQL/Redis if reachable, else embedded ones)"
 	@echo "make lint     ruff + mypy"
 	@echo "make bench    run the benchmarks (NAME=x for one)"
-	@echo "make tesseract  install tesseract-ocr (OCR of uploaded documents) if it is missing"
+	@echo "make tesseract  install tesseract-ocr (OCR of uploaded documents) and the DejaVu fonts if missing"
 	@echo "make faketime   install faketime (end-to-end tests pin the processes' clock) if it is missing"
 
 sync:
@@ -35,6 +35,15 @@ tesseract:
 		echo "tesseract is not installed and this is not root with apt-get: install tesseract-ocr"; \
 		echo "(Debian/Ubuntu: sudo apt-get install tesseract-ocr; macOS: brew install tesseract)."; \
 		echo "Without it, document OCR fails and its tests are skipped."; \
+	fi
+	@# The generated Form 16 layouts (tests, make bench NAME=ocr) are drawn in DejaVu faces.
+	@if [ -f /usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing fonts-dejavu-core fonts-dejavu-extra (apt-get)"; \
+		(apt-get install -y -qq fonts-dejavu-core fonts-dejavu-extra >/dev/null 2>&1 || \
+		 (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core fonts-dejavu-extra >/dev/null)); \
+	else \
+		echo "DejaVu fonts missing (fonts-dejavu-core, fonts-dejavu-extra): the layout tests are skipped."; \
 	fi
 
 # End-to-end tests run the real processes with their clock pinned by libfaketime (Debian

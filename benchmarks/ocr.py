@@ -1,10 +1,19 @@
-"""Form 16 reading: field accuracy, and seconds per OCR page against bare tesseract.
+"""Form 16 reading: field accuracy per layout, and seconds per OCR page against bare tesseract.
 
-Generates 50 synthetic Form 16 documents (tests/documents/form16_generator.py, fixed seed):
-PDFs with a text layer, and scans (image-only PDFs, TIFFs, single JPEG and PNG pages) at
-150-300 dpi, a couple of degrees off straight, some blurred, some JPEG-compressed. Each goes
-through exactly what a worker runs (`read_document` then `parse_form16`), and every field is
-compared with the truth.
+Layouts (tests/documents/form16_layouts.py, `PER_LAYOUT` documents each, fixed seeds):
+two-column label/value lists, ruled tables, TRACES Part A with side-by-side blocks and values
+below their labels, multi-page TIFFs, skewed (1-3 degrees) and turned (90/180/270) scans at
+150 dpi and JPEG quality 60, digital PDFs, in four typefaces. For each layout:
+
+- `field_accuracy[<layout>]`: fields read exactly right / fields on its documents (target
+  >= 0.98 on every layout);
+- `confident_wrong_fields[<layout>]`: wrong values with confidence >= 0.9 (target 0).
+
+Then, as before, the generator's certificates (tests/documents/form16_generator.py, 50 by
+default, fixed seed): PDFs with a text layer, and scans (image-only PDFs, TIFFs, single
+JPEG and PNG pages) at 150-300 dpi, a couple of degrees off straight, some blurred, some
+JPEG-compressed. Each goes through exactly what a worker runs (`read_document` then
+`parse_form16`), and every field is compared with the truth.
 
 - `field_accuracy`: fields read exactly right / fields on the documents (target >= 0.98).
 - `confident_wrong_fields`: wrong values the parser was sure of (confidence >= 0.9); the rest
@@ -15,7 +24,7 @@ compared with the truth.
   <= 1.15). To keep the run to a few minutes the bare binary runs on every other scanned
   document (alternately before and after ours), and the ratio compares those pages only.
 
-    python -m benchmarks.ocr [DOCUMENTS]
+    python -m benchmarks.ocr [DOCUMENTS] [PER_LAYOUT]
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from benchmarks._report import emit
 from domain.documents.fields import REVIEW_BELOW
 from domain.documents.form16 import parse_form16
 from tests.documents.form16_generator import Sample, sample
+from tests.documents.form16_layouts import LAYOUTS, document
 from workers.reading import read_document
 
 SEED = 16
@@ -80,8 +90,30 @@ def _bare(paths: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def main(documents: int = 50) -> None:
+PER_LAYOUT = 8
+
+
+def layouts(per_layout: int = PER_LAYOUT) -> None:
+    for layout in LAYOUTS:
+        total = right = confident_wrong = 0
+        for seed in range(per_layout):
+            d = document(layout, seed)
+            extraction = parse_form16(read_document(d.data, d.media_type).pages)
+            for name, expected in d.truth.items():
+                total += 1
+                found = extraction.fields.get(name)
+                if found is not None and found.value == expected:
+                    right += 1
+                elif found is not None and found.confidence >= REVIEW_BELOW:
+                    confident_wrong += 1
+                    print(f"# {d.name}: {name} read {found.value!r}, is {expected!r}", flush=True)
+        emit("ocr", f"field_accuracy[{layout}]", right / total, None, 0.98)
+        emit("ocr", f"confident_wrong_fields[{layout}]", confident_wrong, None, 0)
+
+
+def main(documents: int = 50, per_layout: int = PER_LAYOUT) -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    layouts(per_layout)
     rng = random.Random(SEED)
     samples = [sample(rng, KINDS[i % len(KINDS)], i) for i in range(documents)]
     total = right = confident_wrong = 0
@@ -117,4 +149,7 @@ def main(documents: int = 50) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 50,
+        int(sys.argv[2]) if len(sys.argv) > 2 else PER_LAYOUT,
+    )

@@ -1,9 +1,11 @@
 """Tesseract (through pytesseract) to rows of cells.
 
 Tesseract's own layout analysis splits a table into blocks (a label column, an amount
-column), so its lines do not span a row. We take its words with their boxes, measure the
-page's skew from the words of each line, rotate the word positions (not the image) by it,
-and regroup the words into rows across the page, then into cells at wide gaps.
+column), so its lines do not span a row. We take its words with their boxes (TSV through
+`image_to_data`), measure the page's residual skew from the words of each line, turn the
+word positions (not the image) by it, and regroup the words into rows across the page and
+cells at wide gaps by geometry (`domain.documents.layout`). A page that reads badly is
+checked for orientation with tesseract's OSD (`orientation`), turned, and read again.
 
 Tesseract runs single-threaded (OMP_THREAD_LIMIT=1 unless set): on a shared 2-core machine
 its OpenMP threads spin against each other and a page took 5x longer.
@@ -20,9 +22,11 @@ from pathlib import Path
 import pytesseract
 from PIL import Image
 
-from domain.documents.text import Cell, Line, Page
+from domain.documents.layout import Word as LayoutWord
+from domain.documents.layout import page_of
+from domain.documents.text import Page
 
-TESSERACT_CONFIG = "--psm 3 --oem 1"
+TESSERACT_CONFIG = "--psm 6 --oem 1"
 _MIN_WORD_CONF = 0.0
 
 
@@ -119,51 +123,46 @@ def skew(lines: list[list[Word]]) -> float:
 
 
 def rows(words: list[Word], page_number: int) -> Page:
-    """Regroup tesseract's words into rows across the page and cells within a row."""
-    if not words:
-        return Page(page_number, (), "ocr")
-    lines = _by_line(words)
-    slope = skew(lines)
-    height = statistics.median(w.height for w in words)
-
-    def level(ws: list[Word]) -> float:
-        return statistics.median(w.bottom - slope * w.cx for w in ws)
-
-    ordered = sorted(((level(ws), ws) for ws in lines), key=lambda t: t[0])
-    grouped: list[tuple[float, list[Word]]] = []
-    for y, ws in ordered:
-        if grouped and y - grouped[-1][0] < 0.6 * height:
-            base, members = grouped[-1]
-            grouped[-1] = (base, members + ws)
-        else:
-            grouped.append((y, list(ws)))
-    out: list[Line] = []
-    for number, (_, ws) in enumerate(grouped, start=1):
-        ws.sort(key=lambda w: w.left + slope * 0)  # x is barely affected by a few degrees
-        out.append(Line(page_number, number, tuple(_cells(ws, height))))
-    return Page(page_number, tuple(out), "ocr")
-
-
-def _cells(words: list[Word], height: float) -> list[Cell]:
-    cells: list[Cell] = []
-    run: list[Word] = []
-    for w in words:
-        if run and w.left - (run[-1].left + run[-1].width) > 1.6 * height:
-            cells.append(_cell(run))
-            run = []
-        run.append(w)
-    if run:
-        cells.append(_cell(run))
-    return cells
-
-
-def _cell(run: list[Word]) -> Cell:
-    return Cell(
-        " ".join(w.text for w in run),
-        float(run[0].left),
-        min(w.conf for w in run),
-        float(run[-1].left + run[-1].width),
+    """Tesseract's words to rows across the page and cells within a row, by position
+    (`domain.documents.layout`), after turning the word positions by the page's residual
+    skew."""
+    slope = skew(_by_line(words))
+    return page_of(
+        (
+            LayoutWord(
+                w.text,
+                w.left,
+                w.top - slope * w.cx,
+                w.left + w.width,
+                w.bottom - slope * w.cx,
+                w.conf,
+            )
+            for w in words
+        ),
+        page_number,
+        "ocr",
     )
+
+
+def quality(words: list[Word]) -> float:
+    """The median confidence of the words of three or more letters (0 when there are few):
+    a page read upside down or sideways gives few such words, and unsure ones."""
+    confs = [w.conf for w in words if sum(ch.isalpha() for ch in w.text) >= 3]
+    return statistics.median(confs) if len(confs) >= 15 else 0.0
+
+
+def orientation(image: Image.Image, timeout: float = 60) -> int:
+    """Degrees (clockwise) the page is turned, by tesseract's OSD: 0, 90, 180 or 270."""
+    single_threaded()
+    try:
+        osd = pytesseract.image_to_osd(
+            image, config="--psm 0", output_type=pytesseract.Output.DICT, timeout=timeout
+        )
+    except (pytesseract.TesseractNotFoundError, RuntimeError) as exc:
+        raise OcrUnavailable(f"tesseract failed: {exc}") from exc
+    except pytesseract.TesseractError:
+        return 0  # too little text to tell: leave the page as it is
+    return int(osd.get("rotate", 0)) % 360
 
 
 def ocr_page(

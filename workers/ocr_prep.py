@@ -139,8 +139,18 @@ def erase_rules(gray: Image.Image, dpi: float) -> Image.Image:
     threshold = otsu_threshold(arr)
     ink = arr < threshold
     faint = arr < min(235, threshold + 50)  # a rule's grey halo goes with it
-    horizontal = _rules(ink, faint, max(20, int(dpi * 0.35)), axis=1)
-    vertical = _rules(ink, faint, max(20, int(dpi * 0.30)), axis=0)
+    # A thin rule scanned a little off straight, blurred and JPEG-compressed is grey and
+    # wanders between two neighbouring pixel columns: look for it in the grey mask
+    # widened by one pixel across the rule.
+    # (Horizontally, only over a longer run and almost without a gap: across a line of
+    # text the grey of the letters' middles would add up to a "rule".)
+    wide_v = faint.copy()
+    wide_v[:, 1:] |= faint[:, :-1]
+    wide_h = faint.copy()
+    wide_h[1:, :] |= faint[:-1, :]
+    h_len = max(20, int(dpi * 0.35))
+    horizontal = _rules(ink, faint, h_len, axis=1) | _rules(wide_h, faint, 2 * h_len, 1, 0.98)
+    vertical = _rules(ink | wide_v, faint, max(20, int(dpi * 0.30)), axis=0)
     rules = horizontal | vertical
     if not rules.any():
         return gray
@@ -160,3 +170,24 @@ def prepare(page: Image.Image, dpi: float) -> Image.Image:
         # NEAREST: a quarter of BILINEAR's cost, and tesseract reads the result as well.
         gray = gray.rotate(angle, resample=Image.Resampling.NEAREST, expand=False, fillcolor=255)
     return erase_rules(gray, dpi)
+
+
+def sideways(gray: Image.Image) -> bool:
+    """Whether the page's lines of text run up and down (a page scanned turned by 90°): the
+    ink's row profile of upright text is much sharper (lines and gaps) than its column
+    profile; turned, it is the other way round. Table rules are erased first, since they
+    sharpen both."""
+    factor = max(1, round(min(gray.size) / 500))
+    small = gray.reduce(factor) if factor > 1 else gray
+    cleaned = erase_rules(small, 150 / factor)
+    arr = np.asarray(cleaned, dtype=np.uint8)
+    ink = arr < otsu_threshold(arr)
+    if ink.sum() < 200:
+        return False
+
+    def sharpness(profile: NDArray[np.int64]) -> float:
+        p = profile.astype(np.float64)
+        nz = p[p > 0]
+        return float(p.var() / (nz.mean() ** 2)) if nz.size else 0.0
+
+    return sharpness(ink.sum(axis=0)) > 1.3 * sharpness(ink.sum(axis=1))

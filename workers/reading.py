@@ -1,6 +1,7 @@
 """A stored file to pages of text: a PDF's text layer where it has one, OCR otherwise.
 
-PDF pages with a text layer are read with pypdf (layout mode keeps the columns apart);
+PDF pages with a text layer are read from pdfium's text page, as words with their boxes,
+grouped into lines and cells by position (`domain.documents.layout`);
 pages without one are rasterised with pdfium at about the resolution of the scan inside
 them and read by tesseract, as are PNG, JPEG and TIFF pages. Scans finer than 200 dpi are
 read at 200. Every OCR page is straightened and its table rules erased first (`ocr_prep`).
@@ -9,7 +10,6 @@ read at 200. Every OCR page is straightened and its table rules erased first (`o
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -17,9 +17,10 @@ import pypdf
 import pypdfium2 as pdfium
 from PIL import Image, ImageSequence
 
-from domain.documents.text import Line, Page, split_cells
-from workers.ocr import ocr_page
-from workers.ocr_prep import prepare
+from domain.documents.text import Page
+from workers.ocr import Word, ocr_words, orientation, quality, rows
+from workers.ocr_prep import prepare, sideways
+from workers.text_layer import char_count, text_layer_page
 
 Progress = Callable[[str, int], None]
 DEFAULT_DPI = 200
@@ -54,36 +55,24 @@ def _percent(done: int, total: int) -> int:
     return 10 + int(80 * done / max(1, total))
 
 
-def text_layer_page(text: str, number: int) -> Page:
-    lines: list[Line] = []
-    for raw in text.splitlines():
-        if not raw.strip():
-            continue
-        lines.append(Line(number, len(lines) + 1, split_cells(raw.rstrip(), min_gap=2)))
-    return Page(number, tuple(lines), "text-layer")
-
-
 def _pdf_pages(data: bytes, progress: Progress) -> Iterator[Page]:
     reader = pypdf.PdfReader(io.BytesIO(data))
     total = len(reader.pages)
-    document: pdfium.PdfDocument | None = None
+    document = pdfium.PdfDocument(data)
     try:
-        for index, page in enumerate(reader.pages):
+        for index in range(total):
             number = index + 1
-            text = page.extract_text(extraction_mode="layout") or ""
-            if len(re.sub(r"\s", "", text)) >= _MIN_TEXT_CHARS:
+            pdf_page = document[index]
+            if char_count(pdf_page) >= _MIN_TEXT_CHARS:
                 progress("reading text layer", _percent(index, total))
-                yield text_layer_page(text, number)
+                yield text_layer_page(pdf_page, number)
                 continue
             progress(f"ocr page {number} of {total}", _percent(index, total))
-            if document is None:
-                document = pdfium.PdfDocument(data)
-            dpi = min(_scan_dpi(page), OCR_DPI)
-            image = document[index].render(scale=dpi / 72, grayscale=True).to_pil()
+            dpi = min(_scan_dpi(reader.pages[index]), OCR_DPI)
+            image = pdf_page.render(scale=dpi / 72, grayscale=True).to_pil()
             yield _ocr(image, number, dpi)
     finally:
-        if document is not None:
-            document.close()
+        document.close()
 
 
 def _scan_dpi(page: pypdf.PageObject) -> int:
@@ -129,6 +118,32 @@ def _ocr(image: Image.Image, number: int, dpi: int) -> Page:
         scale = OCR_DPI / dpi
         size = (round(image.width * scale), round(image.height * scale))
         image, dpi = image.convert("L").resize(size, Image.Resampling.BOX), OCR_DPI
-    clean = prepare(image, dpi)
+    gray = image.convert("L")
+    turned = 0
+    if sideways(gray):
+        turned = orientation(gray)
+        gray = _turn(gray, turned)
+    words = _read(gray, dpi)
+    if quality(words) < _GOOD_READING and not turned:
+        # Upside down (or sideways and missed): ask OSD, and keep the better reading.
+        turn = orientation(gray)
+        if turn:
+            again = _read(_turn(gray, turn), dpi)
+            if quality(again) > quality(words):
+                words = again
+    return rows(words, number)
+
+
+_GOOD_READING = 0.6
+
+
+def _turn(gray: Image.Image, clockwise: int) -> Image.Image:
+    if not clockwise:
+        return gray
+    return gray.rotate(-clockwise, expand=True, fillcolor=255)
+
+
+def _read(gray: Image.Image, dpi: int) -> list[Word]:
+    clean = prepare(gray, dpi)
     clean.format = "PPM"  # handed to tesseract uncompressed: no PNG encoding on the way
-    return ocr_page(clean, number, dpi=dpi)
+    return ocr_words(clean, dpi=dpi)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import msgspec
 
 REVIEW_BELOW = 0.9
-PARSER_VERSION = 1
+PARSER_VERSION = 2
+"""2: words read by position (layout.py), Part A by label, Chapter VI-A deductible column."""
 
 
 class ExtractedField(msgspec.Struct, frozen=True, kw_only=True):

@@ -54,12 +54,20 @@ def _fit(token: str, shape: str) -> tuple[str, int] | None:
 
 def read_pan(token: str, max_repairs: int = 2) -> tuple[str, int] | None:
     """(PAN, characters repaired) if the token is a PAN once OCR confusions are undone."""
-    fitted = _fit(_clean(token), PAN_SHAPE)
-    return fitted if fitted and fitted[1] <= max_repairs else None
+    return _read(token, PAN_SHAPE, max_repairs)
 
 
 def read_tan(token: str, max_repairs: int = 2) -> tuple[str, int] | None:
-    fitted = _fit(_clean(token), TAN_SHAPE)
+    return _read(token, TAN_SHAPE, max_repairs)
+
+
+def _read(token: str, shape: str, max_repairs: int) -> tuple[str, int] | None:
+    cleaned = _clean(token)
+    fitted = _fit(cleaned, shape)
+    if fitted is None and len(cleaned) == len(shape) - 1 and token.rstrip()[-1:] in ")]":
+        # A final J read as ")" (its hook looks like one in many sans-serif faces).
+        again = _fit(cleaned + "J", shape)
+        fitted = (again[0], again[1] + 1) if again else None
     return fitted if fitted and fitted[1] <= max_repairs else None
 
 

@@ -17,6 +17,8 @@ class Cell:
     x: float = 0.0  # left edge, in the reader's own unit (pixels or character columns)
     conf: float = 1.0
     right: float = 0.0  # right edge, same unit (amounts are right-aligned in their column)
+    top: float = 0.0  # top and bottom edges (0 when the reader gives no vertical position)
+    bottom: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
