@@ -10,6 +10,7 @@ from granian.constants import Interfaces
 from granian.server import Server
 
 from burnblack import document_wiring, wiring
+from burnblack.metrics import LagTracker, capacity, serve_metrics
 from burnblack.settings import Settings
 from projections.followers import ComputationReactor, FilingSummaryFollower
 from projections.runner import LogRunner
@@ -39,6 +40,9 @@ def run_worker(settings: Settings, queue_names: list[str], burst: bool = False) 
     runtime.configure_documents(lambda app: document_wiring.documents_service(settings, app))
     client = wiring.redis_client(settings)
     queues = wiring.queues(client)
+    capacity().add_redis("worker", client)
+    capacity().add_queues(queues)
+    serve_metrics(settings.metrics_port)
     # A SimpleWorker runs jobs in-process: our jobs are short and trusted, and a fork per job
     # costs more than the job (GUIDE.md). OCR runs tesseract in a child process anyway.
     # BurnblackWorker retries a dead worker's job within seconds, not RQ's ten minutes.
@@ -69,8 +73,15 @@ def run_projector(settings: Settings) -> None:
         batch_size=settings.projector_batch_size,
     )
 
+    lag = _lag_tracker(database_url, app)
+    capacity().add_redis("projector", client)
+    capacity().set_lag_source(lag.latest)
+    serve_metrics(settings.metrics_port)
+    lag.start()
+
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("projector.stopping", signal=signum)
+        lag.stop()
         runner.stop()
 
     signal.signal(signal.SIGTERM, stop)
@@ -79,3 +90,26 @@ def run_projector(settings: Settings) -> None:
     runner.run()
     app.close()
     log.info("projector.stopped")
+
+
+def _lag_tracker(database_url: str, app: object) -> LagTracker:
+    """Samples the log head and the followers' positions on a connection of its own."""
+    import psycopg
+
+    from projections.status import follower_statuses
+
+    conn: list[psycopg.Connection[object]] = []
+    recorder = app.recorder  # type: ignore[attr-defined]
+
+    def connection() -> psycopg.Connection[object]:
+        if not conn or conn[0].closed:
+            conn[:] = [psycopg.connect(database_url, autocommit=True)]
+        return conn[0]
+
+    def head() -> int:
+        return int(recorder.max_notification_id() or 0)
+
+    def positions() -> dict[str, int]:
+        return {f.name: f.position for f in follower_statuses(connection(), 0)}
+
+    return LagTracker(head, positions)

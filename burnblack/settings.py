@@ -34,6 +34,7 @@ class Settings:
     ready_max_projector_lag: int = 10_000
     cache_ttl_seconds: int = 300
     read_your_writes_timeout: float = 5.0
+    metrics_port: int | None = None  # worker and projector: serve /metrics on this port
     environment: str = "development"
     extra: dict[str, str] = field(default_factory=dict)
     cipher_key: str | None = None
@@ -63,6 +64,9 @@ class Settings:
             ready_max_projector_lag=int(e.get("BURNBLACK_READY_MAX_PROJECTOR_LAG", "10000")),
             cache_ttl_seconds=int(e.get("BURNBLACK_CACHE_TTL", "300")),
             read_your_writes_timeout=float(e.get("BURNBLACK_READ_YOUR_WRITES_TIMEOUT", "5")),
+            metrics_port=int(e["BURNBLACK_METRICS_PORT"])
+            if e.get("BURNBLACK_METRICS_PORT")
+            else None,
             environment=environment,
             cipher_key=e.get("BURNBLACK_CIPHER_KEY") or None,
             cipher_key_file=Path(e["BURNBLACK_CIPHER_KEY_FILE"])
