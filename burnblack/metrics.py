@@ -7,7 +7,9 @@ They are read when scraped (a custom collector), not kept up to date on the hot 
 | metric | labels | meaning |
 |---|---|---|
 | `burnblack_db_pool_connections` | pool, state | `in_use`, `idle`, `max`, `waiting` |
-| `burnblack_db_pool_utilisation` | pool | in use / max, 0..1 |
+| `burnblack_db_pool_utilisation` | pool | in use / max, 0..1, at the scrape |
+| `burnblack_db_pool_usage_seconds_total` | pool | connection-seconds lent out (rate / max) |
+| `burnblack_db_pool_wait_seconds_total` | pool | seconds requests waited for a connection |
 | `burnblack_redis_connections` | client, state | `in_use`, `idle`, `max` |
 | `burnblack_rq_queue_depth` | queue | jobs waiting |
 | `burnblack_projection_lag_events` | follower | log head minus the follower's position |
@@ -27,7 +29,7 @@ from typing import Any
 
 import structlog
 from prometheus_client import REGISTRY, start_http_server
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 log = structlog.get_logger(__name__)
@@ -61,7 +63,7 @@ class CapacityCollector(Collector):
     def describe(self) -> Iterable[Any]:
         return []  # collected lazily; nothing to check at registration
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         with self._lock:
             pools = dict(self._pools)
             clients = dict(self._redis)
@@ -76,7 +78,20 @@ class CapacityCollector(Collector):
             "PostgreSQL pool connections in use over the pool's maximum",
             labels=["pool"],
         )
+        usage = CounterMetricFamily(
+            "burnblack_db_pool_usage_seconds",
+            "Connection-seconds the pool has lent out (rate / max = utilisation)",
+            labels=["pool"],
+        )
+        waited = CounterMetricFamily(
+            "burnblack_db_pool_wait_seconds",
+            "Seconds requests have waited for a pool connection",
+            labels=["pool"],
+        )
         for name, pool in pools.items():
+            stats = pool.get_stats()
+            usage.add_metric([name], stats.get("usage_ms", 0) / 1000)
+            waited.add_metric([name], stats.get("requests_wait_ms", 0) / 1000)
             in_use, idle, most, waiting = pool_numbers(pool)
             for state, value in (
                 ("in_use", in_use),
@@ -88,6 +103,8 @@ class CapacityCollector(Collector):
             util.add_metric([name], in_use / most if most else 0.0)
         yield conns
         yield util
+        yield usage
+        yield waited
         redis_conns = GaugeMetricFamily(
             "burnblack_redis_connections",
             "Redis client pool connections by state",
@@ -123,9 +140,9 @@ class CapacityCollector(Collector):
                 "How long the oldest event a follower has not handled has waited",
                 labels=["follower"],
             )
-            for follower, (lag, waited) in self._lag().items():
+            for follower, (lag, age) in self._lag().items():
                 events.add_metric([follower], lag)
-                seconds.add_metric([follower], waited)
+                seconds.add_metric([follower], age)
             yield events
             yield seconds
 

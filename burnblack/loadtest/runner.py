@@ -1,0 +1,431 @@
+"""One load test: (own stack) → seed accounts → ramp (users log in) → reset stats → measure
+for the duration → report. Runs in a gevent-patched process (`python -m burnblack.loadtest`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gevent
+from gevent.pool import Pool
+from geventhttpclient import HTTPClient
+from geventhttpclient.url import URL
+from locust.env import Environment
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from burnblack.loadtest import scenarios
+from burnblack.loadtest.html import render_html
+from burnblack.loadtest.report import build_report, percentile
+from burnblack.loadtest.sampling import CpuSampler, MetricsSampler, StatsSampler, stats_snapshot
+from burnblack.loadtest.scenarios import CONTEXT, PASSWORD, Account, address
+from burnblack.loadtest.stack import Stack, own_stack
+
+console = Console(stderr=True)
+
+
+@dataclass(frozen=True)
+class Options:
+    users: int = 100
+    spawn_rate: float = 50.0
+    duration: float = 60.0
+    scenario: str = "taxpayers"
+    report_dir: Path = Path("loadtest-report")
+    host: str | None = None
+    api_instances: int = 2
+    api_workers: int = 1
+    db_pool_size: int = 10
+    admin_email: str | None = None
+    admin_password: str | None = None
+    metrics_urls: tuple[str, ...] = ()
+    seed_concurrency: int = 32
+    ramp_timeout: float = 600.0
+
+
+class Client:
+    """A small JSON client for seeding (its own cookies: one per admin session)."""
+
+    def __init__(self, base: str, concurrency: int = 8) -> None:
+        url = URL(base)
+        self.http = HTTPClient.from_url(
+            url, concurrency=concurrency, network_timeout=60, connection_timeout=30
+        )
+        self.prefix = url.path.rstrip("/")
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+
+    def call(
+        self, method: str, path: str, body: Any = None, ip: str = "100.127.255.254"
+    ) -> tuple[int, Any, dict[str, str]]:
+        headers = {"X-Forwarded-For": ip, "Accept": "application/json"}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.csrf and method != "GET":
+            headers["X-CSRF-Token"] = self.csrf
+        resp = self.http.request(method, self.prefix + path, body=payload, headers=headers)
+        try:
+            raw = resp.read()
+        finally:
+            resp.release()
+        got = {k.lower(): v for k, v in resp.items()}
+        for name, value in resp.items():
+            if name.lower() == "set-cookie":
+                pair = value.split(";", 1)[0]
+                k, _, v = pair.partition("=")
+                self.cookies[k.strip()] = v.strip()
+        try:
+            doc = json.loads(raw) if raw else None
+        except ValueError:
+            doc = None
+        return int(resp.status_code), doc, got
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def seed_accounts(host: str, options: Options, run: str) -> dict[str, Any]:
+    """Register the run's accounts through the API (timed: registration throughput)."""
+    auditors = max(1, options.users // 10 + 1) if options.scenario == "auditors" else 0
+    count = options.users
+    CONTEXT.taxpayers = [Account(f"load-{run}-{i}@example.com", address(i)) for i in range(count)]
+    CONTEXT.auditors = [
+        Account(f"audit-{run}-{i}@example.com", address(count + i)) for i in range(auditors)
+    ]
+    accounts = [*CONTEXT.taxpayers, *CONTEXT.auditors]
+    client = Client(host, concurrency=options.seed_concurrency)
+    times: dict[int, int] = {}
+    failures: list[str] = []
+    started = time.monotonic()
+    done = 0
+
+    def register(account: Account) -> None:
+        nonlocal done
+        t0 = time.perf_counter()
+        try:
+            status, doc, _ = client.call(
+                "POST",
+                "/api/v1/auth/register",
+                {"email": account.email, "password": PASSWORD},
+                account.ip,
+            )
+        except Exception as exc:
+            failures.append(f"{account.email}: {type(exc).__name__}")
+            return
+        ms = round((time.perf_counter() - t0) * 1000)
+        times[ms] = times.get(ms, 0) + 1
+        if status != 201:
+            failures.append(f"{account.email}: {status} {(doc or {}).get('type', '')}")
+        done += 1
+
+    pool = Pool(options.seed_concurrency)
+    with _progress_line(f"seeding {len(accounts):,} accounts", lambda: done, len(accounts)):
+        for account in accounts:
+            pool.spawn(register, account)
+        pool.join()
+    client.close()
+    seconds = time.monotonic() - started
+    if failures and len(failures) > len(accounts) // 100:
+        raise SystemExit(f"seeding failed for {len(failures)} accounts, e.g. {failures[:3]}")
+    return {
+        "accounts": len(accounts),
+        "seconds": round(seconds, 2),
+        "per_second": round(len(accounts) / seconds, 2) if seconds else 0.0,
+        "p50_ms": percentile(times, 0.5),
+        "p95_ms": percentile(times, 0.95),
+        "failures": len(failures),
+        "auditors": len(CONTEXT.auditors),
+    }
+
+
+def grant_roles(host: str, admin_email: str, admin_password: str, role: str) -> None:
+    """The admin makes the seeded auditors auditors (through the API, as a person would)."""
+    admin = Client(host)
+    status, _, headers = admin.call(
+        "POST", "/api/v1/auth/login", {"email": admin_email, "password": admin_password}
+    )
+    if status != 200:
+        raise SystemExit(f"the admin could not log in ({status})")
+    admin.csrf = headers.get("x-csrf-token", "")
+    for account in CONTEXT.auditors:
+        status, doc, _ = admin.call("GET", f"/api/v1/admin/users?email={account.email}")
+        if status != 200 or not doc:
+            raise SystemExit(f"no seeded account {account.email} ({status})")
+        status, _, _ = admin.call("PUT", f"/api/v1/admin/users/{doc['id']}/role", {"role": role})
+        if status != 200:
+            raise SystemExit(f"could not make {account.email} an {role} ({status})")
+    admin.close()
+
+
+def create_admin(stack: Stack, email: str, password: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "burnblack", "users", "create-admin", email],
+        input=(password + "\n").encode(),
+        env=stack.env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+@contextlib.contextmanager
+def _progress_line(label: str, done: Any, total: int) -> Iterator[None]:
+    stop = False
+
+    def show() -> None:
+        while not stop:
+            console.print(f"{label}: {done():,}/{total:,}", end="\r")
+            gevent.sleep(1)
+
+    g = gevent.spawn(show)
+    try:
+        yield
+    finally:
+        stop = True
+        g.kill()
+        console.print(f"{label}: {done():,}/{total:,} done")
+
+
+def _window_table(
+    phase: str,
+    elapsed: float,
+    total: float,
+    point: dict[str, Any] | None,
+    users: int,
+    stack: Stack | None,
+) -> Table:
+    table = Table(title=f"{phase}: {elapsed:,.0f}/{total:,.0f} s, {users:,} users", expand=False)
+    for col in ("endpoint", "req/s", "fail/s", "p50 ms", "p95 ms"):
+        table.add_column(col, justify="right" if col != "endpoint" else "left")
+    if point:
+        for name, w in sorted(point["endpoints"].items(), key=lambda kv: -kv[1]["requests"]):
+            if not w["requests"]:
+                continue
+            times = {int(k): int(v) for k, v in w["response_times"].items()}
+            table.add_row(
+                name,
+                f"{w['requests']}",
+                f"{w['failures']}",
+                f"{percentile(times, 0.5):,.0f}",
+                f"{percentile(times, 0.95):,.0f}",
+            )
+    if stack is not None and (dead := stack.check_alive()):
+        table.caption = f"[red]exited: {', '.join(dead)}[/red]"
+    return table
+
+
+def run(options: Options) -> dict[str, Any]:
+    if options.scenario not in scenarios.SCENARIOS:
+        raise SystemExit(f"unknown scenario {options.scenario!r}: {', '.join(scenarios.SCENARIOS)}")
+    with contextlib.ExitStack() as stack_scope:
+        stack: Stack | None = None
+        host = options.host
+        if host is None:
+            console.print(
+                f"[bold]Starting the platform[/bold]: {options.api_instances} API instance(s) "
+                "behind nginx, a worker and a projector, on a fresh database"
+            )
+            stack = stack_scope.enter_context(
+                own_stack(
+                    options.api_instances,
+                    options.report_dir / "logs",
+                    api_workers=options.api_workers,
+                    db_pool_size=options.db_pool_size,
+                )
+            )
+            host = stack.url
+            console.print(f"platform up at {host} (logs in {options.report_dir / 'logs'})")
+        return _run_against(options, host.rstrip("/"), stack)
+    raise AssertionError("unreachable")
+
+
+def _run_against(options: Options, host: str, stack: Stack | None) -> dict[str, Any]:
+    run_id = uuid.uuid4().hex[:8]
+    needs_admin = options.scenario in ("auditors", "rebuild")
+    if needs_admin:
+        email = options.admin_email or f"admin-{run_id}@example.com"
+        password = options.admin_password or PASSWORD
+        if stack is not None and not options.admin_email:
+            create_admin(stack, email, password)
+        elif not options.admin_email:
+            raise SystemExit(
+                f"the {options.scenario} scenario needs an admin: --admin-email and "
+                "BURNBLACK_LOADTEST_ADMIN_PASSWORD (or run without --host)"
+            )
+        CONTEXT.admin = Account(email, "100.127.255.253")
+        CONTEXT.admin_password = password
+    seed = seed_accounts(host, options, run_id)
+    if options.scenario == "auditors":
+        assert CONTEXT.admin is not None
+        grant_roles(host, CONTEXT.admin.email, CONTEXT.admin_password, "auditor")
+    console.print(
+        f"seeded {seed['accounts']:,} accounts in {seed['seconds']:.1f} s "
+        f"({seed['per_second']:.1f}/s, p95 {seed['p95_ms']:,.0f} ms)"
+    )
+
+    env = Environment(user_classes=scenarios.user_classes(options.scenario), host=host)
+    runner = env.create_local_runner()
+    sampler = StatsSampler()
+    targets = dict(stack.metrics_urls()) if stack else {}
+    for i, url in enumerate(options.metrics_urls):
+        targets[f"metrics-{i}"] = url
+    metrics = MetricsSampler(targets)
+    cpu = CpuSampler(stack.pids() if stack else {})
+    state: dict[str, Any] = {"ramp": None, "ramp_seconds": 0.0, "measure_at": None}
+    ramp_started = time.monotonic()
+    CONTEXT.ready_users = 0
+
+    def on_spawned(user_count: int, **_: Any) -> None:
+        state["spawned"] = True
+
+    def end_ramp() -> None:
+        state["ramp_seconds"] = time.monotonic() - ramp_started
+        state["ramp"] = stats_snapshot(env.stats)
+        env.stats.reset_all()
+        sampler.reset()
+        metrics.points.clear()
+        cpu.points.clear()
+        state["measure_at"] = time.monotonic()
+        CONTEXT.measure_started = time.time()
+
+    env.events.spawning_complete.add_listener(on_spawned)  # type: ignore[no-untyped-call]
+    last: dict[str, Any] = {"point": None}
+
+    def sample_loop() -> None:
+        next_at = time.monotonic() + 1
+        while True:
+            gevent.sleep(max(0.0, next_at - time.monotonic()))
+            next_at += 1
+            base = state["measure_at"] or ramp_started
+            t = time.monotonic() - base
+            last["point"] = sampler.sample(env.stats, t, runner.user_count)
+            cpu.sample(t)
+
+    def metrics_loop() -> None:
+        while True:
+            base = state["measure_at"] or ramp_started
+            metrics.sample(time.monotonic() - base)
+            gevent.sleep(1.0)
+
+    loops = [gevent.spawn(sample_loop), gevent.spawn(metrics_loop)]
+    runner.start(options.users, spawn_rate=options.spawn_rate)
+    with Live(console=console, refresh_per_second=2, transient=True) as live:
+        while state["measure_at"] is None:
+            elapsed = time.monotonic() - ramp_started
+            # The ramp ends when every user is spawned and through its log-in.
+            if state.get("spawned") and CONTEXT.ready_users >= runner.user_count:
+                end_ramp()
+                break
+            if elapsed > options.ramp_timeout:
+                raise SystemExit(f"the ramp did not finish in {options.ramp_timeout:.0f} s")
+            live.update(
+                _window_table(
+                    "ramp",
+                    elapsed,
+                    options.users / max(options.spawn_rate, 0.001),
+                    last["point"],
+                    runner.user_count,
+                    stack,
+                )
+            )
+            gevent.sleep(0.5)
+        measure_at: float = state["measure_at"] or time.monotonic()
+        while (elapsed := time.monotonic() - measure_at) < options.duration:
+            live.update(
+                _window_table(
+                    "measuring",
+                    elapsed,
+                    options.duration,
+                    last["point"],
+                    runner.user_count,
+                    stack,
+                )
+            )
+            gevent.sleep(0.5)
+    measured_seconds = time.monotonic() - measure_at
+    final = stats_snapshot(env.stats)
+    peak_users = runner.user_count
+    # the last partial second, then stop everything
+    last["point"] = sampler.sample(env.stats, measured_seconds, peak_users)
+    metrics.sample(measured_seconds)
+    runner.quit()
+    gevent.killall(loops)
+
+    extras: dict[str, Any] = {}
+    if options.scenario == "deadline":
+        extras["completed_filings"] = CONTEXT.measured_completions
+        extras["completed_filings_per_second"] = round(
+            CONTEXT.measured_completions / measured_seconds, 3
+        )
+    if options.scenario == "rebuild":
+        extras["rebuild"] = dict(CONTEXT.rebuild) or {"status": "not started"}
+    if options.scenario == "auditors":
+        extras["auditors"] = len(CONTEXT.auditors)
+    extras["filings_started"] = len(CONTEXT.filing_ids)
+    meta = {
+        "scenario": options.scenario,
+        "users": peak_users,
+        "users_asked": options.users,
+        "spawn_rate": options.spawn_rate,
+        "duration": options.duration,
+        "host": host,
+        "own_stack": stack is not None,
+        "api_instances": options.api_instances if stack else None,
+        "api_workers": options.api_workers if stack else None,
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+        "metrics_targets": sorted(targets),
+        "metrics_scrape_failures": metrics.failures,
+        "exited_processes": stack.check_alive() if stack else [],
+    }
+    report = build_report(
+        meta,
+        final,
+        measured_seconds,
+        sampler.points,
+        metrics.points,
+        cpu.points,
+        ramp=state["ramp"],
+        ramp_seconds=state["ramp_seconds"],
+        seed=seed,
+        extras=extras,
+    )
+    write_report(report, options.report_dir)
+    return report
+
+
+def write_report(report: dict[str, Any], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_text(json.dumps(report, indent=1, default=str))
+    (folder / "report.html").write_text(render_html(report))
+
+
+def print_summary(report: dict[str, Any], folder: Path) -> None:
+    table = Table(title="Success metrics")
+    for col in ("metric", "target", "measured", "result"):
+        table.add_column(col)
+    marks = {True: "[green]PASS[/green]", False: "[red]FAIL[/red]", None: "n/a"}
+    for t in report["targets"]:
+        table.add_row(t["metric"], t["target"], t["shown"], marks[t["pass"]])
+    Console().print(table)
+    s = report["summary"]
+    Console().print(
+        f"{s['requests']:,} requests in {s['seconds']:.0f} s: {s['rps']:,.1f}/s, "
+        f"p50 {s['p50_ms']:,.0f} ms, p95 {s['p95_ms']:,.0f} ms, p99 {s['p99_ms']:,.0f} ms, "
+        f"errors {s['error_rate']:.3%}. Report: {folder / 'report.html'}"
+    )

@@ -1,0 +1,190 @@
+"""What a load test watches while it runs: locust's stats per second, the platform's own
+/metrics, and the CPU of every process. Plain data out, for `report.py`."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+import psutil
+from prometheus_client.parser import text_string_to_metric_families
+
+KEEP = (
+    "burnblack_db_pool_",
+    "burnblack_redis_connections",
+    "burnblack_read_cache_requests",
+    "burnblack_rq_",
+    "burnblack_projection_lag_",
+)
+
+Series = dict[str, float]  # "name{label=value,...}" -> value
+
+
+def series_key(name: str, labels: dict[str, str]) -> str:
+    inner = ",".join(f"{k}={labels[k]}" for k in sorted(labels))
+    return f"{name}{{{inner}}}"
+
+
+def parse_key(key: str) -> tuple[str, dict[str, str]]:
+    name, _, rest = key.partition("{")
+    labels = dict(p.split("=", 1) for p in rest.rstrip("}").split(",") if "=" in p)
+    return name, labels
+
+
+def parse_metrics(text: str) -> Series:
+    out: Series = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name.startswith(KEEP):
+                out[series_key(sample.name, dict(sample.labels))] = float(sample.value)
+    return out
+
+
+def scrape(url: str, timeout: float = 3.0) -> Series | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return parse_metrics(r.read().decode())
+    except (OSError, ValueError):
+        return None
+
+
+def entry_snapshot(entry: Any) -> dict[str, Any]:
+    """A locust StatsEntry as plain data (response times are {ms: count})."""
+    return {
+        "name": entry.name,
+        "method": entry.method,
+        "requests": int(entry.num_requests),
+        "failures": int(entry.num_failures),
+        "response_times": {int(k): int(v) for k, v in entry.response_times.items()},
+        "total_ms": float(entry.total_response_time),
+        "max_ms": float(entry.max_response_time or 0),
+    }
+
+
+def stats_snapshot(stats: Any) -> dict[str, Any]:
+    return {
+        "endpoints": [entry_snapshot(e) for e in stats.entries.values()],
+        "errors": [
+            {
+                "method": e.method,
+                "name": e.name,
+                "error": str(e.error),
+                "occurrences": int(e.occurrences),
+            }
+            for e in stats.errors.values()
+        ],
+    }
+
+
+@dataclass
+class StatsSampler:
+    """Per-second windows of every endpoint: requests, failures and the response-time
+    histogram of the window (differences of locust's cumulative numbers)."""
+
+    points: list[dict[str, Any]] = field(default_factory=list)
+    _previous: dict[tuple[str, str], tuple[int, int, dict[int, int]]] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        self._previous = {}
+        self.points = []
+
+    def sample(self, stats: Any, t: float, users: int) -> dict[str, Any]:
+        endpoints: dict[str, dict[str, Any]] = {}
+        for key, entry in list(stats.entries.items()):
+            requests, failures = int(entry.num_requests), int(entry.num_failures)
+            times = dict(entry.response_times)
+            before = self._previous.get(key, (0, 0, {}))
+            if requests < before[0]:  # stats were reset
+                before = (0, 0, {})
+            window = {
+                ms: n - before[2].get(ms, 0) for ms, n in times.items() if n > before[2].get(ms, 0)
+            }
+            self._previous[key] = (requests, failures, times)
+            endpoints[f"{entry.method} {entry.name}" if entry.method else entry.name] = {
+                "requests": requests - before[0],
+                "failures": failures - before[1],
+                "response_times": window,
+            }
+        point = {"t": round(t, 2), "users": users, "endpoints": endpoints}
+        self.points.append(point)
+        return point
+
+
+@dataclass
+class MetricsSampler:
+    """Scrapes every process's /metrics; keeps each scrape (time, target, series)."""
+
+    targets: dict[str, str]
+    points: list[dict[str, Any]] = field(default_factory=list)
+    failures: int = 0
+
+    def sample(self, t: float) -> None:
+        scraped: dict[str, Series] = {}
+        for name, url in self.targets.items():
+            got = scrape(url)
+            if got is None:
+                self.failures += 1
+            else:
+                scraped[name] = got
+        self.points.append({"t": round(t, 2), "targets": scraped})
+
+
+def _tree_cpu(proc: psutil.Process) -> float:
+    total = 0.0
+    with contextlib.suppress(psutil.Error):
+        for p in [proc, *proc.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = p.cpu_times()
+                total += times.user + times.system
+    return total
+
+
+def _named_cpu(names: tuple[str, ...]) -> float:
+    total = 0.0
+    for p in psutil.process_iter(["name"]):
+        with contextlib.suppress(psutil.Error):
+            if p.info["name"] in names:
+                times = p.cpu_times()
+                total += times.user + times.system
+    return total
+
+
+@dataclass
+class CpuSampler:
+    """CPU per process (with its children: Granian's workers, nginx's) in % of one core;
+    PostgreSQL and Redis are every process of that name on the machine."""
+
+    pids: dict[str, int]
+    points: list[dict[str, Any]] = field(default_factory=list)
+    _last: tuple[float, dict[str, float]] | None = None
+
+    def _read(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name, pid in {**self.pids, "load generator": os.getpid()}.items():
+            with contextlib.suppress(psutil.Error):
+                out[name] = _tree_cpu(psutil.Process(pid))
+        out["postgres (machine)"] = _named_cpu(("postgres", "postmaster"))
+        out["redis (machine)"] = _named_cpu(("redis-server",))
+        return out
+
+    def sample(self, t: float) -> None:
+        now, cpu = time.monotonic(), self._read()
+        machine = psutil.cpu_percent(interval=None)
+        if self._last is not None:
+            then, before = self._last
+            elapsed = max(1e-6, now - then)
+            self.points.append(
+                {
+                    "t": round(t, 2),
+                    "machine_percent": machine,
+                    "process_percent": {
+                        k: round(100 * max(0.0, v - before.get(k, v)) / elapsed, 1)
+                        for k, v in cpu.items()
+                    },
+                }
+            )
+        self._last = (now, cpu)
