@@ -49,7 +49,10 @@ def endpoint_label(e: dict[str, Any]) -> str:
 
 def endpoint_rows(endpoints: list[dict[str, Any]], seconds: float) -> list[dict[str, Any]]:
     rows = []
+    # locust keeps an endpoint's row after a reset: one only the ramp used has no requests.
     for e in sorted(endpoints, key=lambda e: -int(e["requests"])):
+        if not int(e["requests"]):
+            continue
         times = {int(k): int(v) for k, v in e["response_times"].items()}
         n, failed = int(e["requests"]), int(e["failures"])
         rows.append(
