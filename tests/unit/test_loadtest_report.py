@@ -276,7 +276,7 @@ def test_metrics_round_trip_through_the_text_format() -> None:
             }
 
     class Client:
-        class connection_pool:  # noqa: N801 - redis-py's attribute
+        class connection_pool:  # redis-py's attribute
             _in_use_connections = {1, 2}
             _available_connections = [3]
             max_connections = 100
