@@ -392,6 +392,7 @@ def _run_against(options: Options, host: str, stack: Stack | None) -> dict[str, 
         "metrics_targets": sorted(targets),
         "metrics_scrape_failures": metrics.failures,
         "exited_processes": stack.check_alive() if stack else [],
+        "pids": stack.pids() if stack else {},
     }
     report = build_report(
         meta,
