@@ -142,12 +142,10 @@ class _Person(FastHttpUser):
         return self.logged_in
 
 
-class Taxpayer(_Person):
-    """The session mix: log in, start a return, read it and the list, now and then declare
-    income and ask for a computation (1 to 3 s think time)."""
+class _Filer(_Person):
+    """Someone with a return: starts it, reads it back (read-your-writes), polls it."""
 
-    wait_time = between(1, 3)
-    weight = 9
+    abstract = True
 
     def on_start(self) -> None:
         self.filing: str | None = None
@@ -198,6 +196,23 @@ class Taxpayer(_Person):
             self.start_filing()
             return False
         return True
+
+    def poll_computed(self, timeout: float = 15) -> dict[str, Any] | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            doc = self.read(name="/filings/{id} (poll)")
+            if doc and doc.get("status") in ("computed", "computation_failed"):
+                return dict(doc)
+        return None
+
+
+class Taxpayer(_Filer):
+    """The session mix: log in, start a return, read it and the list, now and then declare
+    income and ask for a computation (1 to 3 s think time)."""
+
+    wait_time = between(1, 3)
+    weight = 9
 
     @task(10)
     def view_filing(self) -> None:
@@ -252,17 +267,8 @@ class Taxpayer(_Person):
             self.version = int(accepted["version"])
             self.poll_computed()
 
-    def poll_computed(self, timeout: float = 15) -> dict[str, Any] | None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            time.sleep(0.5)
-            doc = self.read(name="/filings/{id} (poll)")
-            if doc and doc.get("status") in ("computed", "computation_failed"):
-                return dict(doc)
-        return None
 
-
-class DeadlineFiler(Taxpayer):
+class DeadlineFiler(_Filer):
     """The deadline rush: the whole return in one go, then the next one (short think time)."""
 
     wait_time = between(0.2, 0.6)
