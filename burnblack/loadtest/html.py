@@ -54,25 +54,25 @@ def svg_chart(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(title)}">',
-        f'<text x="{left}" y="16" class="t">{html.escape(title)}</text>',
+        f'<text x="{left}" y="16" font-family="sans-serif" font-size="12" font-weight="600">{html.escape(title)}</text>',
     ]
     for i in range(5):
         y = y_max * i / 4
         out.append(
-            f'<line x1="{left}" x2="{left + w}" y1="{py(y):.1f}" y2="{py(y):.1f}" class="g"/>'
-            f'<text x="{left - 4}" y="{py(y) + 4:.1f}" class="a" text-anchor="end">'
+            f'<line x1="{left}" x2="{left + w}" y1="{py(y):.1f}" y2="{py(y):.1f}" stroke="#eee"/>'
+            f'<text x="{left - 4}" y="{py(y) + 4:.1f}" font-family="sans-serif" font-size="10" fill="#555" text-anchor="end">'
             f"{_fmt(y)}{html.escape(unit)}</text>"
         )
     for i in range(5):
         x = x_min + x_span * i / 4
         out.append(
-            f'<text x="{px(x):.1f}" y="{top + h + 16}" class="a" text-anchor="middle">'
+            f'<text x="{px(x):.1f}" y="{top + h + 16}" font-family="sans-serif" font-size="10" fill="#555" text-anchor="middle">'
             f"{x - x_min:.0f}s</text>"
         )
     if threshold is not None:
         out.append(
             f'<line x1="{left}" x2="{left + w}" y1="{py(threshold):.1f}" '
-            f'y2="{py(threshold):.1f}" class="thr"/>'
+            f'y2="{py(threshold):.1f}" stroke="#d62728" stroke-dasharray="4 3"/>'
         )
     for _label, colour, ys in lines:
         segment: list[str] = []
@@ -99,7 +99,7 @@ def svg_chart(
     for label, colour, _ in lines:
         out.append(
             f'<rect x="{lx}" y="{height - 12}" width="10" height="3" fill="{colour}"/>'
-            f'<text x="{lx + 13}" y="{height - 8}" class="a">{html.escape(label)}</text>'
+            f'<text x="{lx + 13}" y="{height - 8}" font-family="sans-serif" font-size="10" fill="#555">{html.escape(label)}</text>'
         )
         lx += 18 + 6.2 * len(label)
     out.append("</svg>")
@@ -113,8 +113,6 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:
 text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 .pass{background:#dff5df}.fail{background:#fbdcdc}.na{background:#eee}
 .charts{display:flex;flex-wrap:wrap;gap:8px}svg{border:1px solid #eee;background:#fff}
-svg .t{font-size:12px;font-weight:600}svg .a{font-size:10px;fill:#555}
-svg .g{stroke:#eee}svg .thr{stroke:#d62728;stroke-dasharray:4 3}
 .note{color:#555}
 """
 
