@@ -10,6 +10,10 @@ from typing import Any
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 Line = tuple[str, str, Sequence[float | None]]  # label, colour, values
+# Styles inline, so that each chart also stands alone as an .svg file.
+TITLE = 'font-family="sans-serif" font-size="12" font-weight="600"'
+AXIS = 'font-family="sans-serif" font-size="10" fill="#555"'
+THRESHOLD = 'stroke="#d62728" stroke-dasharray="4 3"'
 
 
 def _nice_max(value: float) -> float:
@@ -54,25 +58,25 @@ def svg_chart(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(title)}">',
-        f'<text x="{left}" y="16" font-family="sans-serif" font-size="12" font-weight="600">{html.escape(title)}</text>',
+        f'<text x="{left}" y="16" {TITLE}>{html.escape(title)}</text>',
     ]
     for i in range(5):
         y = y_max * i / 4
         out.append(
             f'<line x1="{left}" x2="{left + w}" y1="{py(y):.1f}" y2="{py(y):.1f}" stroke="#eee"/>'
-            f'<text x="{left - 4}" y="{py(y) + 4:.1f}" font-family="sans-serif" font-size="10" fill="#555" text-anchor="end">'
+            f'<text x="{left - 4}" y="{py(y) + 4:.1f}" {AXIS} text-anchor="end">'
             f"{_fmt(y)}{html.escape(unit)}</text>"
         )
     for i in range(5):
         x = x_min + x_span * i / 4
         out.append(
-            f'<text x="{px(x):.1f}" y="{top + h + 16}" font-family="sans-serif" font-size="10" fill="#555" text-anchor="middle">'
+            f'<text x="{px(x):.1f}" y="{top + h + 16}" {AXIS} text-anchor="middle">'
             f"{x - x_min:.0f}s</text>"
         )
     if threshold is not None:
         out.append(
             f'<line x1="{left}" x2="{left + w}" y1="{py(threshold):.1f}" '
-            f'y2="{py(threshold):.1f}" stroke="#d62728" stroke-dasharray="4 3"/>'
+            f'y2="{py(threshold):.1f}" {THRESHOLD}/>'
         )
     for _label, colour, ys in lines:
         segment: list[str] = []
@@ -99,7 +103,7 @@ def svg_chart(
     for label, colour, _ in lines:
         out.append(
             f'<rect x="{lx}" y="{height - 12}" width="10" height="3" fill="{colour}"/>'
-            f'<text x="{lx + 13}" y="{height - 8}" font-family="sans-serif" font-size="10" fill="#555">{html.escape(label)}</text>'
+            f'<text x="{lx + 13}" y="{height - 8}" {AXIS}>{html.escape(label)}</text>'
         )
         lx += 18 + 6.2 * len(label)
     out.append("</svg>")
