@@ -255,7 +255,7 @@ def render_html(report: dict[str, Any]) -> str:
     for k, v in sorted(plat.get("pool_utilisation_max", {}).items()):
         peak = plat.get("pool_in_use_peak", {}).get(k)
         shown = f"{v:.0%}" + (f" (peak at a scrape {peak:.0%})" if peak is not None else "")
-        rows.append((f"pool utilisation max, 1 s windows: {k}", shown))
+        rows.append((f"pool utilisation max, between scrapes: {k}", shown))
     for k, v in sorted(plat.get("pool_waiting_max", {}).items()):
         if v:
             rows.append((f"requests waiting for a connection, max: {k}", f"{v:.0f}"))

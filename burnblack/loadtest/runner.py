@@ -34,6 +34,8 @@ from burnblack.loadtest.scenarios import CONTEXT, PASSWORD, Account, address
 from burnblack.loadtest.stack import Stack, own_stack
 
 console = Console(stderr=True)
+# Prometheus itself would scrape every 15 s; 2 s resolves the ramp and costs the API little.
+SCRAPE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -320,7 +322,7 @@ def _run_against(options: Options, host: str, stack: Stack | None) -> dict[str, 
         while True:
             base = state["measure_at"] or ramp_started
             metrics.sample(time.monotonic() - base)
-            gevent.sleep(1.0)
+            gevent.sleep(SCRAPE_SECONDS)
 
     loops = [gevent.spawn(sample_loop), gevent.spawn(metrics_loop)]
     runner.start(options.users, spawn_rate=options.spawn_rate)
