@@ -146,13 +146,25 @@ class MetricsSampler:
         self.points.append({"t": round(t, 2), "targets": scraped})
 
 
-def _tree_cpu(proc: psutil.Process) -> float:
+_trees: dict[int, tuple[float, list[psutil.Process]]] = {}
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its descendants (the tree is looked up every 10 s:
+    finding children walks all of /proc)."""
+    found = _trees.get(pid)
+    if found is None or time.monotonic() - found[0] > 10:
+        procs: list[psutil.Process] = []
+        with contextlib.suppress(psutil.Error):
+            root = psutil.Process(pid)
+            procs = [root, *root.children(recursive=True)]
+        found = (time.monotonic(), procs)
+        _trees[pid] = found
     total = 0.0
-    with contextlib.suppress(psutil.Error):
-        for p in [proc, *proc.children(recursive=True)]:
-            with contextlib.suppress(psutil.Error):
-                times = p.cpu_times()
-                total += times.user + times.system
+    for p in found[1]:
+        with contextlib.suppress(psutil.Error):
+            times = p.cpu_times()
+            total += times.user + times.system
     return total
 
 
@@ -190,9 +202,11 @@ class CpuSampler:
 
     def _read(self) -> dict[str, float]:
         out: dict[str, float] = {}
-        for name, pid in {**self.pids, "load generator": os.getpid()}.items():
-            with contextlib.suppress(psutil.Error):
-                out[name] = _tree_cpu(psutil.Process(pid))
+        for name, pid in self.pids.items():
+            out[name] = _tree_cpu(pid)
+        # Itself only: the stack's processes are its children and are counted above.
+        mine = psutil.Process(os.getpid()).cpu_times()
+        out["load generator"] = mine.user + mine.system
         out["postgres (machine)"] = _named_cpu(("postgres", "postmaster"))
         out["redis (machine)"] = _named_cpu(("redis-server",))
         return out
