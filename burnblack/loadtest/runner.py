@@ -28,7 +28,7 @@ from rich.table import Table
 
 from burnblack.loadtest import scenarios
 from burnblack.loadtest.html import render_html
-from burnblack.loadtest.report import build_report, percentile
+from burnblack.loadtest.report import build_report, merge, percentile
 from burnblack.loadtest.sampling import CpuSampler, MetricsSampler, StatsSampler, stats_snapshot
 from burnblack.loadtest.scenarios import CONTEXT, PASSWORD, Account, address
 from burnblack.loadtest.stack import Stack, own_stack
@@ -190,9 +190,11 @@ def _progress_line(label: str, done: Any, total: int) -> Iterator[None]:
     stop = False
 
     def show() -> None:
+        # A terminal gets one line rewritten each second; a log gets a line every 5 s.
+        tty = console.is_terminal
         while not stop:
-            console.print(f"{label}: {done():,}/{total:,}", end="\r")
-            gevent.sleep(1)
+            gevent.sleep(1 if tty else 5)
+            console.print(f"{label}: {done():,}/{total:,}", end="\r" if tty else "\n")
 
     g = gevent.spawn(show)
     try:
@@ -229,6 +231,44 @@ def _window_table(
     if stack is not None and (dead := stack.check_alive()):
         table.caption = f"[red]exited: {', '.join(dead)}[/red]"
     return table
+
+
+class _Display:
+    """While it runs: a live table per endpoint on a terminal, a line every 5 s in a log."""
+
+    def __init__(self, stack: Stack | None) -> None:
+        self.stack = stack
+        self.live = Live(console=console, refresh_per_second=2, transient=True)
+        self.last_line = 0.0
+
+    def __enter__(self) -> _Display:
+        if console.is_terminal:
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if console.is_terminal:
+            self.live.__exit__(None, None, None)
+
+    def show(
+        self, phase: str, elapsed: float, total: float, point: dict[str, Any] | None, users: int
+    ) -> None:
+        if console.is_terminal:
+            self.live.update(_window_table(phase, elapsed, total, point, users, self.stack))
+            return
+        if time.monotonic() - self.last_line < 5:
+            return
+        self.last_line = time.monotonic()
+        windows = (point or {}).get("endpoints", {}).values()
+        times = merge({int(k): int(v) for k, v in w["response_times"].items()} for w in windows)
+        dead = self.stack.check_alive() if self.stack else []
+        console.print(
+            f"{phase} {elapsed:,.0f}/{total:,.0f} s: {users:,} users, "
+            f"{sum(w['requests'] for w in windows):,} req/s, "
+            f"{sum(w['failures'] for w in windows):,} failed/s, "
+            f"p50 {percentile(times, 0.5):,.0f} ms, p95 {percentile(times, 0.95):,.0f} ms"
+            + (f", EXITED: {', '.join(dead)}" if dead else "")
+        )
 
 
 def run(options: Options) -> dict[str, Any]:
@@ -326,7 +366,7 @@ def _run_against(options: Options, host: str, stack: Stack | None) -> dict[str, 
 
     loops = [gevent.spawn(sample_loop), gevent.spawn(metrics_loop)]
     runner.start(options.users, spawn_rate=options.spawn_rate)
-    with Live(console=console, refresh_per_second=2, transient=True) as live:
+    with _Display(stack) as display:
         while state["measure_at"] is None:
             elapsed = time.monotonic() - ramp_started
             # The ramp ends when every user is spawned and through its log-in.
@@ -335,29 +375,12 @@ def _run_against(options: Options, host: str, stack: Stack | None) -> dict[str, 
                 break
             if elapsed > options.ramp_timeout:
                 raise SystemExit(f"the ramp did not finish in {options.ramp_timeout:.0f} s")
-            live.update(
-                _window_table(
-                    "ramp",
-                    elapsed,
-                    options.users / max(options.spawn_rate, 0.001),
-                    last["point"],
-                    runner.user_count,
-                    stack,
-                )
-            )
+            ramp_total = options.users / max(options.spawn_rate, 0.001)
+            display.show("ramp", elapsed, ramp_total, last["point"], runner.user_count)
             gevent.sleep(0.5)
         measure_at: float = state["measure_at"] or time.monotonic()
         while (elapsed := time.monotonic() - measure_at) < options.duration:
-            live.update(
-                _window_table(
-                    "measuring",
-                    elapsed,
-                    options.duration,
-                    last["point"],
-                    runner.user_count,
-                    stack,
-                )
-            )
+            display.show("measuring", elapsed, options.duration, last["point"], runner.user_count)
             gevent.sleep(0.5)
     measured_seconds = time.monotonic() - measure_at
     final = stats_snapshot(env.stats)
