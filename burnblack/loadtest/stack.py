@@ -313,10 +313,8 @@ def own_stack(
             env=env,
         )
         try:
-            # The first API creates the read-side schema; the others start once it answers.
-            _start(children[0], env)
-            _wait_ok(f"http://127.0.0.1:{api_ports[0]}/health/live", children[0])
-            for c in children[1:]:
+            # All at once, as tests/processes.py does: schema creation takes an advisory lock.
+            for c in children:
                 _start(c, env)
             _start(projector, {**env, "BURNBLACK_METRICS_PORT": str(projector_port)})
             _start(worker, {**env, "BURNBLACK_METRICS_PORT": str(worker_port)})
