@@ -37,7 +37,7 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--spawn-rate",
             "20",
             "--duration",
-            "12",
+            "10",
             "--scenario",
             "taxpayers",
             "--api-instances",
