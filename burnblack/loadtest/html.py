@@ -261,6 +261,9 @@ def render_html(report: dict[str, Any]) -> str:
             rows.append((f"requests waiting for a connection, max: {k}", f"{v:.0f}"))
     for k, v in sorted(plat.get("redis_connections_max", {}).items()):
         rows.append((f"Redis connections in use, max: {k}", f"{v:.0f}"))
+    for k, v in sorted(plat.get("server_connections_max", {}).items()):
+        what = "Redis server clients" if k == "redis clients" else f"PostgreSQL connections, {k}"
+        rows.append((f"{what}, max (the machine's servers)", f"{v:,.0f}"))
     if cache.get("hit_ratio") is not None:
         rows.append(
             (

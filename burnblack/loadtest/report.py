@@ -193,6 +193,7 @@ def platform(points: list[dict[str, Any]]) -> dict[str, Any]:
         "pool_in_use_peak": {},
         "pool_waiting_max": {},
         "redis_connections_max": {},
+        "server_connections_max": {},
         "queue_depth_max": {},
         "projection_lag_max": {},
         "cache": {},
@@ -223,6 +224,10 @@ def platform(points: list[dict[str, Any]]) -> dict[str, Any]:
             conns = result["redis_connections_max"]
             conns[key] = max(conns.get(key, 0.0), value)
             row["redis"] += value
+        elif name in ("server_pg_connections", "server_redis_clients"):
+            key = labels.get("scope", "redis clients") if labels else "redis clients"
+            servers = result["server_connections_max"]
+            servers[key] = max(servers.get(key, 0.0), value)
         elif name == "burnblack_rq_queue_depth":
             q = labels.get("queue", "?")
             result["queue_depth_max"][q] = max(result["queue_depth_max"].get(q, 0.0), value)

@@ -29,7 +29,13 @@ from rich.table import Table
 from burnblack.loadtest import scenarios
 from burnblack.loadtest.html import render_html
 from burnblack.loadtest.report import build_report, merge, percentile
-from burnblack.loadtest.sampling import CpuSampler, MetricsSampler, StatsSampler, stats_snapshot
+from burnblack.loadtest.sampling import (
+    CpuSampler,
+    MetricsSampler,
+    StatsSampler,
+    server_sampler,
+    stats_snapshot,
+)
 from burnblack.loadtest.scenarios import CONTEXT, PASSWORD, Account, address
 from burnblack.loadtest.stack import Stack, own_stack
 
@@ -327,6 +333,8 @@ def _run_against(options: Options, host: str, stack: Stack | None) -> dict[str, 
     for i, url in enumerate(options.metrics_urls):
         targets[f"metrics-{i}"] = url
     metrics = MetricsSampler(targets)
+    if stack is not None:
+        metrics.servers = server_sampler(stack.database_url, stack.redis_url)
     cpu = CpuSampler(stack.pids() if stack else {})
     state: dict[str, Any] = {"ramp": None, "ramp_seconds": 0.0, "measure_at": None}
     ramp_started = time.monotonic()

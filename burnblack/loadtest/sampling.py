@@ -8,6 +8,7 @@ import os
 import re
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,6 +135,7 @@ class MetricsSampler:
     targets: dict[str, str]
     points: list[dict[str, Any]] = field(default_factory=list)
     failures: int = 0
+    servers: Callable[[], Series] | None = None  # the servers' own numbers (own stack)
 
     def sample(self, t: float) -> None:
         scraped: dict[str, Series] = {}
@@ -143,7 +145,50 @@ class MetricsSampler:
                 self.failures += 1
             else:
                 scraped[name] = got
+        if self.servers is not None:
+            try:
+                scraped["servers"] = self.servers()
+            except Exception:
+                self.failures += 1
         self.points.append({"t": round(t, 2), "targets": scraped})
+
+
+def server_sampler(database_url: str, redis_url: str) -> Callable[[], Series]:
+    """Connections at PostgreSQL (this database, all, the limit) and Redis (clients): the
+    servers are shared with whatever else runs on the machine, and their limits are too."""
+    import psycopg
+    import redis
+    from psycopg.conninfo import conninfo_to_dict
+
+    dbname = str(conninfo_to_dict(database_url).get("dbname", ""))
+    # Connected now, before the load: at max_connections a new connection would be refused.
+    held: dict[str, Any] = {
+        "pg": psycopg.connect(database_url, autocommit=True, connect_timeout=3),
+        "redis": redis.Redis.from_url(redis_url, socket_timeout=3),
+    }
+
+    def sample() -> Series:
+        conn = held.get("pg")
+        if conn is None or conn.closed:
+            conn = held["pg"] = psycopg.connect(database_url, autocommit=True, connect_timeout=3)
+        row = conn.execute(
+            "SELECT count(*) FILTER (WHERE datname = %s), count(*), "
+            "current_setting('max_connections')::int FROM pg_stat_activity",
+            (dbname,),
+        ).fetchone()
+        client = held.get("redis")
+        if client is None:
+            client = held["redis"] = redis.Redis.from_url(redis_url, socket_timeout=3)
+        info = client.info("clients")
+        assert row is not None
+        return {
+            series_key("server_pg_connections", {"scope": "this database"}): float(row[0]),
+            series_key("server_pg_connections", {"scope": "all databases"}): float(row[1]),
+            series_key("server_pg_connections", {"scope": "max_connections"}): float(row[2]),
+            series_key("server_redis_clients", {}): float(info.get("connected_clients", 0)),
+        }
+
+    return sample
 
 
 _trees: dict[int, tuple[float, list[psutil.Process]]] = {}

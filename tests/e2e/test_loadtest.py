@@ -42,6 +42,8 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "taxpayers",
             "--api-instances",
             "2",
+            "--db-pool-size",
+            "4",  # PostgreSQL's 100 connections are shared with the other tests
             "--report",
             str(folder),
         ],
@@ -98,6 +100,9 @@ def test_the_platform_metrics_and_cpu_come_from_every_process(report_dir: Path) 
     assert plat["cache"]["hit_ratio"] is not None
     assert "filing_summary" in plat["projection_lag_max"]
     assert any(k.startswith("worker/") for k in plat["redis_connections_max"])
+    servers = plat["server_connections_max"]
+    assert 0 < servers["this database"] <= servers["all databases"] <= servers["max_connections"]
+    assert servers["redis clients"] > 0
     cpu = report["cpu"]["processes"]
     assert {"api-0", "api-1", "worker", "projector", "nginx", "load generator"} <= set(cpu)
     assert cpu["api-0"]["avg_percent"] > 0
