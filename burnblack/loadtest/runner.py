@@ -47,7 +47,7 @@ SCRAPE_SECONDS = 2.0
 @dataclass(frozen=True)
 class Options:
     users: int = 100
-    spawn_rate: float = 50.0
+    spawn_rate: float = 10.0
     duration: float = 60.0
     scenario: str = "taxpayers"
     report_dir: Path = Path("loadtest-report")

@@ -88,7 +88,7 @@ class _Person(FastHttpUser):
     """A browser-like client: its own cookies, address and CSRF token."""
 
     abstract = True
-    network_timeout = 30.0
+    network_timeout = 60.0  # a log-in queued behind a thousand argon2 hashes takes a while
     connection_timeout = 30.0
     kind: ClassVar[str] = "taxpayer"
 
