@@ -12,6 +12,7 @@ They are read when scraped (a custom collector), not kept up to date on the hot 
 | `burnblack_db_pool_wait_seconds_total` | pool | seconds requests waited for a connection |
 | `burnblack_redis_connections` | client, state | `in_use`, `idle`, `max` |
 | `burnblack_rq_queue_depth` | queue | jobs waiting |
+| `burnblack_rq_oldest_job_age_seconds` | queue | how long the head of the queue has waited |
 | `burnblack_projection_lag_events` | follower | log head minus the follower's position |
 | `burnblack_projection_lag_seconds` | follower | age of the oldest event not yet handled |
 
@@ -21,6 +22,7 @@ hits and misses are `burnblack_read_cache_requests_total` (`projections/cache.py
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections import deque
@@ -123,12 +125,19 @@ class CapacityCollector(Collector):
             depth = GaugeMetricFamily(
                 "burnblack_rq_queue_depth", "Jobs waiting in an RQ queue", labels=["queue"]
             )
+            oldest = GaugeMetricFamily(
+                "burnblack_rq_oldest_job_age_seconds",
+                "How long the job at the head of an RQ queue has waited (0 when empty)",
+                labels=["queue"],
+            )
             for name, queue in queues.items():
                 try:
                     depth.add_metric([name], queue.count)
+                    oldest.add_metric([name], oldest_job_age(queue))
                 except Exception:  # Redis down: the scrape still answers
                     continue
             yield depth
+            yield oldest
         if self._lag is not None:
             events = GaugeMetricFamily(
                 "burnblack_projection_lag_events",
@@ -145,6 +154,18 @@ class CapacityCollector(Collector):
                 seconds.add_metric([follower], age)
             yield events
             yield seconds
+
+
+def oldest_job_age(queue: Any) -> float:
+    """Seconds the job at the head of the queue has waited. A wait histogram observed when
+    jobs start says nothing while no job starts (a worker busy with a long job)."""
+    jobs = queue.get_jobs(0, 1)
+    enqueued = jobs[0].enqueued_at if jobs else None
+    if enqueued is None:
+        return 0.0
+    if enqueued.tzinfo is None:
+        enqueued = enqueued.replace(tzinfo=dt.UTC)
+    return max(0.0, float((dt.datetime.now(dt.UTC) - enqueued).total_seconds()))
 
 
 def pool_numbers(pool: Any) -> tuple[int, int, int, int]:

@@ -274,6 +274,8 @@ def render_html(report: dict[str, Any]) -> str:
         )
     for q, v in sorted(plat.get("queue_wait_p95_s", {}).items()):
         rows.append((f"queue wait p95: {q}", "" if v is None else f"{v * 1000:,.0f} ms"))
+    for q, v in sorted(plat.get("oldest_job_age_max_s", {}).items()):
+        rows.append((f"longest a queued job waited (sampled): {q}", f"{v * 1000:,.0f} ms"))
     for q, v in sorted(plat.get("queue_depth_max", {}).items()):
         rows.append((f"queue depth max: {q}", f"{v:.0f}"))
     for k, j in sorted(plat.get("jobs", {}).items()):

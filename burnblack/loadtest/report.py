@@ -195,6 +195,7 @@ def platform(points: list[dict[str, Any]]) -> dict[str, Any]:
         "redis_connections_max": {},
         "server_connections_max": {},
         "queue_depth_max": {},
+        "oldest_job_age_max_s": {},
         "projection_lag_max": {},
         "cache": {},
         "queue_wait_p95_s": {},
@@ -228,6 +229,10 @@ def platform(points: list[dict[str, Any]]) -> dict[str, Any]:
             key = labels.get("scope", "redis clients") if labels else "redis clients"
             servers = result["server_connections_max"]
             servers[key] = max(servers.get(key, 0.0), value)
+        elif name == "burnblack_rq_oldest_job_age_seconds":
+            q = labels.get("queue", "?")
+            ages = result["oldest_job_age_max_s"]
+            ages[q] = round(max(ages.get(q, 0.0), value), 3)
         elif name == "burnblack_rq_queue_depth":
             q = labels.get("queue", "?")
             result["queue_depth_max"][q] = max(result["queue_depth_max"].get(q, 0.0), value)
@@ -353,7 +358,16 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     worst = max(report["endpoints"], key=lambda r: r["p95_ms"], default=None)
     pool = plat.get("pool_utilisation_max_overall")
     hit = (plat.get("cache") or {}).get("hit_ratio")
-    wait = (plat.get("queue_wait_p95_s") or {}).get("high")
+    started = (plat.get("queue_wait_p95_s") or {}).get("high")
+    # Jobs still waiting count too: a blocked queue starts no job to observe.
+    oldest = (plat.get("oldest_job_age_max_s") or {}).get("high")
+    waits = [w for w in (started, oldest) if w is not None]
+    wait = max(waits) if waits else None
+    wait_shown = "no jobs ran"
+    if wait is not None:
+        wait_shown = f"{wait * 1000:,.0f} ms"
+        if oldest is not None and started is not None and oldest > started:
+            wait_shown += f" (a job waited this long; p95 of started jobs {started * 1000:,.0f} ms)"
     rows = [
         _target(
             "concurrent users", f">= {TARGET_USERS:,}", users, users >= TARGET_USERS, f"{users:,}"
@@ -391,7 +405,7 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             f"< {TARGET_HIGH_WAIT_S:.0f} s",
             wait,
             wait < TARGET_HIGH_WAIT_S if wait is not None else None,
-            f"{wait * 1000:.0f} ms" if wait is not None else "no jobs ran",
+            wait_shown,
         ),
         _target(
             "error rate",

@@ -310,3 +310,32 @@ def test_lag_seconds_is_the_age_of_the_oldest_unhandled_head() -> None:
     assert tracker.sample() == {"filing_summary": (5, 1.0)}  # t=2's head is 1 s old
     position["filing_summary"] = 20
     assert tracker.sample() == {"filing_summary": (0, 0.0)}
+
+
+def test_a_blocked_queue_fails_the_wait_target_though_no_job_started() -> None:
+    """The wait histogram is observed when jobs start; a job stuck behind a long one is
+    seen only by the age of the queue's head."""
+    head = "burnblack_rq_oldest_job_age_seconds"
+    quick = {
+        k("burnblack_rq_job_wait_seconds_bucket", queue="high", le="0.1"): 10.0,
+        k("burnblack_rq_job_wait_seconds_bucket", queue="high", le="+Inf"): 10.0,
+    }
+    none_yet = {key: 0.0 for key in quick}
+    points = [
+        scrape(0.0, {}, {**none_yet, k(head, queue="high"): 0.0}),
+        scrape(2.0, {}, {**quick, k(head, queue="high"): 12.5}),
+        scrape(4.0, {}, {**quick, k(head, queue="high"): 0.0}),
+    ]
+    report = build_report(
+        {"scenario": "rebuild", "users": 10, "spawn_rate": 1, "host": "h"},
+        {"endpoints": [], "errors": []},
+        4.0,
+        [],
+        points,
+        [],
+    )
+    assert report["platform"]["oldest_job_age_max_s"]["high"] == 12.5
+    row = next(t for t in report["targets"] if t["metric"].startswith("priority"))
+    assert row["value"] == 12.5 and row["pass"] is False
+    assert "a job waited this long" in row["shown"]
+    assert report["platform"]["queue_wait_p95_s"]["high"] == pytest.approx(0.095)
