@@ -42,7 +42,7 @@ def run_worker(settings: Settings, queue_names: list[str], burst: bool = False) 
     queues = wiring.queues(client)
     capacity().add_redis("worker", client)
     capacity().add_queues(queues)
-    serve_metrics(settings.metrics_port)
+    serve_metrics(settings.metrics_port, settings.metrics_host)
     # A SimpleWorker runs jobs in-process: our jobs are short and trusted, and a fork per job
     # costs more than the job (GUIDE.md). OCR runs tesseract in a child process anyway.
     # BurnblackWorker retries a dead worker's job within seconds, not RQ's ten minutes.
@@ -76,7 +76,7 @@ def run_projector(settings: Settings) -> None:
     lag = _lag_tracker(database_url, app)
     capacity().add_redis("projector", client)
     capacity().set_lag_source(lag.latest)
-    serve_metrics(settings.metrics_port)
+    serve_metrics(settings.metrics_port, settings.metrics_host)
     lag.start()
 
     def stop(signum: int, _frame: FrameType | None) -> None:

@@ -35,6 +35,7 @@ class Settings:
     cache_ttl_seconds: int = 300
     read_your_writes_timeout: float = 5.0
     metrics_port: int | None = None  # worker and projector: serve /metrics on this port
+    metrics_host: str = "127.0.0.1"  # ... on this address (0.0.0.0 for a scraper elsewhere)
     environment: str = "development"
     extra: dict[str, str] = field(default_factory=dict)
     cipher_key: str | None = None
@@ -67,6 +68,7 @@ class Settings:
             metrics_port=int(e["BURNBLACK_METRICS_PORT"])
             if e.get("BURNBLACK_METRICS_PORT")
             else None,
+            metrics_host=e.get("BURNBLACK_METRICS_HOST", "127.0.0.1"),
             environment=environment,
             cipher_key=e.get("BURNBLACK_CIPHER_KEY") or None,
             cipher_key_file=Path(e["BURNBLACK_CIPHER_KEY_FILE"])
