@@ -44,6 +44,10 @@ def loadtest(
     db_pool_size: Annotated[
         int, typer.Option(min=1, help="BURNBLACK_DB_POOL_SIZE of the own stack's processes")
     ] = 10,
+    embedded: Annotated[
+        bool,
+        typer.Option(help="Own stack on embedded PostgreSQL and Redis even when local ones answer"),
+    ] = False,
     metrics_url: Annotated[
         list[str] | None,
         typer.Option(help="With --host: a process's /metrics to scrape (repeat for each)"),
@@ -73,6 +77,7 @@ def loadtest(
         admin_email=admin_email,
         admin_password=os.environ.get("BURNBLACK_LOADTEST_ADMIN_PASSWORD"),
         metrics_urls=tuple(metrics_url or ()),
+        embedded=embedded,
     )
     result = run(options)
     print_summary(result, report)

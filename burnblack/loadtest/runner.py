@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import gevent
 from gevent.pool import Pool
@@ -59,6 +60,7 @@ class Options:
     admin_password: str | None = None
     metrics_urls: tuple[str, ...] = ()
     seed_concurrency: int = 32
+    embedded: bool = False
     ramp_timeout: float = 600.0
 
 
@@ -294,6 +296,7 @@ def run(options: Options) -> dict[str, Any]:
                     options.report_dir / "logs",
                     api_workers=options.api_workers,
                     db_pool_size=options.db_pool_size,
+                    embedded=options.embedded,
                 )
             )
             host = stack.url
@@ -330,8 +333,8 @@ def _run_against(options: Options, host: str, stack: Stack | None) -> dict[str, 
     runner = env.create_local_runner()
     sampler = StatsSampler()
     targets = dict(stack.metrics_urls()) if stack else {}
-    for i, url in enumerate(options.metrics_urls):
-        targets[f"metrics-{i}"] = url
+    for url in options.metrics_urls:
+        targets[urlsplit(url).netloc or url] = url
     metrics = MetricsSampler(targets)
     if stack is not None:
         metrics.servers = server_sampler(stack.database_url, stack.redis_url)

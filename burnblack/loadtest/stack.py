@@ -161,9 +161,10 @@ def _as_url(params: Mapping[str, object], dbname: str) -> str:
 
 
 @contextlib.contextmanager
-def _servers(work: Path) -> Iterator[tuple[str, str]]:
-    """(admin database URL, Redis base URL, embedded?) of the servers to use."""
-    if _reachable("127.0.0.1", 5432) and _reachable("127.0.0.1", 6379):
+def _servers(work: Path, embedded: bool = False) -> Iterator[tuple[str, str]]:
+    """(admin database URL, Redis base URL) of the servers to use: the local ones when
+    both answer (and `embedded` is not asked for), else embedded ones in `work`."""
+    if not embedded and _reachable("127.0.0.1", 5432) and _reachable("127.0.0.1", 6379):
         yield LOCAL_PG, LOCAL_REDIS
         return
     from burnblack.embedded import embedded_services
@@ -173,12 +174,12 @@ def _servers(work: Path) -> Iterator[tuple[str, str]]:
 
 
 @contextlib.contextmanager
-def fresh_data(work: Path) -> Iterator[tuple[str, str]]:
+def fresh_data(work: Path, embedded: bool = False) -> Iterator[tuple[str, str]]:
     """A new database and a Redis database nobody else uses, removed afterwards."""
     import psycopg
     import redis
 
-    with _servers(work) as (admin_url, redis_base):
+    with _servers(work, embedded) as (admin_url, redis_base):
         embedded = redis_base.startswith("unix:")
         name = f"bb_load_{os.getpid()}_{secrets.token_hex(3)}"
         with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -262,13 +263,14 @@ def own_stack(
     api_workers: int = 1,
     db_pool_size: int = 10,
     extra_env: dict[str, str] | None = None,
+    embedded: bool = False,
 ) -> Iterator[Stack]:
     """Start the platform on fresh data; yields when nginx answers /health/live."""
     nginx = find_nginx()
     log_dir.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix="bb-load-") as tmp,
-        fresh_data(Path(tmp)) as (database_url, redis_url),
+        fresh_data(Path(tmp), embedded) as (database_url, redis_url),
     ):
         work = Path(tmp)
         env = {
