@@ -12,7 +12,8 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 Line = tuple[str, str, Sequence[float | None]]  # label, colour, values
 # Styles inline, so that each chart also stands alone as an .svg file.
 TITLE = 'font-family="sans-serif" font-size="12" font-weight="600"'
-AXIS = 'font-family="sans-serif" font-size="10" fill="#555"'
+FONT = 'font-family="sans-serif" font-size="10"'
+AXIS = FONT + ' fill="#555"'
 THRESHOLD = 'stroke="#d62728" stroke-dasharray="4 3"'
 
 
@@ -38,9 +39,12 @@ def svg_chart(
     width: int = 560,
     height: int = 220,
     threshold: float | None = None,
+    right_line: Line | None = None,
+    right_unit: str = "",
 ) -> str:
-    """A line chart: x is seconds into the phase, one polyline per series (gaps for None)."""
-    left, right, top, bottom = 56, 12, 26, 34
+    """A line chart: x is seconds into the phase, one polyline per series (gaps for None);
+    `right_line` is drawn dashed against its own scale on the right (e.g. failures/s)."""
+    left, right, top, bottom = 56, 48 if right_line else 12, 26, 34
     w, h = width - left - right, height - top - bottom
     values: list[float] = [float(v) for _, _, ys in lines for v in ys if v is not None]
     if threshold is not None:
@@ -78,7 +82,8 @@ def svg_chart(
             f'<line x1="{left}" x2="{left + w}" y1="{py(threshold):.1f}" '
             f'y2="{py(threshold):.1f}" {THRESHOLD}/>'
         )
-    for _label, colour, ys in lines:
+
+    def draw(ys: Sequence[float | None], colour: str, scale: Any, dash: str = "") -> None:
         segment: list[str] = []
         segments: list[list[str]] = []
         for xv, yv in zip(xs, ys, strict=False):
@@ -87,7 +92,7 @@ def svg_chart(
                     segments.append(segment)
                 segment = []
             else:
-                segment.append(f"{px(xv):.1f},{py(yv):.1f}")
+                segment.append(f"{px(xv):.1f},{scale(yv):.1f}")
         if segment:
             segments.append(segment)
         for seg in segments:
@@ -96,11 +101,30 @@ def svg_chart(
                 out.append(f'<circle cx="{cx}" cy="{cy}" r="1.8" fill="{colour}"/>')
             else:
                 out.append(
-                    f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" '
+                    f'<polyline fill="none" stroke="{colour}" stroke-width="1.5"{dash} '
                     f'points="{" ".join(seg)}"/>'
                 )
+
+    for _label, colour, ys in lines:
+        draw(ys, colour, py)
+    legend = list(lines)
+    if right_line is not None:
+        label, colour, ys = right_line
+        r_max = _nice_max(max((float(v) for v in ys if v is not None), default=0.0))
+
+        def pr(y: float) -> float:
+            return top + h - min(y, r_max) / r_max * h
+
+        for i in range(5):
+            y = r_max * i / 4
+            out.append(
+                f'<text x="{left + w + 4}" y="{pr(y) + 4:.1f}" {FONT} fill="{colour}">'
+                f"{_fmt(y)}{html.escape(right_unit)}</text>"
+            )
+        draw(ys, colour, pr, ' stroke-dasharray="3 2"')
+        legend.append((f"{label} (right)", colour, ys))
     lx = float(left)
-    for label, colour, _ in lines:
+    for label, colour, _ in legend:
         out.append(
             f'<rect x="{lx}" y="{height - 12}" width="10" height="3" fill="{colour}"/>'
             f'<text x="{lx + 13}" y="{height - 8}" {AXIS}>{html.escape(label)}</text>'
@@ -215,6 +239,7 @@ def render_html(report: dict[str, Any]) -> str:
             "requests/s and failures/s",
             xs,
             [("requests/s", PALETTE[0], ts["rps"]), ("failures/s", PALETTE[3], ts["fail_per_s"])],
+            right_line=("users", PALETTE[7], ts["users"]),
         )
     )
     parts.append(
@@ -237,15 +262,15 @@ def render_html(report: dict[str, Any]) -> str:
                 name,
                 xs,
                 [
-                    ("p50 ms", PALETTE[2], series["p50_ms"]),
-                    ("p95 ms", PALETTE[1], series["p95_ms"]),
-                    ("p99 ms", PALETTE[4], series["p99_ms"]),
-                    ("failures/s", PALETTE[3], series["fail_per_s"]),
+                    ("p50", PALETTE[2], series["p50_ms"]),
+                    ("p95", PALETTE[1], series["p95_ms"]),
+                    ("p99", PALETTE[4], series["p99_ms"]),
                 ],
-                "",
+                " ms",
                 width=390,
                 height=190,
                 threshold=200,
+                right_line=("failures/s", PALETTE[3], series["fail_per_s"]),
             )
         )
     parts.append("</div>")

@@ -339,3 +339,13 @@ def test_a_blocked_queue_fails_the_wait_target_though_no_job_started() -> None:
     assert row["value"] == 12.5 and row["pass"] is False
     assert "a job waited this long" in row["shown"]
     assert report["platform"]["queue_wait_p95_s"]["high"] == pytest.approx(0.095)
+
+
+def test_every_chart_is_well_formed_svg() -> None:
+    import xml.etree.ElementTree as ET
+
+    page = render_html(synthetic_report())
+    charts = re.findall(r"<svg.*?</svg>", page, re.S)
+    assert charts
+    for chart in charts:
+        ET.fromstring(chart)  # duplicate attributes or bad nesting raise
