@@ -37,8 +37,9 @@ from burnblack.loadtest.sampling import (
     server_sampler,
     stats_snapshot,
 )
-from burnblack.loadtest.scenarios import CONTEXT, PASSWORD, Account, address
+from burnblack.loadtest.scenarios import CONTEXT
 from burnblack.loadtest.stack import Stack, own_stack
+from burnblack.loadtest.users import PASSWORD, Account, address
 
 console = Console(stderr=True)
 # Prometheus itself would scrape every 15 s; 2 s resolves the ramp and costs the API little.
@@ -396,8 +397,9 @@ def _run_against(options: Options, host: str, stack: Stack | None) -> dict[str, 
     measured_seconds = time.monotonic() - measure_at
     final = stats_snapshot(env.stats)
     peak_users = runner.user_count
-    # the last partial second, then stop everything
-    last["point"] = sampler.sample(env.stats, measured_seconds, peak_users)
+    # The last partial second (a sliver would plot as a spike or a dip), then stop.
+    if not sampler.points or measured_seconds - sampler.points[-1]["t"] >= 0.5:
+        sampler.sample(env.stats, measured_seconds, peak_users)
     metrics.sample(measured_seconds)
     runner.quit()
     gevent.killall(loops)

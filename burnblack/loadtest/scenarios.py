@@ -21,23 +21,11 @@ from typing import Any, ClassVar
 from locust import User, between, constant, task
 from locust.contrib.fasthttp import FastHttpUser
 
+from burnblack.loadtest.users import PASSWORD, Account
 from burnblack.seed import random_pan
 
-PASSWORD = "load-test: correct horse battery staple"
 API = "/api/v1"
 SCENARIOS = ("taxpayers", "deadline", "auditors", "rebuild")
-
-
-@dataclass(frozen=True)
-class Account:
-    email: str
-    ip: str
-
-
-def address(i: int) -> str:
-    """The i-th simulated client address (100.64.0.0/10, shared address space)."""
-    n = i + 1
-    return f"100.{64 + (n >> 16) % 64}.{(n >> 8) % 256}.{n % 256}"
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from burnblack.loadtest.html import render_html, svg_chart
 from burnblack.loadtest.report import build_report, histogram_quantile, percentile, summary
 from burnblack.loadtest.sampling import parse_key, parse_metrics, series_key
+from burnblack.loadtest.stack import nginx_config
 from burnblack.metrics import CapacityCollector, LagTracker
 
 
@@ -349,3 +351,26 @@ def test_every_chart_is_well_formed_svg() -> None:
     assert charts
     for chart in charts:
         ET.fromstring(chart)  # duplicate attributes or bad nesting raise
+
+
+def test_nginx_is_the_edge_that_passes_each_users_address_on(tmp_path: Path) -> None:
+    conf = nginx_config(8080, [9001, 9002], tmp_path)
+    assert "daemon off;" in conf
+    assert "server 127.0.0.1:9001" in conf and "server 127.0.0.1:9002" in conf
+    # The generator's X-Forwarded-For is the client; the API gets it from nginx only.
+    assert "set_real_ip_from 127.0.0.1;" in conf and "real_ip_header X-Forwarded-For;" in conf
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+    assert "location /metrics" in conf
+    assert str(tmp_path) in conf  # pid, logs and temp files stay in the run's folder
+
+
+def test_simulated_addresses_are_distinct_and_not_trusted() -> None:
+    import ipaddress
+
+    from burnblack.loadtest.stack import LOAD_ENV
+    from burnblack.loadtest.users import address
+
+    addresses = {address(i) for i in range(5000)}
+    assert len(addresses) == 5000
+    trusted = [ipaddress.ip_network(n) for n in LOAD_ENV["BURNBLACK_TRUSTED_PROXIES"].split(",")]
+    assert not any(ipaddress.ip_address(a) in net for a in addresses for net in trusted)
