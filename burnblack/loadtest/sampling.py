@@ -173,7 +173,8 @@ def server_sampler(database_url: str, redis_url: str) -> Callable[[], Series]:
             conn = held["pg"] = psycopg.connect(database_url, autocommit=True, connect_timeout=3)
         row = conn.execute(
             "SELECT count(*) FILTER (WHERE datname = %s), count(*), "
-            "current_setting('max_connections')::int FROM pg_stat_activity",
+            "current_setting('max_connections')::int FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend'",
             (dbname,),
         ).fetchone()
         client = held.get("redis")
