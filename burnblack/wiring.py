@@ -7,6 +7,7 @@ from typing import Any
 import redis
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from redis.asyncio import BlockingConnectionPool as AsyncBlockingConnectionPool
 from redis.asyncio import Redis as AsyncRedis
 from rq import Queue
 
@@ -87,9 +88,18 @@ def event_log(settings: Settings, app: FilingsApplication) -> StoredEventLog:
 
 
 def async_redis_client(settings: Settings) -> AsyncRedis:
+    """A burst waits up to `redis_pool_timeout` for a pooled connection instead of failing
+    at once with MaxConnectionsError (503s at 1,000 users in issue 16)."""
     _, redis_url = settings.require_urls()
-    return AsyncRedis.from_url(
-        redis_url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+    return AsyncRedis(
+        connection_pool=AsyncBlockingConnectionPool.from_url(
+            redis_url,
+            max_connections=settings.security.redis_max_connections,
+            timeout=settings.security.redis_pool_timeout,
+            socket_timeout=5,
+            socket_connect_timeout=5,
+            health_check_interval=30,
+        )
     )
 
 

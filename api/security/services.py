@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.middleware import ASGIMiddleware
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from api.security.client_address import ClientAddressMiddleware
 from api.security.config import SecurityConfig
@@ -42,7 +42,15 @@ class SecurityServices:
 
 
 def build_security(config: SecurityConfig, redis_url: str) -> SecurityServices:
-    client = Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    client = Redis(
+        connection_pool=BlockingConnectionPool.from_url(
+            redis_url,
+            max_connections=config.redis_max_connections,
+            timeout=config.redis_pool_timeout,
+            socket_timeout=2,
+            socket_connect_timeout=2,
+        )
+    )
     status = SecurityStatus(breaker_seconds=config.breaker_seconds)
     return SecurityServices(
         config=config,
