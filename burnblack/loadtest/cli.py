@@ -20,8 +20,8 @@ def loadtest(
         float,
         typer.Option(
             min=0.1,
-            help="Users started per second during the ramp (each logs in: argon2, about "
-            "0.1 s of a core, so a 2-core box verifies about 15 a second)",
+            help="Users started per second during the ramp (each logs in: one argon2 "
+            "verification; an idle 2-core box does about 40 a second, benchmarks/login.py)",
         ),
     ] = 10.0,
     duration: Annotated[
