@@ -376,6 +376,19 @@ def render_html(report: dict[str, Any]) -> str:
             f"<p>Ramp ({ramp['seconds']:.1f} s, every user logs in here): {rs['requests']:,} "
             f"requests, p95 {rs['p95_ms']:,.0f} ms, errors {rs['error_rate']:.2%}.</p>"
         )
+        rts = ramp.get("timeseries") or {}
+        login = (rts.get("endpoints") or {}).get("POST /auth/login")
+        if rts.get("t") and login:
+            parts.append(
+                svg_chart(
+                    "ramp: log-ins per second and their latency",
+                    rts["t"],
+                    [("p50", PALETTE[2], login["p50_ms"]), ("p95", PALETTE[1], login["p95_ms"])],
+                    " ms",
+                    width=760,
+                    right_line=("log-ins/s", PALETTE[0], login["rps"]),
+                )
+            )
         parts.append(
             _table(
                 ["endpoint", "requests", "req/s", "failures", "p50 ms", "p95 ms", "p99 ms"],

@@ -426,6 +426,7 @@ def phase(snapshot: dict[str, Any] | None, seconds: float) -> dict[str, Any] | N
         "summary": summary(snapshot["endpoints"], seconds),
         "endpoints": endpoint_rows(snapshot["endpoints"], seconds),
         "errors": snapshot.get("errors", []),
+        "timeseries": timeseries(snapshot.get("points", [])),
     }
 
 

@@ -364,6 +364,7 @@ def _run_against(options: Options, host: str, stack: Stack | None) -> dict[str, 
     def end_ramp() -> None:
         state["ramp_seconds"] = time.monotonic() - ramp_started
         state["ramp"] = stats_snapshot(env.stats)
+        state["ramp"]["points"] = list(sampler.points)
         env.stats.reset_all()
         sampler.reset()
         metrics.points.clear()
