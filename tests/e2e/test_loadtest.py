@@ -67,7 +67,7 @@ def test_the_report_has_every_endpoint_of_the_mix_with_real_numbers(report_dir: 
     assert set(rows) >= MIX, f"endpoints measured: {sorted(rows)}"
     for name, row in rows.items():
         assert row["requests"] > 0, name
-        assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= row["max_ms"] + 1, name
+        assert 0 <= row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= row["max_ms"] + 1, name
     # The error rate is the measured failures over the measured requests, nothing else.
     requests = sum(r["requests"] for r in rows.values())
     failures = sum(r["failures"] for r in rows.values())
