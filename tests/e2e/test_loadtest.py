@@ -67,8 +67,8 @@ def test_the_report_has_every_endpoint_of_the_mix_with_real_numbers(report_dir: 
     assert set(rows) >= MIX, f"endpoints measured: {sorted(rows)}"
     for name, row in rows.items():
         assert row["requests"] > 0, name
-        # locust rounds times above 100 ms to 2-3 significant digits, so up by 1 % at most
-        assert 0 <= row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= row["max_ms"] * 1.01 + 1
+        # locust rounds times above 100 ms to 2 significant digits (105 ms -> 110: 5 % up)
+        assert 0 <= row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= row["max_ms"] * 1.05 + 1
     # The error rate is the measured failures over the measured requests, nothing else.
     requests = sum(r["requests"] for r in rows.values())
     failures = sum(r["failures"] for r in rows.values())
