@@ -48,6 +48,13 @@ def loadtest(
         bool,
         typer.Option(help="Own stack on embedded PostgreSQL and Redis even when local ones answer"),
     ] = False,
+    chaos: Annotated[
+        str,
+        typer.Option(
+            help="Faults spread over the measured phase (own stack): kill-api, kill-worker, "
+            "kill-projector, comma-separated; the report gives errors and recovery per fault"
+        ),
+    ] = "",
     metrics_url: Annotated[
         list[str] | None,
         typer.Option(help="With --host: a process's /metrics to scrape (repeat for each)"),
@@ -78,6 +85,7 @@ def loadtest(
         admin_password=os.environ.get("BURNBLACK_LOADTEST_ADMIN_PASSWORD"),
         metrics_urls=tuple(metrics_url or ()),
         embedded=embedded,
+        chaos=tuple(f.strip() for f in chaos.split(",") if f.strip()),
     )
     result = run(options)
     print_summary(result, report)

@@ -406,6 +406,26 @@ def render_html(report: dict[str, Any]) -> str:
                 ],
             )
         )
+    faults = (report.get("scenario") or {}).get("chaos") or []
+    if faults:
+        parts.append("<h2>Faults</h2>")
+        parts.append(
+            _table(
+                ["fault", "at", "recovered after", "requests", "failed"],
+                [
+                    (
+                        f["fault"],
+                        f"{f['at_s']:.0f} s",
+                        "not within 120 s"
+                        if f["recovered_after_s"] is None
+                        else f"{f['recovered_after_s']:.1f} s",
+                        f"{f['requests_during']:,}",
+                        f"{f['failures_during']:,}",
+                    )
+                    for f in faults
+                ],
+            )
+        )
     if report.get("scenario"):
         parts.append("<h2>Scenario</h2><pre>")
         parts.append(html.escape(json.dumps(report["scenario"], indent=2, default=str)))

@@ -62,6 +62,7 @@ class Options:
     metrics_urls: tuple[str, ...] = ()
     seed_concurrency: int = 32
     embedded: bool = False
+    chaos: tuple[str, ...] = ()
     ramp_timeout: float = 600.0
 
 
@@ -297,6 +298,16 @@ class _Display:
 def run(options: Options) -> dict[str, Any]:
     if options.scenario not in scenarios.SCENARIOS:
         raise SystemExit(f"unknown scenario {options.scenario!r}: {', '.join(scenarios.SCENARIOS)}")
+    for fault in options.chaos:
+        if fault in ("restart-redis", "restart-postgres"):
+            raise SystemExit(
+                f"--chaos {fault}: not implemented; the load test never restarts the "
+                "machine's PostgreSQL or Redis (they are shared)"
+            )
+        if fault not in CHAOS:
+            raise SystemExit(f"--chaos {fault}: one of {', '.join(CHAOS)}")
+    if options.chaos and options.host:
+        raise SystemExit("--chaos needs the load test's own stack (no --host)")
     with contextlib.ExitStack() as stack_scope:
         stack: Stack | None = None
         host = options.host
@@ -391,7 +402,21 @@ def _run_against(options: Options, host: str, stack: Stack | None) -> dict[str, 
             metrics.sample(time.monotonic() - base)
             gevent.sleep(SCRAPE_SECONDS)
 
+    chaos: list[dict[str, Any]] = []
+
+    def chaos_loop() -> None:
+        """The faults, evenly spread over the measured phase: kill, restart, time recovery."""
+        while state["measure_at"] is None:
+            gevent.sleep(0.2)
+        for i, fault in enumerate(options.chaos):
+            at = options.duration * (i + 1) / (len(options.chaos) + 1)
+            gevent.sleep(max(0.0, state["measure_at"] + at - time.monotonic()))
+            assert stack is not None
+            chaos.append(drill(stack, fault, time.monotonic() - state["measure_at"]))
+
     loops = [gevent.spawn(sample_loop), gevent.spawn(metrics_loop)]
+    if options.chaos:
+        loops.append(gevent.spawn(chaos_loop))
     runner.start(options.users, spawn_rate=options.spawn_rate)
     with _Display(stack) as display:
         while state["measure_at"] is None:
@@ -430,6 +455,8 @@ def _run_against(options: Options, host: str, stack: Stack | None) -> dict[str, 
     if options.scenario == "auditors":
         extras["auditors"] = len(CONTEXT.auditors)
     extras["filings_started"] = len(CONTEXT.filing_ids)
+    if options.chaos:
+        extras["chaos"] = [fault_impact(c, sampler.points) for c in chaos]
     meta = {
         "scenario": options.scenario,
         "users": peak_users,
@@ -461,6 +488,50 @@ def _run_against(options: Options, host: str, stack: Stack | None) -> dict[str, 
     )
     write_report(report, options.report_dir)
     return report
+
+
+CHAOS = {"kill-api": "api-0", "kill-worker": "worker", "kill-projector": "projector"}
+
+
+def drill(stack: Stack, fault: str, at: float) -> dict[str, Any]:
+    """Kill one process, start it again, and time until it is healthy (and, for the
+    projector, until it has caught up with the log again)."""
+    process = CHAOS[fault]
+    started = time.monotonic()
+    stack.kill_and_restart(process)
+    recovered: float | None = None
+    while time.monotonic() - started < 120:
+        if stack.healthy(process) and (process != "projector" or _caught_up(stack)):
+            recovered = time.monotonic() - started
+            break
+        gevent.sleep(0.1)
+    return {
+        "fault": fault,
+        "process": process,
+        "at_s": round(at, 2),
+        "recovered_after_s": None if recovered is None else round(recovered, 2),
+    }
+
+
+def _caught_up(stack: Stack) -> bool:
+    from burnblack.loadtest.sampling import scrape
+
+    url = stack.child("projector").metrics_url
+    got = scrape(url) if url else None
+    lags = [v for k, v in (got or {}).items() if k.startswith("burnblack_projection_lag_events")]
+    return bool(lags) and max(lags) == 0
+
+
+def fault_impact(fault: dict[str, Any], points: list[dict[str, Any]]) -> dict[str, Any]:
+    """Requests and failures from the fault until 5 s after it recovered."""
+    start = float(fault["at_s"])
+    end = start + float(fault["recovered_after_s"] or 120) + 5
+    requests = failures = 0
+    for p in points:
+        if start <= float(p["t"]) <= end + 1:
+            requests += sum(w["requests"] for w in p["endpoints"].values())
+            failures += sum(w["failures"] for w in p["endpoints"].values())
+    return {**fault, "requests_during": requests, "failures_during": failures}
 
 
 def write_report(report: dict[str, Any], folder: Path) -> None:

@@ -44,6 +44,9 @@ class Child:
     log_path: Path
     metrics_url: str | None = None
     proc: subprocess.Popen[bytes] | None = None
+    health_url: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    command: list[str] | None = None
 
     @property
     def pid(self) -> int | None:
@@ -67,6 +70,28 @@ class Stack:
 
     def check_alive(self) -> list[str]:
         return [c.name for c in self.children if c.proc is not None and c.proc.poll() is not None]
+
+    def child(self, name: str) -> Child:
+        return next(c for c in self.children if c.name == name)
+
+    def kill_and_restart(self, name: str) -> None:
+        """SIGKILL a process (with its children), then start it again as it was started
+        (the drill of a crash and a supervisor's restart)."""
+        child = self.child(name)
+        if child.proc is not None and child.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.proc.pid, signal.SIGKILL)
+            child.proc.wait(10)
+        _start(child, child.env, child.command)
+
+    def healthy(self, name: str) -> bool:
+        child = self.child(name)
+        url = child.health_url or child.metrics_url
+        if child.proc is None or child.proc.poll() is not None or not url:
+            return False
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as r:
+            return bool(r.status == 200)
+        return False
 
 
 def free_port() -> int:
@@ -218,6 +243,7 @@ def fresh_data(work: Path, embedded: bool = False) -> Iterator[tuple[str, str]]:
 
 
 def _start(child: Child, env: dict[str, str], command: list[str] | None = None) -> None:
+    child.env, child.command = env, command
     log = open(child.log_path, "ab")  # noqa: SIM115 - handed to the child
     child.proc = subprocess.Popen(
         command or [sys.executable, "-m", "burnblack", *child.args],
@@ -293,6 +319,7 @@ def own_stack(
                 ["api", "--port", str(p), "--workers", str(api_workers)],
                 log_dir / f"api-{i}.log",
                 f"http://127.0.0.1:{p}/metrics",
+                health_url=f"http://127.0.0.1:{p}/health/live",
             )
             for i, p in enumerate(api_ports)
         ]
