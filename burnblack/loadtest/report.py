@@ -457,3 +457,15 @@ def build_report(
     checked = [t["pass"] for t in report["targets"] if t["pass"] is not None]
     report["passed"] = bool(checked) and all(checked)
     return report
+
+
+def fault_impact(fault: dict[str, Any], points: list[dict[str, Any]]) -> dict[str, Any]:
+    """Requests and failures from the fault until 5 s after it recovered."""
+    start = float(fault["at_s"])
+    end = start + float(fault["recovered_after_s"] or 120) + 5
+    requests = failures = 0
+    for p in points:
+        if start <= float(p["t"]) <= end + 1:
+            requests += sum(w["requests"] for w in p["endpoints"].values())
+            failures += sum(w["failures"] for w in p["endpoints"].values())
+    return {**fault, "requests_during": requests, "failures_during": failures}

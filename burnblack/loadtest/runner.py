@@ -29,7 +29,7 @@ from rich.table import Table
 
 from burnblack.loadtest import scenarios
 from burnblack.loadtest.html import render_html
-from burnblack.loadtest.report import build_report, merge, percentile
+from burnblack.loadtest.report import build_report, fault_impact, merge, percentile
 from burnblack.loadtest.sampling import (
     CpuSampler,
     MetricsSampler,
@@ -520,18 +520,6 @@ def _caught_up(stack: Stack) -> bool:
     got = scrape(url) if url else None
     lags = [v for k, v in (got or {}).items() if k.startswith("burnblack_projection_lag_events")]
     return bool(lags) and max(lags) == 0
-
-
-def fault_impact(fault: dict[str, Any], points: list[dict[str, Any]]) -> dict[str, Any]:
-    """Requests and failures from the fault until 5 s after it recovered."""
-    start = float(fault["at_s"])
-    end = start + float(fault["recovered_after_s"] or 120) + 5
-    requests = failures = 0
-    for p in points:
-        if start <= float(p["t"]) <= end + 1:
-            requests += sum(w["requests"] for w in p["endpoints"].values())
-            failures += sum(w["failures"] for w in p["endpoints"].values())
-    return {**fault, "requests_during": requests, "failures_during": failures}
 
 
 def write_report(report: dict[str, Any], folder: Path) -> None:

@@ -374,3 +374,21 @@ def test_simulated_addresses_are_distinct_and_not_trusted() -> None:
     assert len(addresses) == 5000
     trusted = [ipaddress.ip_network(n) for n in LOAD_ENV["BURNBLACK_TRUSTED_PROXIES"].split(",")]
     assert not any(ipaddress.ip_address(a) in net for a in addresses for net in trusted)
+
+
+def test_a_faults_impact_counts_from_the_fault_to_five_seconds_after_recovery() -> None:
+    from burnblack.loadtest.report import fault_impact
+
+    def point(t: float, requests: int, failures: int) -> dict[str, Any]:
+        return {
+            "t": t,
+            "endpoints": {"GET /x": {"requests": requests, "failures": failures}},
+        }
+
+    points = [point(float(t), 10, 1 if 10 <= t <= 12 else 0) for t in range(1, 31)]
+    fault = {"fault": "kill-api", "at_s": 10.0, "recovered_after_s": 2.0}
+    impact = fault_impact(fault, points)
+    # windows ending at 10..18 s (the one ending at 18 s began inside the 17 s limit)
+    assert impact["requests_during"] == 90 and impact["failures_during"] == 3
+    never = fault_impact({**fault, "recovered_after_s": None}, points)
+    assert never["requests_during"] == 210  # 10..30 s: everything after the fault
