@@ -412,7 +412,8 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             f"< {TARGET_ERROR_RATE:.1%}",
             s["error_rate"],
             s["error_rate"] < TARGET_ERROR_RATE if s["requests"] else None,
-            f"{s['error_rate']:.3%} ({s['failures']:,} of {s['requests']:,})",
+            f"{s['error_rate']:.3%} ({s['failures']:,} of {s['requests']:,}; server errors "
+            f"and transport failures {s.get('server_errors', 0):,})",
         ),
     ]
     return rows
@@ -453,6 +454,12 @@ def build_report(
         "phases": {"seed": seed, "ramp": phase(ramp, ramp_seconds)},
         "scenario": extras or {},
     }
+    # Every failure counts; the 5xx and transport ones (what the alert watches) are also shown.
+    report["summary"]["server_errors"] = sum(
+        int(e["occurrences"])
+        for e in report["errors"]
+        if str(e["error"]).startswith(("5", "transport"))
+    )
     report["targets"] = targets(report)
     checked = [t["pass"] for t in report["targets"] if t["pass"] is not None]
     report["passed"] = bool(checked) and all(checked)

@@ -254,7 +254,7 @@ def test_html_is_self_contained_with_the_table_first() -> None:
     assert page.index("Success metrics") < page.index("Endpoints")
     assert page.count("<svg") >= 5
     assert "FAIL" in page and "PASS" in page
-    assert re.search(r"error rate</td><td>&lt; 0.1%</td><td>0.182%", page)
+    assert re.search(r"error rate</td><td>&lt; 0.1%</td><td>0.182% \(2 of 1,100; server", page)
 
 
 def test_svg_chart_draws_gaps_and_thresholds() -> None:
@@ -392,3 +392,9 @@ def test_a_faults_impact_counts_from_the_fault_to_five_seconds_after_recovery() 
     assert impact["requests_during"] == 90 and impact["failures_during"] == 3
     never = fault_impact({**fault, "recovered_after_s": None}, points)
     assert never["requests_during"] == 210  # 10..30 s: everything after the fault
+
+
+def test_server_errors_are_counted_apart_from_client_errors() -> None:
+    report = synthetic_report()
+    assert report["summary"]["server_errors"] == 0  # the two failures were 409s
+    assert "server errors and transport failures 0" in report["targets"][-1]["shown"]
