@@ -6,7 +6,7 @@ UV := $(shell python3 .ci/ensure_uv.py)
 RUN := $(UV) run --frozen
 NAME ?=
 
-.PHONY: up test sync lint bench tesseract faketime help
+.PHONY: up test sync lint bench tesseract faketime promtool loadtest help
 
 help:
 	@echo "make up       run API + worker + projector (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL)"
@@ -15,6 +15,8 @@ help:
 	@echo "make bench    run the benchmarks (NAME=x for one)"
 	@echo "make tesseract  install tesseract-ocr (OCR of uploaded documents) and the DejaVu fonts if missing"
 	@echo "make faketime   install faketime (end-to-end tests pin the processes' clock) if it is missing"
+	@echo "make promtool   fetch promtool (checks deploy/prometheus rules) into .tools/bin"
+	@echo "make loadtest   1,000 simulated taxpayers for 120 s; report in loadtest-report/ (docs/load.md)"
 
 sync:
 	@$(UV) sync --frozen --quiet
@@ -22,7 +24,7 @@ sync:
 up: sync tesseract
 	$(RUN) burnblack up
 
-test: sync tesseract faketime
+test: sync tesseract faketime promtool
 	$(RUN) pytest
 
 # Workers OCR uploaded documents with the tesseract binary (a Debian package, not a wheel).
@@ -58,6 +60,25 @@ faketime:
 		echo "(Debian/Ubuntu: sudo apt-get install faketime; macOS: brew install libfaketime)."; \
 		echo "Without it, the end-to-end tests with a pinned clock are skipped."; \
 	fi
+
+# promtool checks the alert rules (tests/unit/test_capacity_alerts.py). It ships in Debian's
+# prometheus package; its binary is taken out of the .deb so no Prometheus server is installed.
+promtool:
+	@if command -v promtool >/dev/null || [ -x .tools/bin/promtool ]; then :; \
+	elif command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then \
+		echo "fetching promtool (Debian package prometheus) into .tools/bin"; \
+		tmp=$$(mktemp -d) && (cd $$tmp && apt-get download prometheus >/dev/null 2>&1 \
+			|| (apt-get update -qq && apt-get download prometheus >/dev/null 2>&1)) \
+		&& dpkg-deb -x $$tmp/prometheus_*.deb $$tmp/x && mkdir -p .tools/bin \
+		&& cp $$tmp/x/usr/bin/promtool .tools/bin/ ; rm -rf $$tmp; \
+		[ -x .tools/bin/promtool ] || echo "could not fetch promtool; the alert-rule check is skipped"; \
+	else \
+		echo "promtool is missing (Debian: apt-get install prometheus; macOS: brew install prometheus);"; \
+		echo "the alert-rule check is skipped without it."; \
+	fi
+
+loadtest: sync
+	$(RUN) burnblack loadtest --users 1000 --duration 120 --api-instances 2 --report loadtest-report
 
 lint: sync
 	$(RUN) ruff check .

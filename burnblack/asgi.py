@@ -9,9 +9,11 @@ from psycopg_pool import AsyncConnectionPool
 
 from api.app import create_app as create_litestar_app
 from api.document_services import DocumentApi
+from api.security import services as security_services
 from api.services import ApiServices
 from burnblack import document_wiring, wiring
 from burnblack.logs import configure_logging
+from burnblack.metrics import capacity
 from burnblack.settings import Settings
 from burnblack.supervisor import die_with_parent
 from projections.schema import ensure_schema
@@ -23,7 +25,10 @@ def create_app() -> Litestar:
     # main cannot stop it, and the orphan would keep serving the port with the old code.
     die_with_parent()
     configure_logging()
-    return create_litestar_app(api_services(Settings.from_env()))
+    svc = api_services(Settings.from_env())
+    app = create_litestar_app(svc)
+    capacity().add_redis("security", app.state[security_services.STATE_KEY].redis)
+    return app
 
 
 def api_services(
@@ -39,6 +44,7 @@ def api_services(
     client = wiring.redis_client(settings)
     async_client = wiring.async_redis_client(settings)
     async_pool = read_pool or wiring.async_pg_pool(settings, "api-reads")
+    _export_capacity(filings, accounts, pool, async_pool, client, async_client)
     return ApiServices(
         filings=filings,
         accounts=accounts,
@@ -59,3 +65,17 @@ def api_services(
             max_upload_bytes=settings.documents.max_upload_bytes,
         ),
     )
+
+
+def _export_capacity(*parts: Any) -> None:
+    """Pools and Redis clients into /metrics (burnblack/metrics.py), read when scraped."""
+    filings, accounts, pool, async_pool, client, async_client = parts
+    metrics = capacity()
+    metrics.add_pool("api", pool)
+    metrics.add_pool("api-reads", async_pool)
+    for name, application in (("events-filings", filings), ("events-accounts", accounts)):
+        events_pool = getattr(getattr(application.recorder, "datastore", None), "pool", None)
+        if events_pool is not None:
+            metrics.add_pool(name, events_pool)
+    metrics.add_redis("api", client)
+    metrics.add_redis("api-async", async_client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -118,6 +119,19 @@ def _supervise(database_url: str, redis_url: str, host: str, port: int, cipher_k
     )
     supervisor.run()
     console.print("Stopped.")
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def loadtest(ctx: typer.Context) -> None:
+    """Load-test the platform with simulated users (locust) and write a report with plots
+    (`burnblack loadtest --help` for the options; docs/load.md)."""
+    # locust's gevent must patch the standard library before anything imports it: the load
+    # test runs in a fresh interpreter, not in this one (which has imported ssl, threading...).
+    command = [sys.executable, "-m", "burnblack.loadtest", *ctx.args]
+    raise typer.Exit(subprocess.call(command))
 
 
 @projections_app.command("rebuild")

@@ -13,6 +13,7 @@ from granian.server import Server
 from psycopg_pool import PoolTimeout
 
 from burnblack import document_wiring, wiring
+from burnblack.metrics import LagTracker, capacity, serve_metrics
 from burnblack.settings import Settings
 from burnblack.supervisor import children_die_with_me
 from projections.backoff import RECONNECTABLE, Backoff
@@ -56,6 +57,9 @@ def run_worker(settings: Settings, queue_names: list[str], burst: bool = False) 
     children_die_with_me()
     client = wiring.redis_client(settings)
     queues = wiring.queues(client)
+    capacity().add_redis("worker", client)
+    capacity().add_queues(queues)
+    serve_metrics(settings.metrics_port, settings.metrics_host)
     backoff = Backoff(settings.reconnect_first_delay, settings.reconnect_max_delay)
     stopping = threading.Event()
 
@@ -153,7 +157,41 @@ def run_projector(settings: Settings) -> None:
     )
     if stopping.is_set():
         return
+    lag = _lag_tracker(database_url, app)
+    capacity().add_redis("projector", client)
+    capacity().set_lag_source(lag.latest)
+    serve_metrics(settings.metrics_port, settings.metrics_host)
+    lag.start()
     log.info("projector.started")
-    runner.run()
+    try:
+        runner.run()
+    finally:
+        lag.stop()
     app.close()
     log.info("projector.stopped")
+
+
+def _lag_tracker(database_url: str, app: object) -> LagTracker:
+    """Samples the log head and the followers' positions on a connection of its own."""
+    import psycopg
+
+    from projections.status import follower_statuses
+
+    conn: list[psycopg.Connection[object]] = []
+    recorder = app.recorder  # type: ignore[attr-defined]
+
+    def connection() -> psycopg.Connection[object]:
+        if not conn or conn[0].closed:
+            conn[:] = [psycopg.connect(database_url, autocommit=True)]
+        return conn[0]
+
+    def head() -> int:
+        return int(recorder.max_notification_id() or 0)
+
+    def positions() -> dict[str, int]:
+        return {f.name: f.position for f in follower_statuses(connection(), 0)}
+
+    def counted(head: int) -> dict[str, int]:
+        return {f.name: f.lag for f in follower_statuses(connection(), head)}
+
+    return LagTracker(head, positions, counted=counted)

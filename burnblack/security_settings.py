@@ -13,6 +13,8 @@
 | `BURNBLACK_LOCKOUT_IP_THRESHOLD` | 20 | failed logins that lock an address |
 | `BURNBLACK_LOCKOUT_BASE_SECONDS` | 60 | first lock; each further one doubles |
 | `BURNBLACK_LOCKOUT_MAX_SECONDS` | 3600 | longest lock |
+| `BURNBLACK_REDIS_MAX_CONNECTIONS` | 256 | connections per Redis client pool and process |
+| `BURNBLACK_REDIS_POOL_TIMEOUT` | 1 | seconds a request waits for a pooled Redis connection |
 """
 
 from __future__ import annotations
@@ -38,6 +40,17 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
         raise SystemExit(f"{name} must be a whole number, not {raw!r}") from None
     if value < minimum:
         raise SystemExit(f"{name} must be at least {minimum}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "")
+    try:
+        value = float(raw) if raw.strip() else default
+    except ValueError:
+        raise SystemExit(f"{name} must be a number of seconds, not {raw!r}") from None
+    if value <= 0:
+        raise SystemExit(f"{name} must be more than 0")
     return value
 
 
@@ -68,6 +81,8 @@ def security_config_from_env(
         session_max_age=session_max_age,
         trusted_proxies=proxies,
         rate_limits=limits,
+        redis_max_connections=_int(env, "BURNBLACK_REDIS_MAX_CONNECTIONS", 256),
+        redis_pool_timeout=_float(env, "BURNBLACK_REDIS_POOL_TIMEOUT", 1.0),
         lockout=LockoutPolicy(
             account_threshold=_int(env, "BURNBLACK_LOCKOUT_ACCOUNT_THRESHOLD", 5),
             ip_threshold=_int(env, "BURNBLACK_LOCKOUT_IP_THRESHOLD", 20),

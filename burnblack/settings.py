@@ -37,6 +37,8 @@ class Settings:
     reconnect_max_delay: float = 10.0
     cache_ttl_seconds: int = 300
     read_your_writes_timeout: float = 5.0
+    metrics_port: int | None = None  # worker and projector: serve /metrics on this port
+    metrics_host: str = "127.0.0.1"  # ... on this address (0.0.0.0 for a scraper elsewhere)
     environment: str = "development"
     extra: dict[str, str] = field(default_factory=dict)
     cipher_key: str | None = None
@@ -69,6 +71,10 @@ class Settings:
             reconnect_max_delay=float(e.get("BURNBLACK_RECONNECT_MAX_DELAY", "10")),
             cache_ttl_seconds=int(e.get("BURNBLACK_CACHE_TTL", "300")),
             read_your_writes_timeout=float(e.get("BURNBLACK_READ_YOUR_WRITES_TIMEOUT", "5")),
+            metrics_port=int(e["BURNBLACK_METRICS_PORT"])
+            if e.get("BURNBLACK_METRICS_PORT")
+            else None,
+            metrics_host=e.get("BURNBLACK_METRICS_HOST", "127.0.0.1"),
             environment=environment,
             cipher_key=e.get("BURNBLACK_CIPHER_KEY") or None,
             cipher_key_file=Path(e["BURNBLACK_CIPHER_KEY_FILE"])

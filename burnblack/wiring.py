@@ -9,6 +9,7 @@ import redis.exceptions
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from psycopg_pool import base as psycopg_pool_base
+from redis.asyncio import BlockingConnectionPool as AsyncBlockingConnectionPool
 from redis.asyncio import Redis as AsyncRedis
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
@@ -137,15 +138,21 @@ def event_log(settings: Settings, app: FilingsApplication) -> StoredEventLog:
 
 
 def async_redis_client(settings: Settings) -> AsyncRedis:
+    """A burst waits up to `redis_pool_timeout` for a pooled connection instead of failing
+    at once with MaxConnectionsError (503s at 1,000 users in issue 16)."""
     _, redis_url = settings.require_urls()
-    return AsyncRedis.from_url(
-        redis_url,
-        socket_timeout=5,
-        socket_connect_timeout=5,
-        health_check_interval=REDIS_HEALTH_CHECK_SECONDS,
-        # Requests wait: a short retry, not the worker loops' long one.
-        retry=AsyncRetry(ExponentialBackoff(cap=0.5, base=0.05), 3),
-        retry_on_error=REDIS_RETRY_ON,
+    return AsyncRedis(
+        connection_pool=AsyncBlockingConnectionPool.from_url(
+            redis_url,
+            max_connections=settings.security.redis_max_connections,
+            timeout=settings.security.redis_pool_timeout,
+            socket_timeout=5,
+            socket_connect_timeout=5,
+            health_check_interval=REDIS_HEALTH_CHECK_SECONDS,
+            # Requests wait: a short retry, not the worker loops' long one.
+            retry=AsyncRetry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+            retry_on_error=REDIS_RETRY_ON,
+        )
     )
 
 

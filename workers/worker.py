@@ -16,12 +16,38 @@ its death penalty (SIGALRM) stops the job at its timeout.
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
+from prometheus_client import Histogram
 from rq import SimpleWorker
 from rq.defaults import DEFAULT_WORKER_TTL
 from rq.job import Job
 from rq.queue import Queue
+
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
+JOB_WAIT = Histogram(
+    "burnblack_rq_job_wait_seconds",
+    "Time a job waited in its queue before a worker started it",
+    ["queue"],
+    buckets=_BUCKETS,
+)
+JOB_DURATION = Histogram(
+    "burnblack_rq_job_duration_seconds",
+    "Time a job ran, by queue, function and outcome",
+    ["queue", "function", "outcome"],
+    buckets=_BUCKETS,
+)
+
+
+def _waited(job: Job) -> float | None:
+    enqueued = job.enqueued_at
+    if enqueued is None:
+        return None
+    if enqueued.tzinfo is None:  # RQ stores UTC
+        enqueued = enqueued.replace(tzinfo=UTC)
+    return max(0.0, (datetime.now(UTC) - enqueued).total_seconds())
 
 
 class BurnblackWorker(SimpleWorker):
@@ -51,3 +77,15 @@ class BurnblackWorker(SimpleWorker):
         if job.timeout == -1:
             return DEFAULT_WORKER_TTL
         return int(job.timeout or Queue.DEFAULT_TIMEOUT) + self.abandon_grace
+
+    def perform_job(self, job: Job, queue: Queue) -> bool:
+        waited = _waited(job)
+        if waited is not None:
+            JOB_WAIT.labels(queue.name).observe(waited)
+        started = time.perf_counter()
+        ok = bool(super().perform_job(job, queue))
+        function = (job.func_name or "unknown").rsplit(".", 1)[-1]
+        JOB_DURATION.labels(queue.name, function, "ok" if ok else "failed").observe(
+            time.perf_counter() - started
+        )
+        return ok

@@ -52,6 +52,11 @@ class SecurityConfig:
     lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
     breaker_seconds: float = 2.0
     """After a Redis failure, skip Redis for this long (fail open, or closed for auth)."""
+    redis_max_connections: int = 256
+    """Connections per process in each Redis client's pool."""
+    redis_pool_timeout: float = 1.0
+    """When every connection is in use, wait this long for one (not MaxConnectionsError at
+    once, which trips the breaker: a burst would become seconds of 503s)."""
 
 
 def parse_networks(raw: str) -> tuple[IPNetwork, ...]:

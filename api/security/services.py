@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.middleware import ASGIMiddleware
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
@@ -45,15 +45,20 @@ class SecurityServices:
 
 
 def build_security(config: SecurityConfig, redis_url: str) -> SecurityServices:
-    # A restarted Redis or a dropped pooled connection: reconnect and retry (briefly) instead
-    # of failing the request; idle connections are pinged before reuse.
-    client = Redis.from_url(
-        redis_url,
-        socket_timeout=2,
-        socket_connect_timeout=2,
-        health_check_interval=10,
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
-        retry_on_error=[ConnectionError, TimeoutError],
+    # A burst waits for a pooled connection instead of failing at once (issue 16); a restarted
+    # Redis or a dropped pooled connection: reconnect and retry (briefly) instead of failing
+    # the request; idle connections are pinged before reuse.
+    client = Redis(
+        connection_pool=BlockingConnectionPool.from_url(
+            redis_url,
+            max_connections=config.redis_max_connections,
+            timeout=config.redis_pool_timeout,
+            socket_timeout=2,
+            socket_connect_timeout=2,
+            health_check_interval=10,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+            retry_on_error=[ConnectionError, TimeoutError],
+        )
     )
     status = SecurityStatus(breaker_seconds=config.breaker_seconds)
     return SecurityServices(
