@@ -151,19 +151,17 @@ def _from_command(exc: CommandError) -> ProblemDetailsException:
 
 def _from_redis(exc: RedisError) -> ProblemDetailsException:
     log.warning("redis.unavailable", error=type(exc).__name__)
-    return problem(
-        503,
-        "unavailable",
-        "A service we depend on is unavailable",
-        "try again shortly",
-        headers={"Retry-After": "5"},
-    )
+    return _unavailable()
 
 
 def _from_database(exc: Exception) -> ProblemDetailsException:
     """PostgreSQL unreachable (restarting, failing over) or the pool out of connections:
     the request may be retried, it is not our bug."""
     log.warning("postgres.unavailable", error=type(exc).__name__)
+    return _unavailable()
+
+
+def _unavailable() -> ProblemDetailsException:
     return problem(
         503,
         "unavailable",

@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from benchmarks._report import emit
 from domain.documents.fields import REVIEW_BELOW
@@ -93,20 +94,29 @@ def _bare(paths: list[Path]) -> float:
 PER_LAYOUT = 8
 
 
+def _score(document_name: str, truth: dict[str, Any], extraction: Any) -> tuple[int, int, int]:
+    """Fields checked, read right, and read wrong with a confidence above review."""
+    right = confident_wrong = 0
+    for name, expected in truth.items():
+        found = extraction.fields.get(name)
+        if found is not None and found.value == expected:
+            right += 1
+        elif found is not None and found.confidence >= REVIEW_BELOW:
+            confident_wrong += 1
+            print(f"# {document_name}: {name} read {found.value!r}, is {expected!r}", flush=True)
+    return len(truth), right, confident_wrong
+
+
 def layouts(per_layout: int = PER_LAYOUT) -> None:
     for layout in LAYOUTS:
         total = right = confident_wrong = 0
         for seed in range(per_layout):
             d = document(layout, seed)
             extraction = parse_form16(read_document(d.data, d.media_type).pages)
-            for name, expected in d.truth.items():
-                total += 1
-                found = extraction.fields.get(name)
-                if found is not None and found.value == expected:
-                    right += 1
-                elif found is not None and found.confidence >= REVIEW_BELOW:
-                    confident_wrong += 1
-                    print(f"# {d.name}: {name} read {found.value!r}, is {expected!r}", flush=True)
+            checked, read_right, wrong = _score(d.name, d.truth, extraction)
+            total += checked
+            right += read_right
+            confident_wrong += wrong
         emit("ocr", f"field_accuracy[{layout}]", right / total, None, 0.98)
         emit("ocr", f"confident_wrong_fields[{layout}]", confident_wrong, None, 0)
 
@@ -135,14 +145,10 @@ def main(documents: int = 50, per_layout: int = PER_LAYOUT) -> None:
                     bare += _bare(paths)
                 ours += elapsed
                 ocr_pages += len(paths)
-            for name, expected in s.truth.items():
-                total += 1
-                found = extraction.fields.get(name)
-                if found is not None and found.value == expected:
-                    right += 1
-                elif found is not None and found.confidence >= REVIEW_BELOW:
-                    confident_wrong += 1
-                    print(f"# {s.name}: {name} read {found.value!r}, is {expected!r}", flush=True)
+            checked, read_right, wrong = _score(s.name, s.truth, extraction)
+            total += checked
+            right += read_right
+            confident_wrong += wrong
     emit("ocr", "field_accuracy", right / total, None, 0.98)
     emit("ocr", "confident_wrong_fields", confident_wrong, None, 0)
     emit("ocr", "ocr_seconds_per_page", ours / ocr_pages, bare / ocr_pages, 1.15)

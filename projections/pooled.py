@@ -22,43 +22,31 @@ Query = str | bytes
 async def fetch_one(
     pool: AsyncConnectionPool[Any], sql: Query, params: Any = None
 ) -> tuple[Any, ...] | None:
-    for attempt in (1, 2):
-        try:
-            async with pool.connection() as conn:
-                cur = await conn.execute(sql, params)
-                row: tuple[Any, ...] | None = await cur.fetchone()
-                return row
-        except psycopg.OperationalError as exc:
-            if attempt == 2:
-                raise
-            log.info("read.retried", error=type(exc).__name__)
-    raise AssertionError("unreachable")
+    return await _async_read(pool, sql, params, many=False)  # type: ignore[no-any-return]
 
 
 async def fetch_all(
     pool: AsyncConnectionPool[Any], sql: Query, params: Any = None
 ) -> list[tuple[Any, ...]]:
-    for attempt in (1, 2):
-        try:
-            async with pool.connection() as conn:
-                cur = await conn.execute(sql, params)
-                rows: list[tuple[Any, ...]] = await cur.fetchall()
-                return rows
-        except psycopg.OperationalError as exc:
-            if attempt == 2:
-                raise
-            log.info("read.retried", error=type(exc).__name__)
-    raise AssertionError("unreachable")
+    return await _async_read(pool, sql, params, many=True)  # type: ignore[no-any-return]
 
 
 def sync_fetch_one(
     pool: ConnectionPool[Any], sql: Query, params: Any = None
 ) -> tuple[Any, ...] | None:
+    return _sync_read(pool, sql, params, many=False)  # type: ignore[no-any-return]
+
+
+def sync_fetch_all(pool: ConnectionPool[Any], sql: Query, params: Any = None) -> list[Any]:
+    return _sync_read(pool, sql, params, many=True)  # type: ignore[no-any-return]
+
+
+async def _async_read(pool: AsyncConnectionPool[Any], sql: Query, params: Any, many: bool) -> Any:
     for attempt in (1, 2):
         try:
-            with pool.connection() as conn:
-                row: tuple[Any, ...] | None = conn.execute(sql, params).fetchone()
-                return row
+            async with pool.connection() as conn:
+                cur = await conn.execute(sql, params)
+                return await (cur.fetchall() if many else cur.fetchone())
         except psycopg.OperationalError as exc:
             if attempt == 2:
                 raise
@@ -66,12 +54,12 @@ def sync_fetch_one(
     raise AssertionError("unreachable")
 
 
-def sync_fetch_all(pool: ConnectionPool[Any], sql: Query, params: Any = None) -> list[Any]:
+def _sync_read(pool: ConnectionPool[Any], sql: Query, params: Any, many: bool) -> Any:
     for attempt in (1, 2):
         try:
             with pool.connection() as conn:
-                rows: list[Any] = conn.execute(sql, params).fetchall()
-                return rows
+                cur = conn.execute(sql, params)
+                return cur.fetchall() if many else cur.fetchone()
         except psycopg.OperationalError as exc:
             if attempt == 2:
                 raise
