@@ -215,10 +215,11 @@ class LagTracker:
         positions: Callable[[], dict[str, int]],
         interval: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
-        counted: Callable[[int], dict[str, int]] | None = None,
+        counted: Callable[[int], dict[str, tuple[int, int]]] | None = None,
     ) -> None:
-        # Positions are not dense (docs/event-log.md): where `counted` is given, it counts
-        # each follower's events behind the head instead of `head - position`.
+        # Positions are not dense (docs/event-log.md): where `counted` is given, it gives each
+        # follower's position and events behind the head in one read, instead of `positions`
+        # and `head - position`.
         self._counted = counted
         self._head = head
         self._positions = positions
@@ -233,8 +234,12 @@ class LagTracker:
         head = self._head()
         if not self._seen or self._seen[-1][1] != head:
             self._seen.append((now, head))
-        positions = self._positions()
-        counted = self._counted(head) if self._counted is not None else {}
+        if self._counted is not None:
+            both = self._counted(head)
+            positions = {name: position for name, (position, _) in both.items()}
+            counted = {name: lag for name, (_, lag) in both.items()}
+        else:
+            positions, counted = self._positions(), {}
         result: dict[str, tuple[int, float]] = {}
         for follower, position in positions.items():
             lag = counted.get(follower, max(0, head - position))

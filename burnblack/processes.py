@@ -188,10 +188,7 @@ def _lag_tracker(database_url: str, app: object) -> LagTracker:
     def head() -> int:
         return int(recorder.max_notification_id() or 0)
 
-    def positions() -> dict[str, int]:
-        return {f.name: f.position for f in follower_statuses(connection(), 0)}
+    def counted(head: int) -> dict[str, tuple[int, int]]:
+        return {f.name: (f.position, f.lag) for f in follower_statuses(connection(), head)}
 
-    def counted(head: int) -> dict[str, int]:
-        return {f.name: f.lag for f in follower_statuses(connection(), head)}
-
-    return LagTracker(head, positions, counted=counted)
+    return LagTracker(head, dict, counted=counted)

@@ -206,8 +206,12 @@ def _tree_cpu(pid: int) -> float:
             procs = [root, *root.children(recursive=True)]
         found = (time.monotonic(), procs)
         _trees[pid] = found
+    return _cpu_seconds(found[1])
+
+
+def _cpu_seconds(procs: list[psutil.Process]) -> float:
     total = 0.0
-    for p in found[1]:
+    for p in procs:
         with contextlib.suppress(psutil.Error):
             times = p.cpu_times()
             total += times.user + times.system
@@ -229,12 +233,7 @@ def _named_cpu(names: tuple[str, ...]) -> float:
                     procs.append(p)
         found = (time.monotonic(), procs)
         _named[names] = found
-    total = 0.0
-    for p in found[1]:
-        with contextlib.suppress(psutil.Error):
-            times = p.cpu_times()
-            total += times.user + times.system
-    return total
+    return _cpu_seconds(found[1])
 
 
 @dataclass
