@@ -1,4 +1,4 @@
-"""The key that encrypts personal data in the event store (AES-GCM, `eventsourcing`'s AESCipher).
+"""The master key: it wraps the per-taxpayer data keys that encrypt personal data (AES-GCM).
 
 Where it comes from, first match wins:
 
@@ -22,9 +22,11 @@ from pathlib import Path
 
 KEY_FILE_NAME = "cipher.key"
 KEY_BYTES = 32
-# AES-GCM through OpenSSL (the `cryptography` package): the same stored format as the
-# library's pycryptodome cipher (nonce, tag, ciphertext), at a sixteenth of its cost per event.
-CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
+# The master key wraps a data key per taxpayer (commands/datakeys.py); events are encrypted
+# with their owner's data key (commands/keyring.py), AES-GCM through OpenSSL. Events written
+# before data keys (the library's AESCipher format) are still read, with the `legacy` key.
+CIPHER_TOPIC = "commands.keyring:KeyringCipher"
+MAPPER_TOPIC = "commands.keyring:KeyedMapper"
 
 
 def generate_key() -> str:

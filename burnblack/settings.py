@@ -43,6 +43,8 @@ class Settings:
     extra: dict[str, str] = field(default_factory=dict)
     cipher_key: str | None = None
     cipher_key_file: Path | None = None
+    # Master keys being rotated out: still unwrap data keys until `burnblack keys rotate`.
+    old_cipher_keys: tuple[str, ...] = ()
     security: SecurityConfig = field(default_factory=SecurityConfig)
     documents: DocumentSettings = field(default_factory=DocumentSettings)
 
@@ -80,6 +82,9 @@ class Settings:
             cipher_key_file=Path(e["BURNBLACK_CIPHER_KEY_FILE"])
             if e.get("BURNBLACK_CIPHER_KEY_FILE")
             else None,
+            old_cipher_keys=tuple(
+                k.strip() for k in e.get("BURNBLACK_OLD_CIPHER_KEYS", "").split(",") if k.strip()
+            ),
         )
         return dataclasses.replace(
             settings,

@@ -16,7 +16,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from rq import Queue
 
-from burnblack.keys import CIPHER_TOPIC
+from burnblack.keys import CIPHER_TOPIC, MAPPER_TOPIC
 from burnblack.settings import Settings
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
@@ -31,12 +31,25 @@ APPLICATION_RECORDER_TOPIC = "burnblack.eventstore:HorizonRecorder"
 
 
 def eventsourcing_env(
-    database_url: str, pool_size: int = 10, cipher_key: str | None = None
+    database_url: str,
+    pool_size: int = 10,
+    cipher_key: str | None = None,
+    old_cipher_keys: tuple[str, ...] = (),
 ) -> dict[str, str]:
     """The `eventsourcing` library's settings for the PostgreSQL at DATABASE_URL; with a
-    cipher key, every stored event's state is encrypted (AES-GCM) before it is written."""
+    cipher (master) key, every stored event's state is encrypted (AES-GCM) with its owner's
+    data key before it is written (commands/keyring.py)."""
     params = conninfo_to_dict(database_url)
-    cipher = {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": cipher_key} if cipher_key else {}
+    cipher = (
+        {
+            "CIPHER_TOPIC": CIPHER_TOPIC,
+            "MAPPER_TOPIC": MAPPER_TOPIC,
+            "CIPHER_KEY": cipher_key,
+            "OLD_CIPHER_KEYS": ",".join(old_cipher_keys),
+        }
+        if cipher_key
+        else {}
+    )
     return {
         **cipher,
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -61,7 +74,12 @@ def filings_app(settings: Settings) -> FilingsApplication:
     database_url, _ = settings.require_urls()
     cap_pool_reconnect_delay()
     return FilingsApplication(
-        env=eventsourcing_env(database_url, settings.db_pool_size, settings.require_cipher_key())
+        env=eventsourcing_env(
+            database_url,
+            settings.db_pool_size,
+            settings.require_cipher_key(),
+            settings.old_cipher_keys,
+        )
     )
 
 
@@ -69,7 +87,12 @@ def accounts_app(settings: Settings) -> AccountsApplication:
     database_url, _ = settings.require_urls()
     cap_pool_reconnect_delay()
     return AccountsApplication(
-        env=eventsourcing_env(database_url, settings.db_pool_size, settings.require_cipher_key())
+        env=eventsourcing_env(
+            database_url,
+            settings.db_pool_size,
+            settings.require_cipher_key(),
+            settings.old_cipher_keys,
+        )
     )
 
 

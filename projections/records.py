@@ -22,6 +22,8 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import Cipher, Mapper, Notification
 from eventsourcing.utils import resolve_topic
 
+from domain.erasure import KeyDestroyed
+
 _split = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
 _decode = msgspec.json.decode
 
@@ -116,6 +118,22 @@ def decryptor(cipher: Cipher) -> Callable[[bytes], bytes]:
     return decrypt
 
 
+REDACTED = "Redacted"
+"""The name a projection sees for an event whose owner was erased: it matches no event a
+projection folds, so an erased aggregate's first event makes no row (a rebuild has none of
+them) and a later one only moves a row's version (docs/security.md)."""
+
+
+def redacted(
+    position: int, originator_id: Any, version: int, topic: str, erased: KeyDestroyed
+) -> Recorded:
+    stream, _, _ = _topics.get(topic) or _topic(topic)
+    if not isinstance(originator_id, uuid.UUID):
+        originator_id = uuid.UUID(str(originator_id))
+    data = {"timestamp": erased.destroyed_at.isoformat(), "owner_id": erased.owner_id}
+    return Recorded(position, stream, REDACTED, originator_id, version, data)
+
+
 class RecordDecoder:
     def __init__(self, mapper: Mapper[Any]) -> None:
         self._mapper = mapper
@@ -128,7 +146,10 @@ class RecordDecoder:
         self, position: int, originator_id: Any, version: int, topic: str, state: bytes
     ) -> Recorded:
         if self._decrypt is not None:
-            state = self._decrypt(state)
+            try:
+                state = self._decrypt(state)
+            except KeyDestroyed as erased:
+                return redacted(position, originator_id, version, topic, erased)
         if self._compressor is not None:
             state = self._compressor.decompress(state)
         data: dict[str, Any] = _split(state)
