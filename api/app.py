@@ -13,6 +13,7 @@ from api.controllers.admin import UserAdminController
 from api.controllers.audit import AuditController
 from api.controllers.auth import AuthController
 from api.controllers.documents import document_controllers
+from api.controllers.erasure import ErasureController
 from api.controllers.filing_search import FilingSearchController
 from api.controllers.filings import FilingsController
 from api.controllers.health import HealthController, MetricsController
@@ -52,6 +53,7 @@ def create_app(svc: ApiServices) -> Litestar:
         route_handlers=[
             AuditController,
             AuthController,
+            ErasureController,
             FilingsController,
             FilingSearchController,
             HealthController,

@@ -22,6 +22,7 @@ from litestar.plugins.problem_details import (
 )
 from redis.exceptions import RedisError
 
+from commands.erasure import AdminNotErasable
 from commands.errors import (
     AccountNotFound,
     CommandError,
@@ -33,6 +34,7 @@ from commands.errors import (
     VersionConflict,
     WeakPassword,
 )
+from domain.erasure import KeyDestroyed
 from domain.errors import DomainError
 from domain.tax import InvalidTaxInput
 
@@ -140,6 +142,8 @@ def _from_command(exc: CommandError) -> ProblemDetailsException:
         return problem(404, "not-found", "No such filing", exc.message)
     if isinstance(exc, LastAdmin):
         return problem(409, exc.code, "The last admin cannot lose the role", exc.message)
+    if isinstance(exc, AdminNotErasable):
+        return problem(409, exc.code, "An admin cannot be erased", exc.message)
     if isinstance(exc, FilingAlreadyExists | EmailTaken):
         return problem(409, exc.code, "It already exists", exc.message)
     if isinstance(exc, InvalidCredentials):
@@ -147,6 +151,12 @@ def _from_command(exc: CommandError) -> ProblemDetailsException:
     if isinstance(exc, WeakPassword):
         return problem(422, exc.code, "Password too weak", exc.message, field="password")
     return problem(422, exc.code, "The command was refused", exc.message)
+
+
+def _from_erased(exc: KeyDestroyed) -> ProblemDetailsException:
+    """Data of an erased taxpayer, met on some path that does not read it as redacted: it
+    does not exist any more (never a 500)."""
+    return problem(404, "not-found", "It was erased", "its owner was erased")
 
 
 def _from_redis(exc: RedisError) -> ProblemDetailsException:
@@ -190,6 +200,7 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
                 DomainError: _from_domain,
                 InvalidTaxInput: _from_tax_input,
                 CommandError: _from_command,
+                KeyDestroyed: _from_erased,
                 RedisError: _from_redis,
                 psycopg.OperationalError: _from_database,  # PoolTimeout is one too
                 StoreOperationalError: _from_database,  # eventsourcing's wrapper

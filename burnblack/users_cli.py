@@ -132,3 +132,67 @@ def generate() -> None:
     from burnblack.keys import generate_key
 
     sys.stdout.write(generate_key() + "\n")
+
+
+@users_app.command("erase")
+def erase(
+    email: Annotated[str, typer.Argument(help="The taxpayer's email")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone")] = False,
+) -> None:
+    """Erase a taxpayer for good: destroy their data key (their events, returns, documents
+    and files can no longer be read), drop their read-model rows, end their sessions."""
+    from burnblack import wiring
+    from commands.erasure import erase_account
+    from projections.erasure import forget
+
+    if not yes:
+        raise _fail(CommandError("erasure cannot be undone: pass --yes to confirm"))
+    settings = Settings.from_env()
+    accounts = wiring.accounts_app(settings)
+    try:
+        account = accounts.find_by_email(email)
+        if account is None:
+            raise _fail(CommandError("no account has this email (or it was erased already)"))
+        erased = erase_account(accounts, _actor(), account.id)
+    except (CommandError, DomainError) as exc:
+        raise _fail(exc) from None
+    finally:
+        accounts.close()
+    pool = wiring.pg_pool(settings, "cli")
+    client = wiring.redis_client(settings)
+    try:
+        with pool.connection() as conn:
+            forgotten = forget(conn, client, str(erased.account_id))
+    finally:
+        pool.close()
+        client.close()
+    ended = _revoke_sessions(settings, str(erased.account_id))
+    console.print(
+        f"[green]erased[/green] {erased.account_id}: data key destroyed, "
+        f"{forgotten.filings} filing(s) and {forgotten.documents} document(s) dropped from "
+        f"the read models, {ended} session(s) ended"
+    )
+    sys.stdout.write(f"{erased.account_id}\n")
+
+
+@keys_app.command("rotate")
+def rotate() -> None:
+    """Re-wrap every data key with the current master key (BURNBLACK_CIPHER_KEY), unwrapping
+    with the old ones in BURNBLACK_OLD_CIPHER_KEYS. No event is rewritten. Afterwards the old
+    keys may be retired from every process's environment."""
+    from burnblack import wiring
+    from commands.erasure import data_keys
+
+    settings = Settings.from_env()
+    accounts = wiring.accounts_app(settings)
+    try:
+        rewrapped, current = data_keys(accounts).rewrap()
+    except (CommandError, ValueError) as exc:
+        raise _fail(exc) from None
+    finally:
+        accounts.close()
+    console.print(
+        f"[green]{rewrapped} data key(s) re-wrapped[/green] with the current master key; "
+        f"{current} already were"
+    )
+    sys.stdout.write(f"{rewrapped}\n")

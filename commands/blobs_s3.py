@@ -58,14 +58,17 @@ class S3BlobStore:
         )
 
     def get(self, sha256: str) -> bytes:
+        return verified(sha256, self.raw(sha256))
+
+    def raw(self, name: str) -> bytes:
         try:
-            response = self._s3.get_object(Bucket=self.bucket, Key=self._key(sha256))
+            response = self._s3.get_object(Bucket=self.bucket, Key=self._key(name))
         except ClientError as exc:
             if _not_found(exc):
-                raise BlobMissing(f"no blob {sha256} in s3://{self.bucket}") from None
+                raise BlobMissing(f"no blob {name} in s3://{self.bucket}") from None
             raise
         body: bytes = response["Body"].read()
-        return verified(sha256, body)
+        return body
 
     def exists(self, sha256: str) -> bool:
         try:

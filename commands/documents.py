@@ -21,7 +21,9 @@ from commands.context import CommandContext
 from commands.document_files import FileFacts, UploadLimits, inspect
 from commands.errors import CommandError, VersionConflict
 from commands.filings import FilingsApplication
+from commands.keyring import KeyringCipher
 from commands.results import Written
+from commands.sealed_blobs import BlobSealer
 from domain.documents.aggregate import Document, document_id_for
 from domain.documents.errors import DocumentNotParsed
 from domain.documents.prefill import prefill
@@ -56,6 +58,15 @@ class DocumentsService:
         self.app = app
         self.blobs = blobs
         self.limits = limits or UploadLimits()
+        # Files are sealed with their owner's data key when the event store has data keys.
+        cipher = app.mapper.cipher
+        self.sealer = BlobSealer(cipher.keys) if isinstance(cipher, KeyringCipher) else None
+
+    def read_file(self, owner_id: str, sha256: str) -> bytes:
+        """An uploaded file's bytes (KeyDestroyed once its owner was erased)."""
+        if self.sealer is None:
+            return self.blobs.get(sha256)
+        return self.sealer.get(self.blobs, owner_id, sha256)
 
     # --- the taxpayer's commands -------------------------------------------------------
 
@@ -63,21 +74,25 @@ class DocumentsService:
         self, ctx: CommandContext, filing_id: uuid.UUID, data: bytes, filename: str
     ) -> Uploaded:
         """Check the file, store it under its hash, record `DocumentUploaded` (once per file
-        and return). Nothing is written when the file is refused."""
+        and return). Nothing is written when the file is refused. `filename` is the client's
+        and is not kept (`stored_name`)."""
         self.app.get_owned_filing(filing_id, ctx.actor)
         facts = inspect(data, self.limits)
         sha256 = sha256_of(data)
         document_id = document_id_for(filing_id, sha256)
         if self.find(document_id) is not None:
             return Uploaded(document_id, filing_id, sha256, facts, None)
-        self.blobs.put(sha256, data, facts.media_type)
+        if self.sealer is None:
+            self.blobs.put(sha256, data, facts.media_type)
+        else:
+            self.sealer.put(self.blobs, ctx.actor, sha256, data, facts.media_type)
         document = Document(
             filing_id=filing_id,
             sha256=sha256,
             owner_id=ctx.actor,
             media_type=facts.media_type,
             size=len(data),
-            filename=_safe_name(filename),
+            filename=stored_name(facts.media_type, sha256),
             pages=facts.pages,
             meta=ctx.meta(),
         )
@@ -198,8 +213,16 @@ class DocumentsService:
         )
 
 
-def _safe_name(filename: str) -> str:
-    """The client's name for the file, for display only: no path, no control characters."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable())
-    return name[:200] or "upload"
+_EXTENSIONS = {
+    "application/pdf": "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/tiff": "tif",
+}
+
+
+def stored_name(media_type: str, sha256: str) -> str:
+    """The name a document is shown under. The client's own name for the file is not kept
+    at all (it is often the PAN and the taxpayer's name, and would be served in clear by
+    the read model): a neutral name from the content's type and hash instead."""
+    return f"document-{sha256[:8]}.{_EXTENSIONS.get(media_type, 'bin')}"

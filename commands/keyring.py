@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import contextvars
 import secrets
+import threading
 import uuid
 from collections import OrderedDict
 from typing import Any, cast
@@ -68,6 +69,22 @@ def sealed_key_id(stored: bytes) -> uuid.UUID | None:
     return None
 
 
+_shared: dict[tuple[str, tuple[bytes, ...], float], DataKeys] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_data_keys(conninfo: str, masters: tuple[bytes, ...], cache_seconds: float) -> DataKeys:
+    """One DataKeys per database and keys in a process: the accounts' and the filings'
+    applications share it, so an erasure made through one is seen at once by the other."""
+    with _shared_lock:
+        keys = _shared.get((conninfo, masters, cache_seconds))
+        if keys is None:
+            keys = _shared[(conninfo, masters, cache_seconds)] = DataKeys(
+                conninfo, masters, cache_seconds
+            )
+        return keys
+
+
 class KeyringCipher(Cipher):
     """Encrypts with the data key of the owner the mapper names; decrypts by the key id in
     the state (or with the legacy key). KeyDestroyed for state whose key was erased."""
@@ -77,9 +94,9 @@ class KeyringCipher(Cipher):
         if not masters:
             raise OSError("'CIPHER_KEY' not in env")
         masters += _b64_keys(environment.get("OLD_CIPHER_KEYS"))
-        self.keys = DataKeys(
+        self.keys = shared_data_keys(
             conninfo_from_env(environment),
-            masters,
+            tuple(masters),
             float(environment.get("DATA_KEY_CACHE_SECONDS", "2")),
         )
         self.events_table = (environment.name.lower() or "stored") + "_events"
@@ -147,7 +164,7 @@ def owner_of_created(event: Any) -> str:
     owner = getattr(event, "owner_id", None)
     if owner:
         return str(owner)
-    if isinstance(event, Account.Created):
+    if isinstance(event, Account.Event):  # (called for created events only)
         return str(event.originator_id)  # an account's own data: its email, its password hash
     return SYSTEM_OWNER
 

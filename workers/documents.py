@@ -85,7 +85,7 @@ def parse_document(document_id: str, sha256: str) -> dict[str, Any]:
     ctx = _context(document_id, document.correlation_id)
     progress("fetching the file", 2)
     try:
-        data = svc.blobs.get(sha256)
+        data = svc.read_file(document.owner_id, sha256)
     except BlobMissing as exc:
         written = svc.record_failure(ctx, did, f"the stored file is missing: {exc}")
         return {"outcome": "failed", "recorded": written is not None}

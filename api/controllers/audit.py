@@ -25,6 +25,7 @@ from api.guards import requires_role
 from api.problems import problem
 from domain.account import Role
 from domain.audit import AuditAction
+from domain.erasure import Redacted
 from domain.filing import Filing
 
 _ENVELOPE = frozenset(
@@ -37,6 +38,14 @@ def _not_found(filing_id: uuid.UUID, detail: str = "") -> Exception:
 
 
 def _stored(event: Any) -> StoredEvent:
+    if isinstance(event, Redacted):  # its owner was erased: the structure, no content
+        return StoredEvent(
+            version=event.originator_version,
+            type=event.redacted_type,
+            timestamp=event.timestamp,
+            meta={},
+            data={"redacted": True},
+        )
     attributes = vars(event)
     return StoredEvent(
         version=event.originator_version,

@@ -1,0 +1,65 @@
+"""Admins erase a taxpayer: the data key goes, and with it every readable trace of them.
+
+The same as `burnblack users erase EMAIL --yes`. The account's events, returns, documents
+and files stay stored but can no longer be decrypted (crypto-shredding, docs/security.md);
+their read-model rows and cached reads are dropped and their sessions end. The erasure is
+itself recorded in the audit trail (by account id, never by email).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import anyio.to_thread
+from litestar import Controller, Request, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.status_codes import HTTP_200_OK
+
+from api.context import command_context, services
+from api.erasure_schemas import ErasureDone
+from api.guards import requires_role
+from api.security.metrics import SESSIONS_REVOKED
+from api.security.services import security
+from commands.erasure import erase_account
+from domain.account import Role
+from projections.erasure import forget
+
+
+class ErasureController(Controller):
+    path = "/api/v1/admin/users"
+    tags = ["admin"]
+    guards = [requires_role(Role.ADMIN)]
+
+    @post(
+        "/{user_id:uuid}/erasure",
+        operation_id="eraseUser",
+        status_code=HTTP_200_OK,
+        description=(
+            "Erase a taxpayer for good: destroy their data key (their events, returns, "
+            "documents and files can no longer be read; the history's structure stays), drop "
+            "their read-model rows and end their sessions. Idempotent. Audited."
+        ),
+        responses={409: ResponseSpec(None, description="admin-not-erasable: demote first")},
+    )
+    async def erase(self, request: Request[Any, Any, Any], user_id: uuid.UUID) -> ErasureDone:
+        svc = services(request)
+        ctx = command_context(request)
+        erased = await anyio.to_thread.run_sync(erase_account, svc.accounts, ctx, user_id)
+
+        def drop_rows() -> tuple[int, int]:
+            with svc.pool.connection() as conn:
+                forgotten = forget(conn, svc.redis, str(user_id))
+            return forgotten.filings, forgotten.documents
+
+        filings, documents = await anyio.to_thread.run_sync(drop_rows)
+        ended = await security(request).sessions.revoke_user(str(user_id))
+        SESSIONS_REVOKED.labels("erased").inc(ended)
+        return ErasureDone(
+            user_id=str(user_id),
+            erased_at=erased.erased_at,
+            already_erased=erased.already,
+            filings_removed=filings,
+            documents_removed=documents,
+            sessions_ended=ended,
+        )

@@ -1,0 +1,162 @@
+"""Erasing a taxpayer destroys their data key: afterwards a whole database dump and the blob
+store hold nothing of their PAN, name or email; their history still reads (as redacted); a
+rebuild of the read models works; another taxpayer is untouched; stored events never change."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from burnblack import wiring
+from burnblack.cli import app as cli
+from burnblack.operations import rebuild
+from burnblack.settings import Settings
+from commands.blobs import LocalBlobStore
+from commands.context import CommandContext
+from commands.documents import DocumentsService
+from commands.erasure import ERASED_ACTION, AdminNotErasable, erase_account
+from commands.errors import FilingNotFound
+from domain.erasure import KeyDestroyed, Redacted
+from domain.filing import IncomeDeclaration
+from domain.tax.inputs import Salary
+from tests.erasure_helpers import blob_files, clear_text_pdf, forms, hits, pg_dump, project_all
+from tests.taxpayer import PASSWORD, random_pan
+
+
+def _person(name: str) -> dict[str, str]:
+    tag = uuid.uuid4().hex[:6]
+    first, last = name.split()
+    return {"name": name, "email": f"{first}.{last}-{tag}@Example.com", "pan": random_pan()}
+
+
+def _stored_events(database_url: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT originator_id, originator_version, topic, state FROM filings_events "
+            "UNION ALL SELECT originator_id, originator_version, topic, state "
+            "FROM accounts_events ORDER BY 1, 2"
+        ).fetchall()
+
+
+def _one(database_url: str, sql: str, *params: Any) -> Any:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(sql.encode(), params).fetchone()
+    return None if row is None else row[0]
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {
+        "DATABASE_URL": settings.database_url or "",
+        "REDIS_URL": settings.redis_url or "",
+        "BURNBLACK_CIPHER_KEY": settings.require_cipher_key(),
+    }
+
+
+def _taxpayer(
+    settings: Settings, blobs: Path, person: dict[str, str]
+) -> tuple[uuid.UUID, uuid.UUID, str, bytes]:
+    """An account, a return with income, and an uploaded file naming them in clear."""
+    accounts, filings = wiring.accounts_app(settings), wiring.filings_app(settings)
+    try:
+        account = accounts.register(CommandContext("test"), person["email"], PASSWORD)
+        ctx = CommandContext(str(account.id))
+        started = filings.start_filing(ctx, person["pan"], "2026-27")
+        income = IncomeDeclaration(salary=Salary(gross=1_234_567))
+        filings.declare_income(ctx, started.aggregate_id, started.version, income)
+        document = clear_text_pdf(person["name"], person["pan"], person["email"])
+        service = DocumentsService(filings, LocalBlobStore(blobs))
+        sha256 = service.upload(ctx, started.aggregate_id, document, f"{person['pan']}.pdf").sha256
+        assert service.read_file(str(account.id), sha256) == document
+        return account.id, started.aggregate_id, sha256, document
+    finally:
+        accounts.close()
+        filings.close()
+
+
+def test_after_erasure_the_dump_and_the_blob_store_hold_nothing_of_them(
+    own_database: Settings, tmp_path: Path
+) -> None:
+    database_url, _ = own_database.require_urls()
+    blobs = tmp_path / "blobs"
+    asha, ravi = _person("Asha Verma"), _person("Ravi Iyer")
+    asha_id, asha_filing, asha_sha, asha_pdf = _taxpayer(own_database, blobs, asha)
+    ravi_id, ravi_filing, ravi_sha, ravi_pdf = _taxpayer(own_database, blobs, ravi)
+    project_all(own_database)
+    needles = forms(asha["pan"], asha["name"], asha["email"])
+    assert asha["pan"].encode() in asha_pdf and asha["name"].encode() in asha_pdf  # a real test
+    events_before = _stored_events(database_url)
+
+    erased = CliRunner().invoke(
+        cli, ["users", "erase", asha["email"], "--yes"], env=_env(own_database)
+    )
+    assert erased.exit_code == 0, erased.output
+    assert erased.stdout.strip() == str(asha_id)
+    project_all(own_database)  # the projector meets the redacted events: nothing breaks
+
+    # Nothing of hers anywhere: the whole database, every blob.
+    dump = pg_dump(database_url)
+    assert b"data_keys" in dump and b"filings_events" in dump and str(ravi_id).encode() in dump
+    assert hits([("pg_dump", dump)], needles) == []
+    assert hits(blob_files(blobs), needles) == []
+    # The stored events are exactly as they were (a hash chain over them still verifies):
+    # the erasure only added its own audit record.
+    after = _stored_events(database_url)
+    assert [e for e in after if e in events_before] == events_before
+    assert [e[2] for e in after if e not in events_before] == [
+        "domain.audit:AuditRecord.PrivilegedActionRecorded"
+    ]
+
+    accounts, filings = wiring.accounts_app(own_database), wiring.filings_app(own_database)
+    try:
+        # Her history still reads, as structure without content.
+        history = list(filings.repository.event_store.get(asha_filing))
+        assert [type(e) for e in history] == [Redacted] * len(history)
+        assert [e.redacted_type for e in history][:2] == ["FilingStarted", "IncomeDeclared"]  # type: ignore[attr-defined]
+        with pytest.raises(FilingNotFound):
+            filings.get_filing(asha_filing)
+        assert accounts.find(asha_id) is None and accounts.find_by_email(asha["email"]) is None
+        service = DocumentsService(filings, LocalBlobStore(blobs))
+        with pytest.raises(KeyDestroyed):
+            service.read_file(str(asha_id), asha_sha)
+        # The erasure is audited, by id, and says nothing of her.
+        trail = [e for e in accounts.audit_trail() if e.action == ERASED_ACTION]
+        assert [(e.subject, e.actor.startswith("cli:")) for e in trail] == [(str(asha_id), True)]
+        # Ravi is untouched.
+        assert accounts.get(ravi_id).email == ravi["email"].lower()
+        assert filings.get_filing(ravi_filing).pan == ravi["pan"]
+        assert service.read_file(str(ravi_id), ravi_sha) == ravi_pdf
+        admin = accounts.create_admin(
+            CommandContext("cli:test"), f"a-{uuid.uuid4().hex[:6]}@example.com", PASSWORD
+        )
+        with pytest.raises(AdminNotErasable):
+            erase_account(accounts, CommandContext("cli:test"), admin.id)
+    finally:
+        accounts.close()
+        filings.close()
+
+    count = "SELECT count(*) FROM filing_summary WHERE owner_id = %s"
+    assert _one(database_url, count, str(asha_id)) == 0
+    assert _one(database_url, count, str(ravi_id)) == 1
+    docs = "SELECT count(*) FROM document_status WHERE owner_id = %s"
+    assert (_one(database_url, docs, str(asha_id)), _one(database_url, docs, str(ravi_id))) == (
+        0,
+        1,
+    )
+
+    # A rebuild from the log agrees with the live tables and shows her as erased: no row.
+    report = rebuild(own_database, "filing_summary", processes=1)
+    assert report.identical and report.switched, report.comparisons
+    assert _one(database_url, count, str(asha_id)) == 0
+    assert _one(database_url, count, str(ravi_id)) == 1
+
+    again = CliRunner().invoke(
+        cli, ["users", "erase", asha["email"], "--yes"], env=_env(own_database)
+    )
+    assert again.exit_code == 1  # her email leads nowhere any more
+    refused = CliRunner().invoke(cli, ["users", "erase", ravi["email"]], env=_env(own_database))
+    assert refused.exit_code == 1 and "--yes" in refused.output
