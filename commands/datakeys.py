@@ -12,8 +12,10 @@ Owners are account ids, plus two of the platform's own:
   data keys existed (they carry no key id and are read with it: migration without rewrite);
 - `system`: events that belong to no taxpayer (the audit trail, the admin roster).
 
-Unwrapped keys are cached per process for `cache_seconds`: another process that erased a
-key is noticed within that time (docs/security.md).
+Unwrapped keys are cached per process. Every `cache_seconds` at most, a use of the cache
+first asks which keys were destroyed since it last asked (one indexed query, however many
+keys are cached) and forgets them: an erasure made by another process is noticed within that
+time (docs/security.md).
 """
 
 from __future__ import annotations
@@ -48,7 +50,12 @@ CREATE TABLE IF NOT EXISTS data_keys (
     created_at timestamptz NOT NULL DEFAULT now(),
     destroyed_at timestamptz
 );
+-- What every process polls (`_evict_destroyed`): the keys destroyed lately, by index.
+CREATE INDEX IF NOT EXISTS data_keys_destroyed ON data_keys (destroyed_at)
+    WHERE destroyed_at IS NOT NULL;
 """
+_CACHED_KEYS = 100_000
+_DESTROY_MARGIN = dt.timedelta(seconds=60)  # a destroying statement commits well within it
 _DDL_LOCK = 0x6B657973  # "keys"
 
 
@@ -83,7 +90,8 @@ class DataKeys:
         self._cache_seconds = cache_seconds
         self._lock = threading.Lock()
         self._conn: psycopg.Connection[Any] | None = None
-        self._by_id: dict[uuid.UUID, tuple[float, DataKey]] = {}
+        self._by_id: dict[uuid.UUID, DataKey] = {}
+        self._checked: tuple[float, dt.datetime] | None = None  # (monotonic, database time)
         self._by_owner: dict[str, uuid.UUID] = {}  # an owner's key id never changes
         self._ready = False
 
@@ -141,12 +149,29 @@ class DataKeys:
 
     # --- reading keys ------------------------------------------------------------------
 
+    def _evict_destroyed(self) -> None:
+        now = time.monotonic()
+        if self._checked is not None and now - self._checked[0] < self._cache_seconds:
+            return
+        if self._checked is None:  # nothing cached yet: only where to start from
+            rows = self.execute("SELECT now(), '{}'::uuid[]")
+        else:
+            rows = self.execute(
+                "SELECT now(), array(SELECT key_id FROM data_keys "
+                "WHERE destroyed_at IS NOT NULL AND destroyed_at >= %s)",
+                (self._checked[1] - _DESTROY_MARGIN,),
+            )
+        for key_id in rows[0][1]:
+            self._by_id.pop(key_id, None)
+        self._checked = (now, rows[0][0])
+
     def by_id(self, key_id: uuid.UUID) -> DataKey:
         """The key, or KeyDestroyed; LookupError for an id that is not in the table."""
-        cached = self._by_id.get(key_id)
-        if cached is not None and time.monotonic() - cached[0] < self._cache_seconds:
-            return cached[1]
         self.ensure_schema()
+        self._evict_destroyed()
+        cached = self._by_id.get(key_id)
+        if cached is not None:
+            return cached
         rows = self.execute(
             "SELECT owner_id, wrapped, master_key_id, destroyed_at FROM data_keys "
             "WHERE key_id = %s",
@@ -159,7 +184,9 @@ class DataKeys:
             self._by_id.pop(key_id, None)
             raise KeyDestroyed(key_id, owner, destroyed_at)
         key = DataKey(key_id, owner, AESGCM(self._unwrap(key_id, bytes(wrapped), master_id)))
-        self._by_id[key_id] = (time.monotonic(), key)
+        if len(self._by_id) >= _CACHED_KEYS:
+            self._by_id.clear()  # rare, and refilled on use
+        self._by_id[key_id] = key
         return key
 
     def for_owner(self, owner_id: str) -> DataKey:
@@ -182,6 +209,8 @@ class DataKeys:
                     owner_id,
                 ),
             )
+            if not rows:  # made at the same moment by another process: visible now
+                rows = self.execute("SELECT key_id FROM data_keys WHERE owner_id = %s", (owner_id,))
             key_id = rows[0][0]
             assert isinstance(key_id, uuid.UUID)
             self._by_owner[owner_id] = key_id
