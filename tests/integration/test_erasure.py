@@ -4,6 +4,7 @@ rebuild of the read models works; another taxpayer is untouched; stored events n
 
 from __future__ import annotations
 
+import base64
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from burnblack.operations import rebuild
 from burnblack.settings import Settings
 from commands.blobs import LocalBlobStore
 from commands.context import CommandContext
+from commands.datakeys import DataKeys
 from commands.documents import DocumentsService
 from commands.erasure import ERASED_ACTION, AdminNotErasable, erase_account
 from commands.errors import FilingNotFound
@@ -160,3 +162,26 @@ def test_after_erasure_the_dump_and_the_blob_store_hold_nothing_of_them(
     assert again.exit_code == 1  # her email leads nowhere any more
     refused = CliRunner().invoke(cli, ["users", "erase", ravi["email"]], env=_env(own_database))
     assert refused.exit_code == 1 and "--yes" in refused.output
+
+
+def test_a_key_destroyed_elsewhere_is_forgotten_by_every_cache(app_settings: Settings) -> None:
+    """Two processes' caches (two DataKeys): one destroys, the other, which had the key
+    unwrapped, refuses it from its next poll on (interval 0 here: no waiting in the test)."""
+    database_url, _ = app_settings.require_urls()
+    master = base64.b64decode(app_settings.require_cipher_key())
+    here, elsewhere = DataKeys(database_url, [master]), DataKeys(database_url, [master], 0.0)
+    owner = f"owner-{uuid.uuid4()}"
+    try:
+        key = elsewhere.for_owner(owner)
+        assert elsewhere.by_id(key.key_id) is key  # cached
+        assert here.destroy(owner) is not None
+        with pytest.raises(KeyDestroyed) as erased:
+            elsewhere.by_id(key.key_id)
+        assert erased.value.owner_id == owner
+        with pytest.raises(KeyDestroyed):
+            elsewhere.for_owner(owner)  # never a new key for an erased owner
+        with pytest.raises(ValueError, match="belongs to no one"):
+            here.destroy("system")
+    finally:
+        here.close()
+        elsewhere.close()
