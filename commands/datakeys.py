@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import os
 import secrets
 import threading
 import time
@@ -90,6 +91,8 @@ class DataKeys:
         self._cache_seconds = cache_seconds
         self._lock = threading.Lock()
         self._conn: psycopg.Connection[Any] | None = None
+        self._pid = os.getpid()
+        self._inherited: list[Any] = []
         self._by_id: dict[uuid.UUID, DataKey] = {}
         self._checked: tuple[float, dt.datetime] | None = None  # (monotonic, database time)
         self._by_owner: dict[str, uuid.UUID] = {}  # an owner's key id never changes
@@ -97,7 +100,18 @@ class DataKeys:
 
     # --- plumbing ----------------------------------------------------------------------
 
+    def _forked(self) -> None:
+        """In a forked child (a rebuild's partition loaders): a lock and a connection of its
+        own. The parent's connection is kept, never used or closed: closing it here would
+        end the parent's session on the shared socket."""
+        self._inherited.append(self._conn)
+        self._conn = None
+        self._lock = threading.Lock()  # the parent's may have been held at the fork
+        self._pid = os.getpid()
+
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        if self._pid != os.getpid():
+            self._forked()
         with self._lock:
             for attempt in (1, 2):
                 try:
@@ -130,6 +144,8 @@ class DataKeys:
         self._ready = True
 
     def close(self) -> None:
+        if self._pid != os.getpid():
+            self._forked()
         with self._lock:
             if self._conn is not None:
                 self._conn.close()

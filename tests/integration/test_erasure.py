@@ -151,7 +151,7 @@ def test_after_erasure_the_dump_and_the_blob_store_hold_nothing_of_them(
     )
 
     # A rebuild from the log agrees with the live tables and shows her as erased: no row.
-    report = rebuild(own_database, "filing_summary", processes=1)
+    report = rebuild(own_database, "filing_summary", processes=2)  # forked loaders
     assert report.identical and report.switched, report.comparisons
     assert _one(database_url, count, str(asha_id)) == 0
     assert _one(database_url, count, str(ravi_id)) == 1
