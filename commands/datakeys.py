@@ -170,10 +170,10 @@ class DataKeys:
         if self._checked is not None and now - self._checked[0] < self._cache_seconds:
             return
         if self._checked is None:  # nothing cached yet: only where to start from
-            rows = self.execute("SELECT now(), '{}'::uuid[]")
+            rows = self.execute("SELECT /* data-keys-poll */ now(), '{}'::uuid[]")
         else:
             rows = self.execute(
-                "SELECT now(), array(SELECT key_id FROM data_keys "
+                "SELECT /* data-keys-poll */ now(), array(SELECT key_id FROM data_keys "
                 "WHERE destroyed_at IS NOT NULL AND destroyed_at >= %s)",
                 (self._checked[1] - _DESTROY_MARGIN,),
             )
