@@ -9,6 +9,7 @@ from pathlib import Path
 
 from api.security.config import SecurityConfig
 from burnblack.document_settings import DocumentSettings, document_settings_from_env
+from burnblack.index_key import resolve_index_key
 from burnblack.keys import resolve_cipher_key
 from burnblack.security_settings import security_config_from_env
 
@@ -43,6 +44,8 @@ class Settings:
     extra: dict[str, str] = field(default_factory=dict)
     cipher_key: str | None = None
     cipher_key_file: Path | None = None
+    index_key: str | None = None  # blind indexes of PANs and emails (burnblack/index_key.py)
+    index_key_file: Path | None = None
     security: SecurityConfig = field(default_factory=SecurityConfig)
     documents: DocumentSettings = field(default_factory=DocumentSettings)
 
@@ -80,6 +83,10 @@ class Settings:
             cipher_key_file=Path(e["BURNBLACK_CIPHER_KEY_FILE"])
             if e.get("BURNBLACK_CIPHER_KEY_FILE")
             else None,
+            index_key=e.get("BURNBLACK_INDEX_KEY") or None,
+            index_key_file=Path(e["BURNBLACK_INDEX_KEY_FILE"])
+            if e.get("BURNBLACK_INDEX_KEY_FILE")
+            else None,
         )
         return dataclasses.replace(
             settings,
@@ -91,6 +98,15 @@ class Settings:
         """The event-store cipher key (burnblack/keys.py: env, key file, or dev data dir)."""
         return resolve_cipher_key(
             self.cipher_key, self.cipher_key_file, self.data_dir, self.environment == "production"
+        )
+
+    def require_index_key(self) -> bytes:
+        """The blind indexes' key (burnblack/index_key.py: env, key file, or dev derivation)."""
+        return resolve_index_key(
+            self.index_key,
+            self.index_key_file,
+            self.require_cipher_key(),
+            self.environment == "production",
         )
 
     def require_urls(self) -> tuple[str, str]:

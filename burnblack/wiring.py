@@ -61,7 +61,8 @@ def filings_app(settings: Settings) -> FilingsApplication:
     database_url, _ = settings.require_urls()
     cap_pool_reconnect_delay()
     return FilingsApplication(
-        env=eventsourcing_env(database_url, settings.db_pool_size, settings.require_cipher_key())
+        env=eventsourcing_env(database_url, settings.db_pool_size, settings.require_cipher_key()),
+        index_key=settings.require_index_key(),
     )
 
 
@@ -69,7 +70,8 @@ def accounts_app(settings: Settings) -> AccountsApplication:
     database_url, _ = settings.require_urls()
     cap_pool_reconnect_delay()
     return AccountsApplication(
-        env=eventsourcing_env(database_url, settings.db_pool_size, settings.require_cipher_key())
+        env=eventsourcing_env(database_url, settings.db_pool_size, settings.require_cipher_key()),
+        index_key=settings.require_index_key(),
     )
 
 

@@ -25,6 +25,7 @@ from domain.documents.errors import DocumentNotParsed, PanMismatch
 from domain.documents.form16 import parse_form16
 from domain.filing import IncomeDeclaration
 from domain.tax.inputs import Salary
+from tests.cipher import TEST_INDEX_KEY
 from tests.documents.form16_generator import form16_pdf, random_form16
 from workers.reading import read_document
 
@@ -34,7 +35,9 @@ ME = CommandContext("owner-1")
 
 @pytest.fixture
 def svc(tmp_path: Path) -> DocumentsService:
-    return DocumentsService(FilingsApplication(), LocalBlobStore(tmp_path / "blobs"))
+    return DocumentsService(
+        FilingsApplication(index_key=TEST_INDEX_KEY), LocalBlobStore(tmp_path / "blobs")
+    )
 
 
 def _filing_with_form(svc: DocumentsService, seed: int = 3) -> tuple[str, bytes, dict[str, object]]:
@@ -127,7 +130,7 @@ def test_a_form16_for_another_pan_is_refused(svc: DocumentsService) -> None:
 
 
 def test_income_declared_before_sources_existed_still_replays() -> None:
-    app = FilingsApplication()
+    app = FilingsApplication(index_key=TEST_INDEX_KEY)
     fid = app.start_filing(ME, "ABCPE1234F", "2026-27").aggregate_id
     app.declare_income(ME, fid, 1, IncomeDeclaration(salary=Salary(gross=900_000)))
     stored = app.recorder._stored_events[1]  # type: ignore[attr-defined]
