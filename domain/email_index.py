@@ -23,10 +23,10 @@ def email_index_id(index_key: bytes, normalised_email: str) -> uuid.UUID:
 
 class AccountEmail(Aggregate):
     @event("AccountEmailIndexed")
-    def __init__(self, account_id: str) -> None:
+    def __init__(self, id: uuid.UUID, account_id: str) -> None:
+        # `id` becomes the aggregate's id, not a field of the event (the library's rule).
         self.account_id = account_id
 
     @classmethod
     def open(cls, entry_id: uuid.UUID, account_id: str) -> AccountEmail:
-        # The library takes the id as `id=`; __init__ does not declare it (not stored twice).
-        return cls(account_id=account_id, id=entry_id)  # type: ignore[call-arg]
+        return cls(id=entry_id, account_id=account_id)

@@ -41,7 +41,8 @@ class Refusal(StrEnum):
 
 class PanClaim(Aggregate):
     @event("PanClaimed")
-    def __init__(self, owner_id: str, meta: Meta) -> None:
+    def __init__(self, id: uuid.UUID, owner_id: str, meta: Meta) -> None:
+        # `id` becomes the aggregate's id, not a field of the event (the library's rule).
         self.owner_id = owner_id
         # assessment year -> (filing id, the account that started it)
         self.filings: dict[str, tuple[str, str]] = {}
@@ -49,8 +50,7 @@ class PanClaim(Aggregate):
     @classmethod
     def open(cls, claim_id: uuid.UUID, owner_id: str, meta: Meta) -> PanClaim:
         """The claim of the PAN whose claim id is `claim_id`, held by `owner_id`."""
-        # The library takes the id as `id=`; __init__ does not declare it (not stored twice).
-        return cls(owner_id=owner_id, meta=meta, id=claim_id)  # type: ignore[call-arg]
+        return cls(id=claim_id, owner_id=owner_id, meta=meta)
 
     def refusal(self, account_id: str, assessment_year: str) -> Refusal | None:
         """Why `account_id` may not start a return for the year here; None: it may."""
