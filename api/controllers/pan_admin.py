@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
 
 from api.context import command_context, services
@@ -32,6 +33,7 @@ class PanAdminController(Controller):
         description="Move a PAN to another account after a dispute: from then on only that "
         "account may start returns on it (others get 409 `pan-unavailable`). Audited. "
         "404 for an unknown account; moving it to its holder changes nothing.",
+        responses={404: ResponseSpec(None, description="no account has this id")},
     )
     def transfer(
         self, request: Request[Any, Any, Any], data: PanTransferRequest
