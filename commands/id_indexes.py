@@ -19,34 +19,23 @@ from collections.abc import Iterator
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
 from domain.account import Account
+from domain.blind_index import MARKER_ID, IdIndexesBuilt
 from domain.email_index import AccountEmail
 from domain.filing import Filing
 from domain.pan_claim import PanClaim
 
-MARKER_ID = uuid.uuid5(uuid.NAMESPACE_URL, "https://burnblack.dev/id-indexes/v1")
 _PAGE = 500
 _ATTEMPTS = 5
 _MIGRATION_META = {"actor": "system:id-index-migration"}
 
 _FILING_STARTED = get_topic(Filing.FilingStarted)  # type: ignore[attr-defined]
 _ACCOUNT_REGISTERED = get_topic(Account.AccountRegistered)  # type: ignore[attr-defined]
-
-
-class IdIndexesBuilt(Aggregate):
-    @staticmethod
-    def create_id(entries: int) -> uuid.UUID:
-        return MARKER_ID
-
-    @event("IdIndexesBuilt")
-    def __init__(self, entries: int) -> None:
-        self.entries = entries
 
 
 def is_indexed(app: Application[uuid.UUID]) -> bool:

@@ -12,6 +12,10 @@ import hashlib
 import hmac
 import uuid
 
+from eventsourcing.domain import Aggregate, event
+
+MARKER_ID = uuid.uuid5(uuid.NAMESPACE_URL, "https://burnblack.dev/id-indexes/v1")
+
 
 def blind_index(key: bytes, purpose: str, value: str) -> str:
     """The keyed digest of `value`; `purpose` separates the indexes (a PAN and an email
@@ -26,3 +30,16 @@ def index_id(namespace: uuid.UUID, digest: str) -> uuid.UUID:
     """A stable aggregate id for one index entry: a uuid5 of the keyed digest, so it is
     only as guessable as the digest (not at all without the key)."""
     return uuid.uuid5(namespace, digest)
+
+
+class IdIndexesBuilt(Aggregate):
+    """Marks a store whose filings and accounts were indexed (`commands.id_indexes`): a fixed
+    id, no personal data; one per store."""
+
+    @staticmethod
+    def create_id(entries: int) -> uuid.UUID:
+        return MARKER_ID
+
+    @event("IdIndexesBuilt")
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
