@@ -18,6 +18,7 @@ from api.controllers.filing_search import FilingSearchController
 from api.controllers.filings import FilingsController
 from api.controllers.health import HealthController, MetricsController
 from api.controllers.operations import OperationsController
+from api.controllers.pan_admin import PanAdminController
 from api.controllers.tax import TaxController
 from api.idempotency import IdempotencyMiddleware
 from api.openapi_truth import tell_the_truth
@@ -58,6 +59,7 @@ def create_app(svc: ApiServices) -> Litestar:
             FilingSearchController,
             HealthController,
             OperationsController,
+            PanAdminController,
             MetricsController,
             TaxController,
             UserAdminController,

@@ -56,7 +56,7 @@ _WHY: dict[int, str] = {
     401: "unauthenticated",
     403: "forbidden, csrf-failed",
     404: "not-found",
-    409: "version-conflict, already exists, idempotency-key-in-use, last-admin",
+    409: "version-conflict, already exists, pan-unavailable, idempotency-key-in-use, last-admin",
     413: "too-large",
     415: "unsupported-media-type",
     422: "a rule refused the command; idempotency-key-reused",

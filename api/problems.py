@@ -34,6 +34,7 @@ from commands.errors import (
     VersionConflict,
     WeakPassword,
 )
+from commands.pan_claims import PanClaimBusy, PanUnavailable
 from domain.erasure import KeyDestroyed
 from domain.errors import DomainError
 from domain.tax import InvalidTaxInput
@@ -144,6 +145,10 @@ def _from_command(exc: CommandError) -> ProblemDetailsException:
         return problem(409, exc.code, "The last admin cannot lose the role", exc.message)
     if isinstance(exc, AdminNotErasable):
         return problem(409, exc.code, "An admin cannot be erased", exc.message)
+    if isinstance(exc, PanUnavailable):  # one answer, whatever the reason (no enumeration)
+        return problem(409, exc.code, "This PAN is not available to this account", exc.message)
+    if isinstance(exc, PanClaimBusy):
+        return problem(409, exc.code, "Try again", exc.message, headers={"Retry-After": "1"})
     if isinstance(exc, FilingAlreadyExists | EmailTaken):
         return problem(409, exc.code, "It already exists", exc.message)
     if isinstance(exc, InvalidCredentials):

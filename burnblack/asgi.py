@@ -16,6 +16,7 @@ from burnblack.logs import configure_logging
 from burnblack.metrics import capacity
 from burnblack.settings import Settings
 from burnblack.supervisor import die_with_parent
+from commands.id_indexes import ensure_indexes
 from projections.schema import ensure_schema
 
 
@@ -38,6 +39,8 @@ def api_services(
     _, redis_url = settings.require_urls()
     filings = wiring.filings_app(settings)
     accounts = wiring.accounts_app(settings)
+    # Stores written before the blind indexes get them before the first request is served.
+    ensure_indexes(filings, accounts)
     pool = wiring.pg_pool(settings, "api")
     with pool.connection() as conn:
         ensure_schema(conn)

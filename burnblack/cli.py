@@ -14,6 +14,7 @@ from rich.console import Console
 
 from burnblack.documents_cli import documents_app
 from burnblack.logs import configure_logging
+from burnblack.pan_cli import ids_app, pans_app
 from burnblack.settings import Settings
 from burnblack.users_cli import keys_app, users_app
 
@@ -27,6 +28,8 @@ app.add_typer(projections_app, name="projections")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(documents_app, name="documents")
+app.add_typer(pans_app, name="pans")
+app.add_typer(ids_app, name="ids")
 console = Console(stderr=True)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from api.security.config import SecurityConfig
 from burnblack.document_settings import DocumentSettings, document_settings_from_env
+from burnblack.index_key import resolve_index_key
 from burnblack.keys import resolve_cipher_key
 from burnblack.security_settings import security_config_from_env
 
@@ -45,6 +46,8 @@ class Settings:
     cipher_key_file: Path | None = None
     # Master keys being rotated out: still unwrap data keys until `burnblack keys rotate`.
     old_cipher_keys: tuple[str, ...] = ()
+    index_key: str | None = None  # blind indexes of PANs and emails (burnblack/index_key.py)
+    index_key_file: Path | None = None
     security: SecurityConfig = field(default_factory=SecurityConfig)
     documents: DocumentSettings = field(default_factory=DocumentSettings)
 
@@ -85,6 +88,10 @@ class Settings:
             old_cipher_keys=tuple(
                 k.strip() for k in e.get("BURNBLACK_OLD_CIPHER_KEYS", "").split(",") if k.strip()
             ),
+            index_key=e.get("BURNBLACK_INDEX_KEY") or None,
+            index_key_file=Path(e["BURNBLACK_INDEX_KEY_FILE"])
+            if e.get("BURNBLACK_INDEX_KEY_FILE")
+            else None,
         )
         return dataclasses.replace(
             settings,
@@ -96,6 +103,15 @@ class Settings:
         """The event-store cipher key (burnblack/keys.py: env, key file, or dev data dir)."""
         return resolve_cipher_key(
             self.cipher_key, self.cipher_key_file, self.data_dir, self.environment == "production"
+        )
+
+    def require_index_key(self) -> bytes:
+        """The blind indexes' key (burnblack/index_key.py: env, key file, or dev derivation)."""
+        return resolve_index_key(
+            self.index_key,
+            self.index_key_file,
+            self.require_cipher_key(),
+            self.environment == "production",
         )
 
     def require_urls(self) -> tuple[str, str]:

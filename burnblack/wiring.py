@@ -79,7 +79,8 @@ def filings_app(settings: Settings) -> FilingsApplication:
             settings.db_pool_size,
             settings.require_cipher_key(),
             settings.old_cipher_keys,
-        )
+        ),
+        index_key=settings.require_index_key(),
     )
 
 
@@ -92,7 +93,8 @@ def accounts_app(settings: Settings) -> AccountsApplication:
             settings.db_pool_size,
             settings.require_cipher_key(),
             settings.old_cipher_keys,
-        )
+        ),
+        index_key=settings.require_index_key(),
     )
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import EnvType, get_topic
 
 from commands.context import CommandContext
 from commands.emails import check_address
@@ -26,9 +26,10 @@ from commands.passwords import (
     verify_password,
 )
 from commands.transcodings import register_domain_transcodings
-from domain.account import Account, Role, account_id_for, normalise_email
+from domain.account import Account, Role, normalise_email
 from domain.admin_roster import ROSTER_ID, AdminRoster
 from domain.audit import AuditAction, AuditRecord
+from domain.email_index import AccountEmail, email_index_id
 from domain.errors import DomainError
 
 _AUDIT_TOPIC = get_topic(AuditRecord.PrivilegedActionRecorded)
@@ -49,6 +50,11 @@ class AuditEntry:
 class AccountsApplication(Application[uuid.UUID]):
     name = "accounts"
 
+    def __init__(self, env: EnvType | None = None, *, index_key: bytes) -> None:
+        """`index_key`: the secret of the emails' blind indexes (burnblack/index_key.py)."""
+        super().__init__(env)
+        self.index_key = index_key
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_domain_transcodings(transcoder)
@@ -59,7 +65,7 @@ class AccountsApplication(Application[uuid.UUID]):
         self, ctx: CommandContext, email: str, password: str, role: Role = Role.TAXPAYER
     ) -> Account:
         account = self._new_account(ctx, email, password, role)
-        self._save_new(account, *self._with_admin(account))
+        self._save_new(account, self._email_entry(account), *self._with_admin(account))
         return account
 
     def create_admin(self, ctx: CommandContext, email: str, password: str) -> Account:
@@ -71,7 +77,7 @@ class AccountsApplication(Application[uuid.UUID]):
             details={"role": Role.ADMIN.value},
             meta=ctx.meta(),
         )
-        self._save_new(account, record, *self._with_admin(account))
+        self._save_new(account, self._email_entry(account), record, *self._with_admin(account))
         return account
 
     def _with_admin(self, account: Account) -> list[AdminRoster]:
@@ -82,12 +88,7 @@ class AccountsApplication(Application[uuid.UUID]):
         return [roster]
 
     def authenticate(self, email: str, password: str) -> Account:
-        try:
-            account_id = account_id_for(email)
-        except DomainError:
-            verify_password(DUMMY_HASH, password)
-            raise InvalidCredentials("email or password is wrong") from None
-        account = self.find(account_id)
+        account = self.find_by_email(email)
         if account is None:
             verify_password(DUMMY_HASH, password)
             raise InvalidCredentials("email or password is wrong")
@@ -106,10 +107,21 @@ class AccountsApplication(Application[uuid.UUID]):
         return account if isinstance(account, Account) else None
 
     def find_by_email(self, email: str) -> Account | None:
+        """Through the email's blind index: the account id says nothing about the email."""
         try:
-            return self.find(account_id_for(email))
+            entry_id = self.email_index_id(email)
         except DomainError:
             return None
+        try:
+            entry: object = self.repository.get(entry_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(entry, AccountEmail):
+            return None
+        return self.find(uuid.UUID(entry.account_id))
+
+    def email_index_id(self, email: str) -> uuid.UUID:
+        return email_index_id(self.index_key, normalise_email(email))
 
     def get(self, account_id: uuid.UUID) -> Account:
         account = self.find(account_id)
@@ -226,7 +238,11 @@ class AccountsApplication(Application[uuid.UUID]):
             email=email, password_hash=hash_password(password), role=role, meta=ctx.meta()
         )
 
-    def _save_new(self, *aggregates: Account | AuditRecord | AdminRoster) -> None:
+    def _email_entry(self, account: Account) -> AccountEmail:
+        # Saved with the account: a second registration of the email collides on its id.
+        return AccountEmail.open(self.email_index_id(account.email), str(account.id))
+
+    def _save_new(self, *aggregates: Account | AccountEmail | AuditRecord | AdminRoster) -> None:
         try:
             self.save(*aggregates)
         except IntegrityError:

@@ -10,20 +10,30 @@ from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import EnvType
 
 from commands.context import CommandContext
 from commands.errors import FilingAlreadyExists, FilingNotFound, VersionConflict
+from commands.pan_claims import PanClaimBusy, PanUnavailable
 from commands.results import Written
 from commands.transcodings import register_domain_transcodings
 from domain.filing import Filing, IncomeDeclaration, ReturnTypeRefused
 from domain.filing.aggregate import Regime
+from domain.pan import validate_pan
+from domain.pan_claim import PanClaim, Refusal, pan_claim_id
 from domain.tax.inputs import Deductions
 
 _RECORD_ATTEMPTS = 5
+_CLAIM_ATTEMPTS = 5
 
 
 class FilingsApplication(Application[uuid.UUID]):
     name = "filings"
+
+    def __init__(self, env: EnvType | None = None, *, index_key: bytes) -> None:
+        """`index_key`: the secret of the PANs' blind indexes (burnblack/index_key.py)."""
+        super().__init__(env)
+        self.index_key = index_key
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -32,15 +42,59 @@ class FilingsApplication(Application[uuid.UUID]):
     # --- commands a taxpayer gives ----------------------------------------------------
 
     def start_filing(self, ctx: CommandContext, pan: str, assessment_year: str) -> Written:
-        filing = Filing.start(
-            owner_id=ctx.actor, pan=pan, assessment_year=assessment_year, meta=ctx.meta()
-        )
+        """A new return (random id), saved with the PAN's claim: the first account to start
+        a return on a PAN claims it; another account is refused neutrally (PanUnavailable)."""
+        claim_id = self.pan_claim_id(validate_pan(pan))
+        for _ in range(_CLAIM_ATTEMPTS):
+            filing = Filing.start(  # checks the year before anything is read
+                owner_id=ctx.actor, pan=pan, assessment_year=assessment_year, meta=ctx.meta()
+            )
+            claim = self.find_pan_claim(claim_id) or PanClaim.open(claim_id, ctx.actor, ctx.meta())
+            refusal = claim.refusal(ctx.actor, assessment_year)
+            if refusal is Refusal.EXISTS:
+                raise FilingAlreadyExists(
+                    f"you already have a return for this PAN and assessment year {assessment_year}"
+                )
+            if refusal is not None:
+                raise PanUnavailable(claim_id, refusal, claim.owner_id)
+            claim.register_filing(assessment_year, filing.id, ctx.actor, ctx.meta())
+            try:
+                return self._save(filing, claim)
+            except IntegrityError:
+                continue  # another start saved the claim first: decide again on its version
+        raise PanClaimBusy("this PAN is being claimed by several requests at once; retry")
+
+    # --- PAN claims ---------------------------------------------------------------------
+
+    def pan_claim_id(self, pan: str) -> uuid.UUID:
+        return pan_claim_id(self.index_key, pan)
+
+    def find_pan_claim(self, claim_id: uuid.UUID) -> PanClaim | None:
         try:
-            return self._save(filing)
-        except IntegrityError:
-            raise FilingAlreadyExists(
-                f"a return for this PAN and assessment year {assessment_year} already exists"
-            ) from None
+            claim: object = self.repository.get(claim_id)
+        except AggregateNotFoundError:
+            return None
+        return claim if isinstance(claim, PanClaim) else None
+
+    def transfer_pan_claim(
+        self, ctx: CommandContext, claim_id: uuid.UUID, to_owner_id: str, reason: str
+    ) -> str | None:
+        """Give the claim to `to_owner_id` (creating it if nobody had claimed the PAN);
+        returns the previous holder. Retried when a start changes the claim meanwhile."""
+        for _ in range(_CLAIM_ATTEMPTS):
+            claim = self.find_pan_claim(claim_id)
+            if claim is None:
+                claim = PanClaim.open(claim_id, to_owner_id, ctx.meta())
+                before = None
+            else:
+                before = claim.owner_id
+                claim.transfer(to_owner_id, reason, ctx.meta())
+            try:
+                self.save(claim)
+                return before
+            except IntegrityError:
+                continue
+        raise PanClaimBusy("the PAN's claim is changing; retry")
 
     def declare_income(
         self,
@@ -207,8 +261,8 @@ class FilingsApplication(Application[uuid.UUID]):
             current = self.get_filing(filing_id).version
             raise VersionConflict(expected_version, current) from None
 
-    def _save(self, filing: Filing) -> Written:
-        recordings = self.save(filing)
+    def _save(self, filing: Filing, *with_: PanClaim) -> Written:
+        recordings = self.save(*with_, filing)  # the filing's event last: its position
         last = recordings[-1]
         return Written(
             aggregate_id=filing.id, version=filing.version, position=last.notification.id

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import uuid
 from enum import StrEnum
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError
 
-_ACCOUNT_NAMESPACE = uuid.UUID("0d6c7a47-2a53-4a4e-8d43-5f38f2b8e6a1")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}")
 
 
@@ -32,11 +30,9 @@ def normalise_email(email: str) -> str:
 
 
 class Account(Aggregate):
-    @staticmethod
-    def create_id(email: str, password_hash: str, role: Role, meta: dict[str, str]) -> uuid.UUID:
-        # One account per email address: a second registration collides on this id.
-        return account_id_for(email)
-
+    # The id is random (uuid4, the library's default): one account per email is kept by
+    # the email's blind index (`domain.email_index`), saved with the account. Accounts
+    # registered before that have uuid5(email) ids and are found through the same index.
     @event("AccountRegistered")
     def __init__(self, email: str, password_hash: str, role: Role, meta: dict[str, str]) -> None:
         self.email = email
@@ -50,7 +46,3 @@ class Account(Aggregate):
     @event("RoleChanged")
     def change_role(self, role: Role, meta: dict[str, str]) -> None:
         self.role = Role(role)
-
-
-def account_id_for(email: str) -> uuid.UUID:
-    return uuid.uuid5(_ACCOUNT_NAMESPACE, normalise_email(email))

@@ -35,4 +35,6 @@ class AuditAction:
     SESSIONS_REVOKED = "account.sessions_revoked"
     FILING_INSPECTED = "filing.inspected"
     FILING_HISTORY_INSPECTED = "filing.history_inspected"
+    PAN_CLAIM_REFUSED = "pan.claim_refused"  # a return refused: another account's PAN
+    PAN_TRANSFERRED = "pan.transferred"  # an admin moved a PAN to another account
     REBUILD_FORCED = "projection.rebuild_forced"  # switched although live and shadow differed

@@ -21,6 +21,7 @@ from api.read_schemas import FilingList, FilingView
 from api.reading import MinPosition, conditional, read_your_writes
 from api.schemas import CommandAccepted, EVerify, ReturnTypeView, StartFiling, SubmitReturn
 from api.security.config import EXPENSIVE
+from commands.pan_claims import start_filing_audited
 from commands.results import Written
 from domain.account import Role
 from domain.filing import IncomeDeclaration
@@ -48,8 +49,9 @@ class FilingsController(Controller):
     def start(
         self, request: Request[Any, Any, Any], data: StartFiling
     ) -> Response[CommandAccepted]:
-        written = services(request).filings.start_filing(
-            command_context(request), data.pan, data.assessment_year
+        svc = services(request)
+        written = start_filing_audited(
+            svc.filings, svc.accounts, command_context(request), data.pan, data.assessment_year
         )
         response = _accepted(written, HTTP_201_CREATED, status="draft")
         response.headers["Location"] = f"/api/v1/filings/{written.aggregate_id}"

@@ -8,7 +8,6 @@ that were true when the event was recorded.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any, Literal
 
 from eventsourcing.domain import Aggregate, event
@@ -39,14 +38,11 @@ Regime = Literal["old", "new"]
 Meta = dict[str, str]
 """Who asked (actor), and the correlation and causation ids that tie events to requests."""
 
-_FILING_NAMESPACE = uuid.UUID("6f1c1a52-7f0e-4b43-9a53-3a1f6bde0c11")
-
 
 class Filing(Aggregate):
-    @staticmethod
-    def create_id(owner_id: str, pan: str, assessment_year: str, meta: Meta) -> uuid.UUID:
-        # One original return per PAN and year: a second start collides on this id.
-        return uuid.uuid5(_FILING_NAMESPACE, f"{pan}/{assessment_year}")
+    # The id is random (uuid4, the library's default), never derived from the PAN: one
+    # return per PAN and year is kept by the PAN's claim (`domain.pan_claim`), saved with
+    # the filing. Filings started before that have uuid5(PAN/year) ids and stay valid.
 
     @classmethod
     def start(cls, owner_id: str, pan: str, assessment_year: str, meta: Meta) -> Filing:

@@ -12,6 +12,7 @@ from burnblack.settings import Settings
 from commands.context import CommandContext
 from commands.errors import FilingAlreadyExists, FilingNotFound, VersionConflict
 from commands.filings import FilingsApplication
+from commands.pan_claims import PanUnavailable
 from domain.filing import IncomeDeclaration
 from domain.tax.inputs import Salary
 from tests.taxpayer import random_pan
@@ -52,6 +53,8 @@ def test_duplicate_start_and_foreign_owner(app: FilingsApplication) -> None:
     pan = random_pan()
     fid = app.start_filing(CommandContext("a"), pan, "2025-26").aggregate_id
     with pytest.raises(FilingAlreadyExists):
+        app.start_filing(CommandContext("a"), pan, "2025-26")
+    with pytest.raises(PanUnavailable):  # the PAN is a's: b hears nothing more
         app.start_filing(CommandContext("b"), pan, "2025-26")
     with pytest.raises(FilingNotFound):
         app.declare_income(CommandContext("b"), fid, 1, income(1))

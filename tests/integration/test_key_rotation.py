@@ -54,7 +54,7 @@ def test_rotation_rewraps_data_keys_and_rewrites_no_event(own_database: Settings
     env = wiring.eventsourcing_env(database_url, 2, old)
     env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
     del env["MAPPER_TOPIC"]
-    legacy_app = FilingsApplication(env=env)
+    legacy_app = FilingsApplication(env=env, index_key=own_database.require_index_key())
     legacy_pan = random_pan()
     try:
         legacy = legacy_app.start_filing(CommandContext("owner-old"), legacy_pan, "2025-26")

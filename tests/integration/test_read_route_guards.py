@@ -87,7 +87,9 @@ def _filing(api: InProcess, owner: str, changes: int) -> str:
     return str(written.aggregate_id)
 
 
-def _reads(small: str, large: str, email: str) -> dict[str, tuple[Role, str, str]]:
+def _reads(
+    small: str, large: str, email: str, other_email: str
+) -> dict[str, tuple[Role, str, str]]:
     """Each read route, on a filing with one event and on one with many."""
     return {
         "summary": (Role.TAXPAYER, f"/api/v1/filings/{small}", f"/api/v1/filings/{large}"),
@@ -138,7 +140,9 @@ def _reads(small: str, large: str, email: str) -> dict[str, tuple[Role, str, str
         "admin user": (
             Role.ADMIN,
             f"/api/v1/admin/users?email={email}",
-            "/api/v1/admin/users?email=nobody@example.com",
+            # Another account, not a missing one: a found email costs one read more (the
+            # email's blind index, then the account) than one nobody has.
+            f"/api/v1/admin/users?email={other_email}",
         ),
     }
 
@@ -154,8 +158,9 @@ def measured(api: InProcess) -> dict[str, tuple[list[Any], list[Any]]]:
     small, large = _filing(api, uid, 0), _filing(api, uid, 30)
     api.project()
     email = taxpayer.get("/api/v1/auth/me").json()["email"]
+    other_email = clients[Role.AUDITOR].get("/api/v1/auth/me").json()["email"]
     out = {}
-    for name, (role, one, many) in _reads(small, large, email).items():
+    for name, (role, one, many) in _reads(small, large, email, other_email).items():
         seen: list[list[Any]] = []
         for path in (one, many):
             with statements() as found:

@@ -25,6 +25,7 @@ from domain.documents.errors import DocumentNotParsed, PanMismatch
 from domain.documents.form16 import parse_form16
 from domain.filing import IncomeDeclaration
 from domain.tax.inputs import Salary
+from tests.cipher import TEST_INDEX_KEY
 from tests.documents.form16_generator import form16_pdf, random_form16
 from workers.reading import read_document
 
@@ -34,7 +35,9 @@ ME = CommandContext("owner-1")
 
 @pytest.fixture
 def svc(tmp_path: Path) -> DocumentsService:
-    return DocumentsService(FilingsApplication(), LocalBlobStore(tmp_path / "blobs"))
+    return DocumentsService(
+        FilingsApplication(index_key=TEST_INDEX_KEY), LocalBlobStore(tmp_path / "blobs")
+    )
 
 
 def _filing_with_form(svc: DocumentsService, seed: int = 3) -> tuple[str, bytes, dict[str, object]]:
@@ -129,15 +132,19 @@ def test_a_form16_for_another_pan_is_refused(svc: DocumentsService) -> None:
 
 
 def test_income_declared_before_sources_existed_still_replays() -> None:
-    app = FilingsApplication()
+    app = FilingsApplication(index_key=TEST_INDEX_KEY)
     fid = app.start_filing(ME, "ABCPE1234F", "2026-27").aggregate_id
     app.declare_income(ME, fid, 1, IncomeDeclaration(salary=Salary(gross=900_000)))
-    stored = app.recorder._stored_events[1]  # type: ignore[attr-defined]
+    events = app.recorder._stored_events  # type: ignore[attr-defined]
+    at = next(
+        i
+        for i, e in enumerate(events)
+        if e.originator_id == fid and e.originator_version == 2  # the IncomeDeclared
+    )
+    stored = events[at]
     state = json.loads(stored.state)
     del state["source"]  # the event as the previous release stored it
-    app.recorder._stored_events[1] = dataclasses.replace(  # type: ignore[attr-defined]
-        stored, state=json.dumps(state).encode()
-    )
+    events[at] = dataclasses.replace(stored, state=json.dumps(state).encode())
     filing = app.get_filing(fid)
     assert filing.income is not None and filing.income["salary"]["gross"] == 900_000
     assert filing.income_source is None

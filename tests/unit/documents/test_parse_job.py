@@ -12,6 +12,7 @@ from commands.context import CommandContext
 from commands.documents import DocumentsService
 from commands.filings import FilingsApplication
 from domain.documents.aggregate import DocumentStatus
+from tests.cipher import TEST_INDEX_KEY
 from tests.documents.form16_generator import form16_pdf, random_form16
 from workers import runtime
 from workers.documents import parse_document
@@ -21,7 +22,7 @@ ME = CommandContext("owner-1")
 
 @pytest.fixture
 def svc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DocumentsService:
-    app = FilingsApplication()
+    app = FilingsApplication(index_key=TEST_INDEX_KEY)
     service = DocumentsService(app, LocalBlobStore(tmp_path / "blobs"))
     for name in ("_factory", "_instance", "_documents_factory", "_documents"):
         monkeypatch.setattr(runtime, name, getattr(runtime, name))  # restored afterwards

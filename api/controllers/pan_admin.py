@@ -1,0 +1,55 @@
+"""Admins settle PAN disputes: move a PAN's claim to the account that proved it is theirs.
+
+The PAN travels in the body, never in the path (paths end up in logs and metrics). The
+transfer is recorded in the audit trail before it happens, with the admin as the actor.
+Returns already started on the PAN stay with the accounts that started them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.status_codes import HTTP_200_OK
+
+from api.context import command_context, services
+from api.guards import requires_role
+from api.pan_schemas import PanTransferRequest, PanTransferView
+from commands.pan_claims import transfer_pan
+from domain.account import Role
+
+
+class PanAdminController(Controller):
+    path = "/api/v1/admin/pan-transfers"
+    tags = ["admin"]
+    guards = [requires_role(Role.ADMIN)]
+
+    @post(
+        "/",
+        operation_id="transferPan",
+        status_code=HTTP_200_OK,
+        sync_to_thread=True,
+        description="Move a PAN to another account after a dispute: from then on only that "
+        "account may start returns on it (others get 409 `pan-unavailable`). Audited. "
+        "404 for an unknown account; moving it to its holder changes nothing.",
+        responses={404: ResponseSpec(None, description="no account has this id")},
+    )
+    def transfer(
+        self, request: Request[Any, Any, Any], data: PanTransferRequest
+    ) -> PanTransferView:
+        svc = services(request)
+        done = transfer_pan(
+            svc.filings,
+            svc.accounts,
+            command_context(request),
+            data.pan,
+            data.to_user_id,
+            data.reason,
+        )
+        return PanTransferView(
+            claim_id=str(done.claim_id),
+            from_user_id=done.from_user_id,
+            to_user_id=done.to_user_id,
+            transferred=done.transferred,
+        )

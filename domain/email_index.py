@@ -1,0 +1,32 @@
+"""Find an account by its email without the account's id being derived from the email.
+
+Account ids are random (uuid4). An `AccountEmail` entry, whose id is the email's blind index
+(`domain.blind_index`), points at the account: registration saves both in one transaction,
+so a second registration with the same email collides on the entry's id.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.blind_index import blind_index, index_id
+
+_EMAIL_NAMESPACE = uuid.UUID("4c2d3e8a-91b7-4f6a-8f0e-6a5d2c1b9e47")
+INDEX_PURPOSE = "email"
+
+
+def email_index_id(index_key: bytes, normalised_email: str) -> uuid.UUID:
+    return index_id(_EMAIL_NAMESPACE, blind_index(index_key, INDEX_PURPOSE, normalised_email))
+
+
+class AccountEmail(Aggregate):
+    @event("AccountEmailIndexed")
+    def __init__(self, id: uuid.UUID, account_id: str) -> None:
+        # `id` becomes the aggregate's id, not a field of the event (the library's rule).
+        self.account_id = account_id
+
+    @classmethod
+    def open(cls, entry_id: uuid.UUID, account_id: str) -> AccountEmail:
+        return cls(id=entry_id, account_id=account_id)
