@@ -22,6 +22,7 @@ from projections.followers import ComputationReactor, FilingSummaryFollower
 from projections.reconciliation import Reconciler
 from projections.runner import LogRunner
 from projections.schema import ensure_schema
+from projections.stream_follower import StreamFollower, StreamRetention
 from workers import runtime
 from workers.worker import BurnblackWorker
 
@@ -142,6 +143,9 @@ def run_projector(settings: Settings) -> None:
             FilingSummaryFollower(wiring.cache_invalidator(client, settings.cache_ttl_seconds)),
             computations,
             *document_followers,
+            # Last: in a round the read models usually take the same events first, so a
+            # taxpayer told of a change mostly finds it in a read already (not guaranteed).
+            StreamFollower(client),
         ],
         batch_size=settings.projector_batch_size,
         periodic=[
@@ -151,7 +155,8 @@ def run_projector(settings: Settings) -> None:
                 documents,
                 after=settings.reconcile_after,
                 interval=settings.reconcile_interval,
-            )
+            ),
+            StreamRetention(settings.stream_retention_seconds),
         ],
         backoff=Backoff(settings.reconnect_first_delay, settings.reconnect_max_delay),
     )
