@@ -50,9 +50,19 @@ def pubsub_client(redis_url: str) -> Redis:
 
 
 class ResilientPubSubBackend(RedisChannelsPubSubBackend):
-    def __init__(self, redis: Redis, first_delay: float = 0.1, max_delay: float = 2.0) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        permanent: tuple[str, ...] = (),
+        first_delay: float = 0.1,
+        max_delay: float = 2.0,
+    ) -> None:
         super().__init__(redis=redis)
-        self._wanted: set[str] = set()
+        # The plugin unsubscribes a channel when its last subscriber leaves, declared or not;
+        # `permanent` channels stay subscribed, so the reader always has one and stays
+        # connected (readiness means something with no socket open).
+        self._permanent = frozenset(permanent)
+        self._wanted: set[str] = set(permanent)
         self._confirmed: dict[str, asyncio.Event] = {}
         self._pubsub: PubSub | None = None
         self._first_delay = first_delay
@@ -73,7 +83,7 @@ class ResilientPubSubBackend(RedisChannelsPubSubBackend):
         await self._redis.aclose()
 
     async def subscribe(self, channels: Iterable[str]) -> None:
-        new = [c for c in channels if c not in self._wanted]
+        new = [c for c in channels if c not in self._wanted or c not in self._confirmed]
         if not new:
             return
         self._wanted.update(new)
@@ -93,7 +103,7 @@ class ResilientPubSubBackend(RedisChannelsPubSubBackend):
             )
 
     async def unsubscribe(self, channels: Iterable[str]) -> None:
-        gone = [c for c in channels if c in self._wanted]
+        gone = [c for c in channels if c in self._wanted and c not in self._permanent]
         self._wanted.difference_update(gone)
         for c in gone:
             self._confirmed.pop(c, None)
@@ -107,7 +117,9 @@ class ResilientPubSubBackend(RedisChannelsPubSubBackend):
         while True:
             self._beat = time.monotonic()
             if self._pubsub is None:
-                await self._wanted_event().wait()
+                while not self._wanted:  # SUBSCRIBE needs a channel
+                    self._wanted_event().clear()
+                    await self._wanted_event().wait()
                 try:
                     await self._connect()
                 except (RedisError, OSError) as exc:
@@ -116,7 +128,6 @@ class ResilientPubSubBackend(RedisChannelsPubSubBackend):
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, self._max_delay)
                     continue
-                delay = self._first_delay
                 if not first:
                     self.reconnects += 1
                     log.info("stream.pubsub_reconnected", channels=len(self._wanted))
@@ -130,7 +141,10 @@ class ResilientPubSubBackend(RedisChannelsPubSubBackend):
             except (RedisError, OSError) as exc:
                 self._failed(exc)
                 await self._drop()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._max_delay)
                 continue
+            delay = self._first_delay  # a read worked: connected again
             if message is None:
                 continue
             kind = message["type"]

@@ -40,7 +40,7 @@ def build_stream(
     sessions: SessionStore,
     event_head: Callable[[], int],
 ) -> StreamRuntime:
-    backend = ResilientPubSubBackend(pubsub_client(redis_url))
+    backend = ResilientPubSubBackend(pubsub_client(redis_url), permanent=(BROADCAST_CHANNEL,))
     plugin = ChannelsPlugin(
         backend,
         channels=[BROADCAST_CHANNEL],  # subscribed at start-up, so it is never empty
