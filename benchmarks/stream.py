@@ -8,8 +8,9 @@ on instance B, so each message crosses the projector and Redis.
    command's own round trip (p95). Target: p95 < 50 ms. The request-to-message p95 (an
    upper bound of commit-to-message) is printed too.
 2. Memory per idle socket: instance B's resident memory (Granian's processes) with 1,000
-   sockets open and idle, less before they opened, over 1,000. No target in the issue; 100 KB
-   is ours.
+   sockets open and idle, less before they opened, over 1,000; the same-run baseline is the
+   same measure on a bare Litestar WebSocket under the same Granian that only accepts and
+   waits (benchmarks/_bare_ws.py). No target in the issue; ours is at most 2x the bare one.
 3. Sockets open on B, read from its /metrics (burnblack_stream_sockets): 1,000.
 """
 
@@ -20,7 +21,10 @@ import json
 import os
 import re
 import resource
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,7 +34,7 @@ import psutil
 from websockets.asyncio.client import ClientConnection, connect
 
 from benchmarks._report import emit
-from tests.processes import Platform
+from tests.processes import ROOT, Platform, free_port
 from tests.servers import test_servers
 from tests.stream_client import cookie_header, ws_url
 from tests.taxpayer import Taxpayer
@@ -54,6 +58,50 @@ def open_sockets_gauge(url: str) -> float:
     text = httpx.get(url + "/metrics", timeout=30).text
     found = re.findall(r"^burnblack_stream_sockets(?:\{[^}]*\})? ([\d.e+]+)$", text, re.M)
     return sum(float(v) for v in found)
+
+
+async def bare_socket_kb() -> float:
+    """Memory per idle socket of a Litestar WebSocket that does nothing, same Granian."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--factory",
+            "--port",
+            str(port),
+            "benchmarks._bare_ws:create_app",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        url = f"ws://127.0.0.1:{port}/ws"
+        for _ in range(300):
+            try:
+                await (await connect(url)).close()
+                break
+            except OSError:
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(1)
+        before = rss(server.pid)
+        opened: list[ClientConnection] = []
+        for start in range(0, SOCKETS, 50):
+            n = min(SOCKETS, start + 50) - start
+            opened += await asyncio.gather(*(connect(url) for _ in range(n)))
+        await asyncio.sleep(2)
+        after = rss(server.pid)
+        for ws in opened:
+            await ws.close()
+        return (after - before) / SOCKETS / 1024
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(20)
 
 
 class Sockets:
@@ -114,7 +162,8 @@ async def measure(platform: Platform, people: list[list[object]]) -> None:
     await asyncio.sleep(2)  # idle: whatever a new socket allocates lazily is allocated
     after = rss(api_b.pid)
     emit("stream", "open_sockets", open_sockets_gauge(b), float(SOCKETS), target=1.0)
-    emit("stream", "memory_per_idle_socket_kb", (after - before) / SOCKETS / 1024, None, 100)
+    bare = await bare_socket_kb()
+    emit("stream", "memory_per_idle_socket_kb", (after - before) / SOCKETS / 1024, bare, 2.0)
 
     commit_to_message: list[float] = []
     request_to_message: list[float] = []

@@ -62,7 +62,7 @@ class StreamFollower:
             if known is None:
                 continue  # an aggregate whose first event is not in the log: nothing to say
             owner, filing_id = known
-            message = _message(position, event, filing_id)
+            message = message_for(position, event, filing_id)
             if message is not None:
                 rows.append((position, owner, encode_message(message).decode()))
         if rows:
@@ -116,7 +116,7 @@ class StreamFollower:
         self._announced = True
 
 
-def _message(position: int, event: Any, filing_id: uuid.UUID | None) -> StreamMessage | None:
+def message_for(position: int, event: Any, filing_id: uuid.UUID | None) -> StreamMessage | None:
     if event.stream == "Filing":
         kind = FILING_MESSAGES.get(event.name)
         if kind is None:

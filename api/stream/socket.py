@@ -135,7 +135,7 @@ class _Session:
                 if after < pruned:
                     # Some of what followed `after` is no longer kept: reload over HTTP.
                     await self._send(_control(_Control("resync", pruned)))
-                self.cursor = after
+                self.cursor = max(after, pruned)  # nothing at or below it is kept
                 await self._catch_up()
             await self._send(_control(_Control("ready", self.cursor)))
             await self._live()

@@ -8,8 +8,12 @@ with `?after=` has no gap and no duplicate at its seam, also across a Redis rest
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import re
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -20,11 +24,13 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from websockets.sync.client import connect
 
+from projections.stream_follower import StreamRetention
 from tests.chaos import PrivateRedis, logged_in, needs_redis_server, ready, wait_until
 from tests.processes import Platform
 from tests.servers import ServerUrls
-from tests.stream_client import Message, StreamClient, refused
+from tests.stream_client import Message, StreamClient, cookie_header, refused, ws_url
 from tests.taxpayer import Taxpayer
 
 pytestmark = [pytest.mark.e2e, needs_redis_server]
@@ -65,6 +71,7 @@ def pair(servers: ServerUrls, redis_: PrivateRedis, folder: Path) -> Iterator[Pl
         env={
             "BURNBLACK_STREAM_MAX_PER_USER": str(MAX_PER_USER),
             "BURNBLACK_STREAM_PING_SECONDS": str(PING_SECONDS),
+            "BURNBLACK_STREAM_SEND_TIMEOUT": "2",
             "BURNBLACK_RECONNECT_FIRST_DELAY": "0.2",
             "BURNBLACK_RECONNECT_MAX_DELAY": "1",
         },
@@ -232,12 +239,12 @@ def test_a_redis_restart_mid_stream_then_a_reconnect_with_after_loses_nothing(
     pair: Platform, redis_: PrivateRedis
 ) -> None:
     me = Taxpayer(pair.url(0)).register_and_login()
-    socket = StreamClient(pair.url(1), me.client)
-    socket.ready()
+    live = StreamClient(pair.url(1), me.client)
+    live.ready()
     filing = me.start_filing()
     fid = filing["id"]
     written = [(fid, filing["version"])]
-    got = socket.until(_about(fid, filing["version"]))
+    got = live.until(_about(fid, filing["version"]))
 
     redis_.kill()
     # readiness shows the stream's channel backend down (not only Redis itself)
@@ -253,8 +260,8 @@ def test_a_redis_restart_mid_stream_then_a_reconnect_with_after_loses_nothing(
         written.append((fid, version))
 
     # The old socket's session went with Redis: it is closed; what it got is kept.
-    assert socket.wait_closed(60) in (4401, 1013)
-    got += socket.drain()
+    assert live.wait_closed(60) in (4401, 1013)
+    got += live.drain()
     last = max(m["position"] for m in _changes(got))
     resumed = StreamClient(pair.url(1), me.client, after=last)
     more = resumed.until(_about(fid, version))
@@ -267,3 +274,80 @@ def test_a_redis_restart_mid_stream_then_a_reconnect_with_after_loses_nothing(
     version = _income(me, fid, version, 800_000)["version"]
     assert resumed.until(_about(fid, version))[-1]["type"] == "filing.updated"
     resumed.close()
+
+
+def _closed_for(url: str, reason: str) -> float:
+    text = httpx.get(url + "/metrics", timeout=10).text
+    found = re.findall(
+        rf'^burnblack_stream_sockets_closed_total\{{reason="{reason}"\}} ([\d.e+]+)$', text, re.M
+    )
+    return sum(float(v) for v in found)
+
+
+def test_a_client_that_stops_reading_is_dropped_not_buffered_without_end(
+    pair: Platform, servers: ServerUrls
+) -> None:
+    me = Taxpayer(pair.url(0)).register_and_login()
+    uid = me.client.get("/api/v1/auth/me").json()["id"]
+    # 2,000 stored messages of 8 KB for this user (positions far below any real event's):
+    # 16 MB to replay, more than every socket buffer between the two ends can hold.
+    padding = "x" * 8192
+    with psycopg.connect(servers.database_url) as conn, conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO stream_messages (position, owner_id, message) VALUES (%s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            [
+                (
+                    p,
+                    uid,
+                    json.dumps({"type": "filing.updated", "position": p, "pad": padding}),
+                )
+                for p in range(1, 2001)
+            ],
+        )
+    before = _closed_for(pair.url(1), "too slow")
+    sock = socket.create_connection(("127.0.0.1", pair.ports[1]))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    # The client reads one message and then nothing (its queue holds one).
+    ws = connect(
+        ws_url(pair.url(1), after=0),
+        sock=sock,
+        additional_headers=cookie_header(me.client),
+        max_queue=1,
+        open_timeout=30,
+    ).__enter__()
+    try:
+        wait_until(
+            lambda: _closed_for(pair.url(1), "too slow") > before, 60, "the slow socket dropped"
+        )
+    finally:
+        with contextlib.suppress(Exception):
+            ws.close()
+        with psycopg.connect(servers.database_url) as conn:
+            conn.execute("DELETE FROM stream_messages WHERE owner_id = %s", (uid,))
+
+
+def test_resuming_from_before_what_is_kept_asks_for_a_resync(
+    pair: Platform, servers: ServerUrls
+) -> None:
+    me = Taxpayer(pair.url(0)).register_and_login()
+    watcher = StreamClient(pair.url(1), me.client)
+    watcher.ready()
+    filing = me.start_filing()
+    fid = filing["id"]
+    first = watcher.until(_about(fid, filing["version"]))[-1]
+    changed = _income(me, fid, filing["version"], 400_000)
+    watcher.until(_about(fid, changed["version"]))
+    with psycopg.connect(servers.database_url, autocommit=True) as conn:
+        StreamRetention(keep_seconds=0).run(conn)  # everything recorded so far is too old
+        row = conn.execute("SELECT pruned_through FROM stream_retention").fetchone()
+    assert row is not None and row[0] >= changed["position"]
+    resumed = StreamClient(pair.url(1), me.client, after=first["position"])
+    replayed, ready_at = resumed.ready()
+    assert replayed == [{"type": "resync", "position": row[0]}]
+    assert ready_at == row[0]
+    # and live messages follow as usual
+    again = _income(me, fid, changed["version"], 410_000)
+    assert resumed.until(_about(fid, again["version"]))[-1]["position"] == again["position"]
+    for s in (watcher, resumed):
+        s.close()
