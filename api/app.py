@@ -85,7 +85,8 @@ def create_app(svc: ApiServices) -> Litestar:
             version="1.0.0",
             path="/schema",
             description="Indian income-tax returns: file, compute, submit. "
-            "Errors are RFC 9457 problem documents.",
+            "Errors are RFC 9457 problem documents. Real-time updates: the WebSocket "
+            "`GET /api/v1/stream` (OpenAPI does not describe WebSockets; see docs/stream.md).",
         ),
         request_max_body_size=MAX_BODY_BYTES,
         before_request=check_json_body,  # every JSON body: media type, depth, caps, types

@@ -20,6 +20,7 @@ import msgspec
 import structlog
 from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
+from litestar.exceptions import WebSocketDisconnect
 from redis.exceptions import RedisError
 
 from api.security.session_middleware import current_session
@@ -90,6 +91,8 @@ async def stream(socket: WebSocket[Any, Any, Any], channels: ChannelsPlugin) -> 
             await _Session(socket, rt, sub, user, socket_id, session[0] if session else "").run(
                 after
             )
+    except WebSocketDisconnect:
+        pass  # the client went away mid-send
     except _Closed as closed:
         reason = closed.reason
         with contextlib.suppress(Exception):
