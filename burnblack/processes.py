@@ -140,12 +140,14 @@ def run_projector(settings: Settings) -> None:
         database_url,
         wiring.event_log(settings, app),
         [
+            # First: every follower reads and decrypts the batch on its own, so the message
+            # would otherwise wait for all the others' transactions (2x the latency under
+            # load, benchmarks/stream.py). A client reads the change it is told of with
+            # `?min_position=<the message's position>` (read-your-writes).
+            StreamFollower(client),
             FilingSummaryFollower(wiring.cache_invalidator(client, settings.cache_ttl_seconds)),
             computations,
             *document_followers,
-            # Last: in a round the read models usually take the same events first, so a
-            # taxpayer told of a change mostly finds it in a read already (not guaranteed).
-            StreamFollower(client),
         ],
         batch_size=settings.projector_batch_size,
         periodic=[
