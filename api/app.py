@@ -25,6 +25,8 @@ from api.openapi_truth import tell_the_truth
 from api.problems import INTERNAL_ERROR_HANDLERS, problem_details_plugin
 from api.security import services as security_services
 from api.services import ApiServices
+from api.stream import runtime as stream_runtime
+from api.stream.socket import stream
 from api.strict_input import check_json_body
 
 MAX_BODY_BYTES = 256 * 1024
@@ -48,6 +50,15 @@ def create_app(svc: ApiServices) -> Litestar:
     )
     on_startup, on_shutdown = _lifecycle(svc)
     on_shutdown = [*on_shutdown, security.close]
+    # The stream's channels plugin (its Redis backend survives restarts: api/stream/backend.py).
+    live = stream_runtime.build_stream(
+        svc.stream,
+        svc.stream_replay,
+        svc.redis_url,
+        security.redis,
+        security.sessions,
+        svc.event_head,
+    )
     app = Litestar(
         on_startup=on_startup,
         on_shutdown=on_shutdown,
@@ -63,6 +74,7 @@ def create_app(svc: ApiServices) -> Litestar:
             MetricsController,
             TaxController,
             UserAdminController,
+            stream,
             *(document_controllers(svc.documents.max_body_bytes) if svc.documents else []),
         ],
         middleware=[
@@ -70,18 +82,25 @@ def create_app(svc: ApiServices) -> Litestar:
             *security.middleware(),
             IdempotencyMiddleware(security.redis),
         ],
-        plugins=[problem_details_plugin()],
+        plugins=[problem_details_plugin(), live.plugin],
         exception_handlers=INTERNAL_ERROR_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
             title="Burnblack",
             version="1.0.0",
             path="/schema",
             description="Indian income-tax returns: file, compute, submit. "
-            "Errors are RFC 9457 problem documents.",
+            "Errors are RFC 9457 problem documents. Real-time updates: the WebSocket "
+            "`GET /api/v1/stream` (OpenAPI does not describe WebSockets; see docs/stream.md).",
         ),
         request_max_body_size=MAX_BODY_BYTES,
         before_request=check_json_body,  # every JSON body: media type, depth, caps, types
-        state=State({"services": svc, security_services.STATE_KEY: security}),
+        state=State(
+            {
+                "services": svc,
+                security_services.STATE_KEY: security,
+                stream_runtime.STATE_KEY: live,
+            }
+        ),
         debug=False,
     )
     # Problem documents, request bodies and caps in the OpenAPI document.

@@ -11,10 +11,12 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from api.document_services import DocumentApi
 from api.security.config import SecurityConfig
+from api.stream.config import StreamConfig
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
 from projections.consistency import PositionWaiter
 from projections.reads import FilingReads
+from projections.stream import StreamReplay
 
 
 @dataclass
@@ -33,3 +35,8 @@ class ApiServices:
     read_your_writes_timeout: float = 5.0
     security: SecurityConfig = field(default_factory=SecurityConfig)
     documents: DocumentApi | None = None  # uploads, OCR status, acceptance (issue 6)
+    stream: StreamConfig = field(default_factory=StreamConfig)
+
+    @property
+    def stream_replay(self) -> StreamReplay:
+        return StreamReplay(self.async_pool)

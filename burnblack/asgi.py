@@ -62,6 +62,7 @@ def api_services(
         session_max_age=settings.session_max_age,
         read_your_writes_timeout=settings.read_your_writes_timeout,
         security=settings.security,
+        stream=settings.stream,
         documents=DocumentApi(
             service=document_wiring.documents_service(settings, filings),
             queries=document_wiring.document_queries(pool, client),

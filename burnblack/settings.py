@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from api.security.config import SecurityConfig
+from api.stream.config import StreamConfig
 from burnblack.document_settings import DocumentSettings, document_settings_from_env
 from burnblack.index_key import resolve_index_key
 from burnblack.keys import resolve_cipher_key
 from burnblack.security_settings import security_config_from_env
+from burnblack.stream_settings import stream_config_from_env, stream_retention_seconds
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -50,6 +52,8 @@ class Settings:
     index_key_file: Path | None = None
     security: SecurityConfig = field(default_factory=SecurityConfig)
     documents: DocumentSettings = field(default_factory=DocumentSettings)
+    stream: StreamConfig = field(default_factory=StreamConfig)
+    stream_retention_seconds: float = 7 * 24 * 3600
 
     @property
     def has_external_services(self) -> bool:
@@ -97,6 +101,8 @@ class Settings:
             settings,
             security=security_config_from_env(e, settings.secure_cookies, settings.session_max_age),
             documents=document_settings_from_env(e, settings.data_dir),
+            stream=stream_config_from_env(e),
+            stream_retention_seconds=stream_retention_seconds(e),
         )
 
     def require_cipher_key(self) -> str:

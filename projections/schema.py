@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 
 from projections.document_status import DDL as DOCUMENT_STATUS_DDL
+from projections.stream import DDL as STREAM_DDL
 
 # One advisory lock key for DDL, so concurrent starters do not race on CREATE ... IF NOT EXISTS.
 _DDL_LOCK = 0x6275726E  # "burn"
@@ -114,6 +115,7 @@ def ensure_schema(conn: psycopg.Connection[Any]) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
         conn.execute(TRACKING_DDL)
         conn.execute(DOCUMENT_STATUS_DDL.encode())  # documents' own read model (not rebuilt here)
+        conn.execute(STREAM_DDL.encode())  # the taxpayers' change streams (projections/stream.py)
         exists = conn.execute("SELECT to_regclass('filing_summary') IS NOT NULL").fetchone()
         if not (exists and exists[0]):
             conn.execute(read_model_ddl(compression=toast_compression(conn)).encode())

@@ -1,5 +1,6 @@
 """Liveness (the process answers), readiness (this instance can serve: its PostgreSQL and
-Redis answer) and the metrics endpoint, which also reports how far each log follower lags.
+Redis answer, and its stream's pub/sub reader is connected) and the metrics endpoint, which
+also reports how far each log follower lags.
 
 Readiness deliberately ignores the projector: a lagging or stopped projector is another
 process's problem, and taking every API instance out of the load balancer for it would turn
@@ -22,6 +23,7 @@ from api.context import services
 from api.controllers.metrics import refresh_event_log_horizon
 from api.schemas import Liveness, Readiness
 from api.security.services import security
+from api.stream.runtime import stream_runtime
 from projections.status import follower_statuses
 
 log = structlog.get_logger(__name__)
@@ -60,6 +62,8 @@ class HealthController(Controller):
         except Exception as exc:
             checks["redis"] = f"failed: {type(exc).__name__}"
         checks["security"] = status.readiness()
+        # Live stream messages reach this instance only while its pub/sub reader runs.
+        checks["stream"] = stream_runtime(request).backend.health()
         ok = all(v == "ok" for v in checks.values())
         return Response(
             Readiness(status="ok" if ok else "unavailable", checks=checks),

@@ -126,6 +126,13 @@ class SessionStore:
             await self._redis.expire(key, max(1, int(left)))
         return record
 
+    async def is_live(self, session_id: str) -> bool:
+        """Whether the session still exists, without renewing it: an open WebSocket asks this
+        now and then, and must not keep an otherwise idle session alive."""
+        if not well_formed(session_id):
+            return False
+        return bool(await self._redis.exists(SESSION_PREFIX + _hash(session_id)))
+
     async def save(self, session_id: str, record: SessionRecord) -> None:
         """Store changed `extra` data under the same id, keeping its expiry."""
         if well_formed(session_id):

@@ -122,7 +122,7 @@ def test_readiness_ignores_a_stopped_projector_but_not_its_own_redis(
         for i in range(2):
             r = httpx.get(platform.url(i) + "/health/ready", timeout=5)
             assert r.status_code == 200, r.text
-            assert set(r.json()["checks"]) == {"postgres", "redis", "security"}
+            assert set(r.json()["checks"]) == {"postgres", "redis", "security", "stream"}
         metrics = httpx.get(platform.url(0) + "/metrics", timeout=5).text
         lag = [
             float(line.rsplit(" ", 1)[1])
