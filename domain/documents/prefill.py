@@ -146,9 +146,10 @@ def prefill(
         )
     source_base: dict[str, Any] = {"document_id": document_id, "sha256": sha256, "form": "16"}
     tan = extraction.fields.get("employer_tan")
-    if tan is not None and isinstance(tan.value, str) and tan.confidence >= REVIEW_BELOW:
-        # Names the employer: the same employer's next Form 16 supersedes this one. A TAN
-        # read unsure names no one, so a misreading can never drop another employer's figures.
+    if tan is not None and isinstance(tan.value, str):
+        # Names the employer: the same employer's next Form 16 supersedes this one. Taken
+        # however sure the reading (OCR rarely is about identifiers): a misread TAN matches
+        # no employer's, and the parser keeps only what has a TAN's shape.
         source_base["employer_tan"] = tan.value
     return Prefill(
         income_source={**source_base, "fields": income_fields},

@@ -5,8 +5,8 @@ professional tax, the employer's NPS contribution, TDS), kept per document id. T
 declares, in those five places, the sum over the accepted documents; everything else the
 taxpayer declared is kept. Accepting a document again (a retry, a correction) replaces its
 own contribution, never adds a second one; a document from the same employer (the same
-TAN, read with confidence) supersedes the earlier one (an employer issues one Form 16 a
-year: a second is a corrected copy). The standard deduction is not a document figure: the
+TAN) supersedes the earlier one (an employer issues one Form 16 a year: a second is a
+corrected copy). The standard deduction is not a document figure: the
 tax engine allows it once per return (s.16(ia)), however many employers there were.
 
 Chapter VI-A amounts an employer allowed (80C, 80CCD(1B), 80D, 80TTA) are not added up:

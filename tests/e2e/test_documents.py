@@ -195,8 +195,6 @@ def test_two_employers_form16s_add_up_in_the_return_and_its_computation(
     history = me.client.get(f"/api/v1/filings/{fid}/history").json()["items"]
     sources = [h["source"] for h in history if h["event"] == "IncomeDeclared"]
     assert [s["document_id"] for s in sources] == doc_ids
-    for source, truth in zip(sources, truths, strict=True):  # a TAN OCR was unsure of: none
-        assert source.get("employer_tan") in (None, truth["employer_tan"]), source
 
     # The first employer's certificate accepted again (a second click, a retry): once.
     again = _accept(me, computed["version"], doc_ids[0], truths[0])

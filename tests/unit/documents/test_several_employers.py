@@ -186,13 +186,16 @@ def test_a_corrected_form16_from_the_same_employer_supersedes_the_first() -> Non
     assert filing.income_source is not None and filing.income_source["supersedes"] == ["doc-a"]
 
 
-def test_an_unsure_tan_names_no_employer_and_supersedes_nothing() -> None:
+def test_a_tan_without_a_match_adds_and_a_form16_without_a_tan_supersedes_nothing() -> None:
     filing = new_filing()
     accept(filing, plan("doc-a", form16("MUMA12345B", gross=900_000, tds=20_000)))
-    unsure = form16("MUMA12345B", gross=600_000, tds=30_000, tan_confidence=0.5)
-    accept(filing, plan("doc-b", unsure))
-    assert declared(filing)["salary.gross"] == 1_500_000
-    assert "employer_tan" not in (filing.income_source or {})
+    unsure = form16("MUMA12345B", gross=950_000, tds=25_000, tan_confidence=0.5)
+    accept(filing, plan("doc-a2", unsure))  # OCR unsure of the TAN, which matches: replaced
+    assert declared(filing)["salary.gross"] == 950_000
+    accept(filing, plan("doc-b", form16(None, gross=600_000, tds=30_000)))  # no TAN read
+    accept(filing, plan("doc-c", form16(None, gross=100_000, tds=1_000)))
+    assert declared(filing)["salary.gross"] == 1_650_000
+    assert declared(filing)["taxes_paid.tds"] == 56_000
 
 
 def test_chapter_via_is_claimed_at_the_largest_amount_an_employer_allowed() -> None:
