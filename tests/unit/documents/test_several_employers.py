@@ -9,11 +9,13 @@ import itertools
 import uuid
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands.context import CommandContext
 from commands.filings import FilingsApplication
+from domain.documents.errors import InvalidCorrection
 from domain.documents.fields import ExtractedField, Extraction
 from domain.documents.prefill import Prefill, prefill
 from domain.filing import Filing, IncomeDeclaration
@@ -314,3 +316,14 @@ def test_an_acceptance_stored_before_contributions_existed_replays_to_its_contri
     accept(replayed, plan("doc-new", form16("BLRB54321C", gross=600_000, tds=30_000)))
     assert declared(replayed)["salary.gross"] == 1_300_000
     assert declared(replayed)["taxes_paid.tds"] == 39_000
+
+
+def test_form16s_adding_up_beyond_what_a_return_holds_are_refused_and_nothing_changes() -> None:
+    filing = new_filing()
+    accept(filing, plan("doc-a", form16("MUMA12345B", gross=6 * 10**12, tds=0)))
+    before = (filing.version, filing.income, dict(filing.document_figures))
+    big = plan("doc-b", form16("BLRB54321C", gross=100, tds=0), gross_salary=6 * 10**12)
+    with pytest.raises(InvalidCorrection) as refused:
+        accept(filing, big)
+    assert refused.value.field == "corrections"
+    assert (filing.version, filing.income, dict(filing.document_figures)) == before
