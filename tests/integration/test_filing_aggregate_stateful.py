@@ -224,7 +224,9 @@ class FilingLife(RuleBasedStateMachine):
         f = self.filing
         if self.summed:  # the return declares the sum over its documents, each counted once
             income = f.income or {}
-            declared = {t: (income.get(t.split(".")[0]) or {}).get(t.split(".")[1]) for t in FIGURES}
+            declared = {
+                t: (income.get(t.split(".")[0]) or {}).get(t.split(".")[1]) for t in FIGURES
+            }
             assert declared == total(f.document_figures.values())
         tans = list(f.document_employers.values())
         assert len(tans) == len(set(tans)), "one Form 16 per employer"

@@ -166,7 +166,8 @@ def test_two_employers_form16s_add_up_and_accepting_one_again_changes_nothing(
         int(t["exemptions_total"]) for t in truths
     )
     assert filing.income["taxes_paid"]["tds"] == sum(int(t["tds_total"]) for t in truths)
-    assert filing.document_employers == {str(i): t["employer_tan"] for i, t in zip(ids, truths, strict=True)}
+    tans = {str(i): t["employer_tan"] for i, t in zip(ids, truths, strict=True)}
+    assert filing.document_employers == tans
     before = filing.income
     svc.accept(ME, ids[0], version, TODAY)  # accepted again: its contribution, not a second
     assert svc.app.get_filing(fid).income == before

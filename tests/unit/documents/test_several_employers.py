@@ -90,9 +90,7 @@ def new_filing() -> Filing:
 
 def declared(filing: Filing) -> dict[str, int]:
     income = filing.income or {}
-    return {
-        t: int((income.get(t.split(".")[0]) or {}).get(t.split(".")[1], 0)) for t in FIGURES
-    }
+    return {t: int((income.get(t.split(".")[0]) or {}).get(t.split(".")[1], 0)) for t in FIGURES}
 
 
 # --- two concrete employers, to the rupee -------------------------------------------------
