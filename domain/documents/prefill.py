@@ -47,18 +47,14 @@ DEDUCTIONS_MAP: tuple[tuple[str, str], ...] = (
 @dataclass(frozen=True)
 class Prefill:
     income_source: dict[str, Any]
-    """The document, its employer's TAN (when read with confidence) and, per place on the
-    return (`INCOME_MAP`), the field and the value it gives."""
+    """The document, its employer's TAN (when one was read) and, per place on the return
+    (`INCOME_MAP`), the field and the value it gives."""
     deductions_source: dict[str, Any] | None  # None: the employer allowed nothing
     fields_used: tuple[str, ...]
 
     @property
     def figures(self) -> Figures:
         return figures_of(self.income_source)
-
-    @property
-    def claims(self) -> Figures:
-        return figures_of(self.deductions_source) if self.deductions_source else {}
 
 
 def _source_entry(
