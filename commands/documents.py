@@ -110,8 +110,9 @@ class DocumentsService:
         today: dt.date,
         corrections: dict[str, int] | None = None,
     ) -> Written:
-        """Declare the document's income (and allowed deductions) on its return, sourced to
-        the document, and ask for a fresh computation: one atomic write of both aggregates.
+        """Put the document's figures (and allowed deductions) on its return, sourced to the
+        document and added to the other employers' (`Filing.declare_document`), and ask for
+        a fresh computation: one atomic write of both aggregates.
         `expected_version` is the filing's (If-Match)."""
         document = self.get_owned_document(document_id, ctx.actor)
         filing = self.app.get_owned_filing(document.filing_id, ctx.actor)
@@ -131,14 +132,10 @@ class DocumentsService:
             sha256=document.sha256,
             filing_pan=filing.pan,
             filing_assessment_year=filing.assessment_year,
-            income=filing.income,
-            deductions=filing.deductions,
             corrections=corrections,
         )
         meta = ctx.meta()
-        filing.declare_income(plan.income, meta, source=plan.income_source)
-        if plan.deductions is not None:
-            filing.claim_deductions(plan.deductions, meta, source=plan.deductions_source)
+        filing.declare_document(plan.income_source, plan.deductions_source, meta)
         filing.request_computation(today, meta)
         document.accept(filing.version, list(plan.fields_used), meta)
         try:

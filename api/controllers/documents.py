@@ -214,15 +214,19 @@ class DocumentsController(Controller):
         status_code=HTTP_200_OK,
         sync_to_thread=True,
         opt=EXPENSIVE,  # it starts a computation, like POST /filings/{id}/computations
-        description="Declare the document's income (and the Chapter VI-A amounts the employer "
-        "allowed) on its return, sourced to the document, and request a fresh computation. "
+        description="Put the document's salary and TDS on its return, added to the other "
+        "employers' accepted Form 16s (once per document; a later Form 16 with the same "
+        "employer TAN supersedes), with the Chapter VI-A amounts the employer allowed (the "
+        "largest any Form 16 allowed), sourced to the document, and request a fresh "
+        "computation. "
         "If-Match: the filing's version. 422 when the PAN or assessment year differ from the "
         "return's, or when needed fields must be confirmed (send them as `corrections`).",
         responses=_problems(
             s404="no such document for you",
             s409="version-conflict: If-Match is not the filing's current version",
             s422="document-not-parsed, not-a-form16, pan-mismatch, assessment-year-mismatch, "
-            "document-needs-review (`fields`), invalid-correction, filing-closed",
+            "document-needs-review (`fields`), invalid-correction (also: the Form 16s add up "
+            "beyond what a return holds), filing-closed",
             s428="precondition-required: If-Match is missing",
         ),
     )

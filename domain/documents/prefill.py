@@ -1,13 +1,16 @@
-"""From an accepted Form 16 to the return's income and deductions, with their sources.
+"""From an accepted Form 16 to its contribution to the return, with its sources.
 
-The certificate fills the salary section, the TDS and (where the employer allowed them)
+The certificate gives the salary figures, the TDS and (where the employer allowed them)
 the Chapter VI-A claims the employer allowed (a nil amount leaves the taxpayer's own claim
-alone); everything else the taxpayer declared (age, house property, other
-sources, capital gains, advance tax) is kept. Every number that comes from the document
-carries its source: the document, the field, where on which page it was read and how sure
-the reading was, or that the taxpayer corrected it. A field the return needs that was not
-read, or read with low confidence, must be confirmed (sent as a correction) first; the PAN
-and assessment year can never be corrected: a certificate for someone else is refused.
+alone). What the return then declares is the Filing's business
+(`Filing.declare_document`): the sum over every accepted Form 16, one per employer, with
+everything else the taxpayer declared (age, house property, other sources, capital gains,
+advance tax) kept. Every number that comes from the document carries its source: the
+document, the field, where on which page it was read and how sure the reading was, or that
+the taxpayer corrected it; the source is also where the Filing reads the document's
+contribution back from. A field the return needs that was not read, or read with low
+confidence, must be confirmed (sent as a correction) first; the PAN and assessment year can
+never be corrected: a certificate for someone else is refused.
 """
 
 from __future__ import annotations
@@ -23,8 +26,7 @@ from domain.documents.errors import (
     PanMismatch,
 )
 from domain.documents.fields import AMOUNT_FIELDS, REVIEW_BELOW, ExtractedField, Extraction
-from domain.filing.declarations import IncomeDeclaration, deductions_from_plain, income_from_plain
-from domain.tax.inputs import Deductions
+from domain.filing.document_figures import Figures, figures_of
 
 # (where on the return, which Form 16 field, required)
 INCOME_MAP: tuple[tuple[str, str, bool], ...] = (
@@ -44,11 +46,15 @@ DEDUCTIONS_MAP: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class Prefill:
-    income: IncomeDeclaration
     income_source: dict[str, Any]
-    deductions: Deductions | None
-    deductions_source: dict[str, Any] | None
+    """The document, its employer's TAN (when one was read) and, per place on the return
+    (`INCOME_MAP`), the field and the value it gives."""
+    deductions_source: dict[str, Any] | None  # None: the employer allowed nothing
     fields_used: tuple[str, ...]
+
+    @property
+    def figures(self) -> Figures:
+        return figures_of(self.income_source)
 
 
 def _source_entry(
@@ -69,8 +75,6 @@ def prefill(
     sha256: str,
     filing_pan: str,
     filing_assessment_year: str,
-    income: dict[str, Any] | None,
-    deductions: dict[str, Any],
     corrections: dict[str, int] | None = None,
 ) -> Prefill:
     corrections = dict(corrections or {})
@@ -116,48 +120,35 @@ def prefill(
         return f.value, _source_entry(name, f, f.value, False)
 
     review: dict[str, str] = {}
-    base = dict(income) if income is not None else {}
-    sections: dict[str, dict[str, Any]] = {
-        "salary": dict(base.get("salary") or {}),
-        "taxes_paid": dict(base.get("taxes_paid") or {}),
-    }
+    # A figure not on the certificate (the employer's NPS) is absent: it contributes 0.
     income_fields: dict[str, Any] = {}
     used: list[str] = []
     for target, name, required in INCOME_MAP:
         got = value_of(name, required, review)
-        section, key = target.split(".")
         if got is None:
-            if not required and name not in review:
-                sections[section][key] = 0  # not on the certificate: the employer paid none
             continue
-        sections[section][key] = got[0]
         income_fields[target] = got[1]
         used.append(name)
-    deduction_values: dict[str, int] = {}
     deduction_fields: dict[str, Any] = {}
     for key, name in DEDUCTIONS_MAP:
         got = value_of(name, False, review)
         if got is None or got[0] == 0:
             continue  # nothing allowed by the employer: the taxpayer's own claim stands
-        deduction_values[key] = got[0]
         deduction_fields[key] = got[1]
         used.append(name)
     if review:
         raise FieldsNeedReview(
             "some fields need your confirmation: send them as corrections", review
         )
-    declared = income_from_plain({**base, **sections})
-    source_base = {"document_id": document_id, "sha256": sha256, "form": "16"}
-    claimed: Deductions | None = None
-    deductions_source: dict[str, Any] | None = None
-    if deduction_values:
-        merged = {**deductions, **deduction_values}
-        claimed = deductions_from_plain(merged)
-        deductions_source = {**source_base, "fields": deduction_fields}
+    source_base: dict[str, Any] = {"document_id": document_id, "sha256": sha256, "form": "16"}
+    tan = extraction.fields.get("employer_tan")
+    if tan is not None and isinstance(tan.value, str):
+        # Names the employer: the same employer's next Form 16 supersedes this one. Taken
+        # however sure the reading (OCR rarely is about identifiers): a misread TAN matches
+        # no employer's, and the parser keeps only what has a TAN's shape.
+        source_base["employer_tan"] = tan.value
     return Prefill(
-        income=declared,
         income_source={**source_base, "fields": income_fields},
-        deductions=claimed,
-        deductions_source=deductions_source,
+        deductions_source={**source_base, "fields": deduction_fields} if deduction_fields else None,
         fields_used=tuple(used),
     )

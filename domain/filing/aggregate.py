@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+import msgspec
 from eventsourcing.domain import Aggregate, event
 
+from domain.documents.errors import InvalidCorrection
 from domain.errors import (
     ComputationMissing,
     FilingClosed,
@@ -20,7 +22,20 @@ from domain.errors import (
     UnsupportedAssessmentYear,
 )
 from domain.filing import events as names
-from domain.filing.declarations import IncomeDeclaration, tax_input, to_plain
+from domain.filing.declarations import (
+    IncomeDeclaration,
+    deductions_from_plain,
+    income_from_plain,
+    tax_input,
+    to_plain,
+)
+from domain.filing.document_figures import (
+    document_of,
+    figures_of,
+    largest,
+    total,
+    with_figures,
+)
 from domain.filing.return_kind import (
     earlier_return,
     paid_with_earlier_returns,
@@ -64,6 +79,12 @@ class Filing(Aggregate):
         self.deductions: dict[str, Any] = to_plain(Deductions())
         self.income_source: dict[str, Any] | None = None  # e.g. the Form 16 it came from
         self.deductions_source: dict[str, Any] | None = None
+        # Per accepted document id: its figures on the return, the Chapter VI-A amounts its
+        # employer allowed, and the employer's TAN (`document_figures`). Folded from the
+        # `source` of the events an acceptance records.
+        self.document_figures: dict[str, dict[str, int]] = {}
+        self.document_claims: dict[str, dict[str, int]] = {}
+        self.document_employers: dict[str, str] = {}
         self.inputs_version = 1  # version of the latest event that changed what is taxed
         self.requested_version: int | None = None  # latest computation asked for these inputs
         self.requested_on: dt.date | None = None
@@ -113,6 +134,49 @@ class Filing(Aggregate):
     ) -> None:
         self._require_open()
         self._deductions_claimed(deductions=to_plain(deductions), meta=meta, source=source)
+
+    def declare_document(
+        self,
+        income_source: dict[str, Any],
+        deductions_source: dict[str, Any] | None,
+        meta: Meta,
+    ) -> None:
+        """Put an accepted document's figures on the return (`domain.filing.document_figures`):
+        the salary figures and TDS become the sum over the accepted documents, this one's
+        contribution replacing any earlier one of the same document or the same employer's
+        TAN; the rest of the declaration is kept. `income_source` names the document and
+        carries each figure's value; `deductions_source` (None: nothing allowed) the Chapter
+        VI-A amounts the employer allowed, claimed at the largest any document allowed."""
+        self._require_open()
+        document = document_of(income_source)
+        if document is None:
+            raise ValueError("a document's figures must name the document")
+        tan = income_source.get("employer_tan")
+        superseded = sorted(
+            d for d, t in self.document_employers.items() if tan and t == tan and d != document
+        )
+        others = [
+            f for d, f in self.document_figures.items() if d != document and d not in superseded
+        ]
+        income = with_figures(self.income, total([*others, figures_of(income_source)]))
+        try:
+            declared = to_plain(income_from_plain(income))
+        except msgspec.ValidationError:
+            raise InvalidCorrection(
+                "the accepted documents' amounts add up to more than a return can hold",
+                field="corrections",
+            ) from None
+        if superseded:
+            income_source = {**income_source, "supersedes": superseded}
+        self._income_declared(income=declared, meta=meta, source=income_source)
+        if deductions_source is None:
+            return
+        allowed = figures_of(deductions_source)
+        claims = [c for d, c in self.document_claims.items() if d != document]
+        merged = {**self.deductions, **largest([*claims, allowed], allowed)}
+        self._deductions_claimed(
+            deductions=to_plain(deductions_from_plain(merged)), meta=meta, source=deductions_source
+        )
 
     def request_computation(self, requested_on: dt.date, meta: Meta) -> None:
         """`requested_on` is the filing date the return is computed for (recorded, so a
@@ -238,9 +302,26 @@ class Filing(Aggregate):
         self, income: dict[str, Any], meta: Meta, source: dict[str, Any] | None = None
     ) -> None:
         # `source` was added later: events stored before it replay with the default (None).
+        # A taxpayer's own declaration (no document) leaves the documents' contributions
+        # alone: it overrides the figures until the next acceptance sums them again.
         self.income = income
         self.income_source = source
         self.inputs_version = self.version + 1
+        document = document_of(source)
+        if source is None or document is None:
+            return
+        # An acceptance replaces the document's whole contribution (its claims follow in a
+        # DeductionsClaimed, if the employer allowed any) and drops those it supersedes.
+        gone = {document, *(source.get("supersedes") or ())}
+        self.document_figures = {
+            **{d: f for d, f in self.document_figures.items() if d not in gone},
+            document: figures_of(source),
+        }
+        self.document_claims = {d: c for d, c in self.document_claims.items() if d not in gone}
+        employers = {d: t for d, t in self.document_employers.items() if d not in gone}
+        if source.get("employer_tan"):
+            employers[document] = str(source["employer_tan"])
+        self.document_employers = employers
 
     @event(names.DEDUCTIONS_CLAIMED)
     def _deductions_claimed(
@@ -249,6 +330,9 @@ class Filing(Aggregate):
         self.deductions = deductions
         self.deductions_source = source
         self.inputs_version = self.version + 1
+        document = document_of(source)
+        if source is not None and document is not None:
+            self.document_claims = {**self.document_claims, document: figures_of(source)}
 
     @event(names.TAX_COMPUTATION_REQUESTED)
     def _computation_requested(self, requested_on: dt.date, meta: Meta) -> None:

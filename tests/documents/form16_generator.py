@@ -198,7 +198,7 @@ def random_form16(
     r = result.new if regime == "new" else result.old
     tax_on_income = int(r.slab_tax + r.special_rate_tax)
     rebate = min(int(r.rebate_87a + r.marginal_relief), tax_on_income)
-    surcharge = int(r.surcharge - r.surcharge_marginal_relief)
+    surcharge = int(r.surcharge)  # already net of its marginal relief (RegimeResult)
     cess = int(r.cess)
     tax_payable = tax_on_income + surcharge + cess - rebate
     relief_89 = 0

@@ -142,6 +142,69 @@ def test_upload_a_scanned_form16_and_get_a_prefilled_return(platform: Platform) 
     _problem(stranger.post(f"/api/v1/documents/{doc_id}/acceptance", 1, {}), 404, "not-found")
 
 
+def _accept(me: Taxpayer, version: int, doc_id: str, truth: dict[str, Any]) -> int:
+    """Accept a document as a taxpayer would: confirming, from the paper, what the reader
+    was unsure of. `version`: the filing's (If-Match); returns its version after."""
+    r = me.post(f"/api/v1/documents/{doc_id}/acceptance", version, {})
+    if r.status_code == 422 and r.json()["type"].endswith("/document-needs-review"):
+        corrections = {name: truth[name] for name in r.json()["fields"]}
+        r = me.post(f"/api/v1/documents/{doc_id}/acceptance", version, {"corrections": corrections})
+    assert r.status_code == 200, r.text
+    return int(r.json()["version"])
+
+
+@needs_tesseract
+def test_two_employers_form16s_add_up_in_the_return_and_its_computation(
+    platform: Platform,
+) -> None:
+    """Two scanned Form 16s for one year, read by the worker with tesseract: the return
+    declares the sum of their salaries and TDS, the computation allows one standard
+    deduction, and accepting the first again counts it once."""
+    me = Taxpayer(platform.url()).register_and_login()
+    pan = random_pan(random.Random(62))
+    filing = me.start_filing("2026-27", pan=pan)
+    fid = filing["id"]
+    forms = [random_form16(random.Random(s), assessment_year="2026-27", pan=pan) for s in (6, 4)]
+    assert forms[0].truth["employer_tan"] != forms[1].truth["employer_tan"]
+    scan = Scan(dpi=200, rotate=0.8)
+    doc_ids = []
+    for i, form in enumerate(forms):
+        r = upload(me, fid, image_pdf(scanned_pages(form, scan), scan.dpi), f"employer-{i}.pdf")
+        assert r.status_code == 202, r.text
+        doc_ids.append(r.json()["id"])
+    for doc_id in doc_ids:
+        doc = wait_document(me, doc_id, done)
+        assert doc["status"] == "parsed" and doc["text_source"] == "ocr", doc
+
+    truths = [f.truth for f in forms]
+    gross = sum(int(t["gross_salary"]) for t in truths)
+    exempt = sum(int(t["exemptions_total"]) for t in truths)
+    tds = sum(int(t["tds_total"]) for t in truths)
+    version = _accept(me, filing["version"], doc_ids[0], truths[0])
+    version = _accept(me, version, doc_ids[1], truths[1])
+    computed = me.wait_for(
+        fid, lambda d: d["status"] == "computed" and d["version"] > version, timeout=60
+    )
+    income = computed["income"]
+    assert income["salary"]["gross"] == gross
+    assert income["salary"]["exempt_allowances"] == exempt
+    assert income["taxes_paid"]["tds"] == tds
+    new = computed["computation"]["new"]
+    assert new["taxes_paid"] == tds
+    assert new["salary_income"] == gross - 75_000  # one standard deduction, s.16(ia)
+    history = me.client.get(f"/api/v1/filings/{fid}/history").json()["items"]
+    sources = [h["source"] for h in history if h["event"] == "IncomeDeclared"]
+    assert [s["document_id"] for s in sources] == doc_ids
+
+    # The first employer's certificate accepted again (a second click, a retry): once.
+    again = _accept(me, computed["version"], doc_ids[0], truths[0])
+    recomputed = me.wait_for(
+        fid, lambda d: d["status"] == "computed" and d["version"] > again, timeout=60
+    )
+    assert recomputed["income"] == income
+    assert recomputed["computation"]["new"]["total_tax"] == new["total_tax"]
+
+
 def test_a_text_layer_form16_is_read_directly_and_a_wrong_pan_is_refused(
     platform: Platform, servers: ServerUrls
 ) -> None:

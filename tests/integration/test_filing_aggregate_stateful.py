@@ -22,6 +22,7 @@ from burnblack.settings import Settings
 from commands.filings import FilingsApplication
 from domain.errors import ComputationMissing, DomainError, FilingClosed, IncomeMissing
 from domain.filing import Filing, FilingStatus, IncomeDeclaration, ReturnTypeRefused
+from domain.filing.document_figures import FIGURES, total
 from domain.tax.inputs import Deductions, Salary
 from tests.taxpayer import random_pan
 
@@ -46,6 +47,9 @@ STATE_ATTRS = (
     "submissions",
     "revision",
     "revises",
+    "document_figures",
+    "document_claims",
+    "document_employers",
     "version",
     "status",
 )
@@ -63,6 +67,34 @@ deductions = st.builds(
 )
 
 
+# An accepted Form 16's source as `domain.documents.prefill` records it: a few documents
+# (so some are accepted again) from fewer employers (so some supersede another).
+form16_sources = st.builds(
+    lambda doc, tan, amounts, claim: {
+        "document_id": f"doc-{doc}",
+        "sha256": f"{doc:064x}",
+        "form": "16",
+        **({"employer_tan": f"EMPL{tan:05d}A"} if tan is not None else {}),
+        "fields": {t: {"field": t, "value": v, "corrected": False} for t, v in amounts.items()},
+        "claim": claim,
+    },
+    st.integers(0, 4),
+    st.none() | st.integers(0, 2),
+    st.integers(0, 10**7).flatmap(
+        lambda gross: st.fixed_dictionaries(
+            {
+                "salary.gross": st.just(gross),
+                "salary.exempt_allowances": st.integers(0, gross),  # part of gross salary
+                "salary.professional_tax": st.integers(0, 2_500),
+                "salary.employer_nps": st.integers(0, gross),
+                "taxes_paid.tds": st.integers(0, 10**6),
+            }
+        )
+    ),
+    st.integers(0, 200_000),
+)
+
+
 def snapshot(f: Filing) -> dict[str, Any]:
     return {a: getattr(f, a) for a in STATE_ATTRS}
 
@@ -75,6 +107,7 @@ class FilingLife(RuleBasedStateMachine):
         self.filing = Filing.start("owner", random_pan(), "2026-27", META)
         self.closed_at: int | None = None
         self.computations_offered: list[int] = []
+        self.summed = False  # whether the last income declared was a document's
 
     def _attempt(self, command: Any) -> None:
         before = snapshot(self.filing)
@@ -89,6 +122,21 @@ class FilingLife(RuleBasedStateMachine):
         try:
             self.filing.declare_income(income, META)
             assert not closed
+            self.summed = False
+        except FilingClosed:
+            assert closed
+
+    @rule(source=form16_sources)
+    def accept_form16(self, source: dict[str, Any]) -> None:
+        claim = source.pop("claim")
+        claims = None
+        if claim:
+            claims = {**source, "fields": {"80C": {"field": "via_80c_total", "value": claim}}}
+        closed = self.filing.status.is_closed
+        try:
+            self.filing.declare_document(source, claims, META)
+            assert not closed
+            self.summed = True
         except FilingClosed:
             assert closed
 
@@ -174,6 +222,15 @@ class FilingLife(RuleBasedStateMachine):
     @invariant()
     def invariants_hold(self) -> None:
         f = self.filing
+        if self.summed:  # the return declares the sum over its documents, each counted once
+            income = f.income or {}
+            declared = {
+                t: (income.get(t.split(".")[0]) or {}).get(t.split(".")[1]) for t in FIGURES
+            }
+            assert declared == total(f.document_figures.values())
+        tans = list(f.document_employers.values())
+        assert len(tans) == len(set(tans)), "one Form 16 per employer"
+        assert set(f.document_claims) <= set(f.document_figures)
         assert f.computed_inputs_version is None or f.computed_inputs_version <= f.inputs_version
         if f.status is FilingStatus.COMPUTED:
             assert f.computation is not None and f.computed_inputs_version == f.inputs_version

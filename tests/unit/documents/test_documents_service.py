@@ -150,3 +150,33 @@ def test_income_declared_before_sources_existed_still_replays() -> None:
     assert filing.income_source is None
     history = filing_history(app, fid, ME.actor)
     assert history[1]["source"] == {"entered": "by the taxpayer"}
+
+
+def test_two_employers_form16s_add_up_and_accepting_one_again_changes_nothing(
+    svc: DocumentsService,
+) -> None:
+    pan = "ABCPE1234F"
+    fid = svc.app.start_filing(ME, pan, "2026-27").aggregate_id
+    forms = [random_form16(random.Random(s), assessment_year="2026-27", pan=pan) for s in (4, 6)]
+    ids = []
+    for form in forms:
+        data = form16_pdf(form)
+        up = svc.upload(ME, fid, data, "form16.pdf")
+        _read(svc, up.document_id, data)
+        ids.append(up.document_id)
+    version = svc.app.get_filing(fid).version
+    version = svc.accept(ME, ids[0], version, TODAY).version
+    version = svc.accept(ME, ids[1], version, TODAY).version
+    filing = svc.app.get_filing(fid)
+    assert filing.income is not None
+    truths = [f.truth for f in forms]
+    assert filing.income["salary"]["gross"] == sum(int(t["gross_salary"]) for t in truths)
+    assert filing.income["salary"]["exempt_allowances"] == sum(
+        int(t["exemptions_total"]) for t in truths
+    )
+    assert filing.income["taxes_paid"]["tds"] == sum(int(t["tds_total"]) for t in truths)
+    tans = {str(i): t["employer_tan"] for i, t in zip(ids, truths, strict=True)}
+    assert filing.document_employers == tans
+    before = filing.income
+    svc.accept(ME, ids[0], version, TODAY)  # accepted again: its contribution, not a second
+    assert svc.app.get_filing(fid).income == before

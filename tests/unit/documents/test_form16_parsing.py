@@ -20,8 +20,6 @@ from domain.documents.fields import FIELD_NAMES, Extraction
 from domain.documents.form16 import parse_form16
 from domain.documents.prefill import prefill
 from domain.documents.text import Cell, Line, Page, split_cells
-from domain.filing.declarations import to_plain
-from domain.tax.inputs import Deductions
 from tests.documents.form16_generator import form16_pdf, random_form16
 from workers.reading import read_document
 
@@ -98,29 +96,23 @@ def _prefill(extraction: Extraction, pan: str, **kw: object) -> object:
         "sha256": "ab" * 32,
         "filing_pan": pan,
         "filing_assessment_year": extraction.value("assessment_year"),
-        "income": None,
-        "deductions": to_plain(Deductions()),
     }
     args.update(kw)
     return prefill(extraction, **args)  # type: ignore[arg-type]
 
 
-def test_prefill_declares_salary_and_tds_with_their_sources() -> None:
+def test_prefill_gives_the_salary_and_tds_with_their_sources() -> None:
     truth, extraction = _parse_pdf(5)
-    plan = _prefill(
-        extraction,
-        str(truth["employee_pan"]),
-        income={"age": 61, "other_sources": {"savings_interest": 1200}},
-    )
-    income = plan.income  # type: ignore[attr-defined]
-    assert income.salary.gross == truth["gross_salary"]
-    assert income.salary.exempt_allowances == truth["exemptions_total"]
-    assert income.salary.professional_tax == truth["professional_tax"]
-    assert income.salary.employer_nps == truth["via_80ccd_2"]
-    assert income.taxes_paid.tds == truth["tds_total"]
-    assert income.age == 61 and income.other_sources.savings_interest == 1200  # kept
+    plan = _prefill(extraction, str(truth["employee_pan"]))
+    figures = plan.figures  # type: ignore[attr-defined]
+    assert figures["salary.gross"] == truth["gross_salary"]
+    assert figures["salary.exempt_allowances"] == truth["exemptions_total"]
+    assert figures["salary.professional_tax"] == truth["professional_tax"]
+    assert figures.get("salary.employer_nps", 0) == truth["via_80ccd_2"]
+    assert figures["taxes_paid.tds"] == truth["tds_total"]
     source = plan.income_source  # type: ignore[attr-defined]
     assert source["document_id"] == "doc-1" and source["form"] == "16"
+    assert source["employer_tan"] == truth["employer_tan"]  # names the employer
     gross = source["fields"]["salary.gross"]
     assert gross["field"] == "gross_salary" and gross["page"] == 2 and gross["line"] > 0
     assert gross["corrected"] is False
@@ -145,7 +137,7 @@ def test_prefill_asks_for_review_and_takes_corrections() -> None:
         _prefill(unsure, pan)
     assert set(review.value.fields) == {"tds_total"}
     plan = _prefill(unsure, pan, corrections={"tds_total": 12_345})
-    assert plan.income.taxes_paid.tds == 12_345  # type: ignore[attr-defined]
+    assert plan.figures["taxes_paid.tds"] == 12_345  # type: ignore[attr-defined]
     assert plan.income_source["fields"]["taxes_paid.tds"]["corrected"] is True  # type: ignore[attr-defined]
     with pytest.raises(InvalidCorrection):
         _prefill(extraction, pan, corrections={"employee_pan": 1})
