@@ -18,7 +18,7 @@ from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.filing import IncomeDeclaration
 from domain.tax.inputs import Salary
-from projections.cache import ReadCache
+from projections.cache import ReadCache, filing_key
 from projections.followers import FilingSummaryFollower
 from projections.reads import FilingReads
 from projections.runner import LogRunner
@@ -61,6 +61,9 @@ def test_a_slow_miss_never_stores_a_value_older_than_the_invalidation(
     ctx = CommandContext(owner)
     started = filings.start_filing(ctx, random_pan(), "2026-27")
     runner.run_once()
+    # The projector put the new filing in the cache; its entry expires (TTL), so the next
+    # read misses and loads from the database.
+    client.delete(filing_key(1, owner, started.aggregate_id))
 
     async def race() -> tuple[int | None, int | None]:
         slow = SlowPool(database_url, min_size=1, max_size=2, open=False)
