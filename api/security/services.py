@@ -36,7 +36,7 @@ class SecurityServices:
         """Outermost first: who is calling, then their session (and CSRF), then limits."""
         return [
             ClientAddressMiddleware(self.config.trusted_proxies),
-            SessionMiddleware(self.sessions, self.config, self.status),
+            SessionMiddleware(self.sessions, self.config, self.status, self.limiter),
             RateLimitMiddleware(self.limiter),
         ]
 
