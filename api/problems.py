@@ -165,7 +165,8 @@ def _from_erased(exc: KeyDestroyed) -> ProblemDetailsException:
 
 
 def _from_redis(exc: RedisError) -> ProblemDetailsException:
-    log.warning("redis.unavailable", error=type(exc).__name__)
+    # The message too: a ResponseError is Redis refusing a command, not an outage.
+    log.warning("redis.unavailable", error=type(exc).__name__, message=str(exc)[:200])
     return _unavailable()
 
 

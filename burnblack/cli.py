@@ -103,6 +103,8 @@ def _supervise(database_url: str, redis_url: str, host: str, port: int, cipher_k
         "BURNBLACK_CIPHER_KEY": cipher_key,
     }
     env.pop("BURNBLACK_CIPHER_KEY_FILE", None)
+    # What this supervisor runs, for each process's connection budget check.
+    env.setdefault("BURNBLACK_DEPLOYMENT", "api=1,worker=1,projector=1")
     me = [sys.executable, "-m", "burnblack"]
     commands = {
         "projector": [*me, "projector"],

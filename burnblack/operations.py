@@ -9,7 +9,7 @@ from typing import Any
 
 from rq import get_current_job
 
-from burnblack import wiring
+from burnblack import budget, wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.audit import AuditAction
@@ -35,8 +35,9 @@ def rebuild(
     if name not in PROJECTIONS:
         raise ValueError(f"unknown projection {name!r}; known: {', '.join(PROJECTIONS)}")
     database_url, _ = settings.require_urls()
-    app = wiring.filings_app(settings)
-    accounts = wiring.accounts_app(settings) if force else None
+    single = budget.SINGLE_THREADED_EVENTSTORE
+    app = wiring.filings_app(settings, single)
+    accounts = wiring.accounts_app(settings, single) if force else None
 
     def audit(comparisons: list[TableComparison]) -> None:
         assert accounts is not None

@@ -12,7 +12,7 @@ from granian.constants import Interfaces
 from granian.server import Server
 from psycopg_pool import PoolTimeout
 
-from burnblack import document_wiring, wiring
+from burnblack import budget, document_wiring, wiring
 from burnblack.metrics import LagTracker, capacity, serve_metrics
 from burnblack.settings import Settings
 from burnblack.supervisor import children_die_with_me
@@ -33,6 +33,7 @@ RECONNECTABLE_AT_START: tuple[type[BaseException], ...] = (*RECONNECTABLE, PoolT
 
 def run_api(settings: Settings, host: str, port: int, workers: int) -> None:
     settings.require_urls()
+    wiring.check_connection_budget(settings)
     Server(
         "burnblack.asgi:create_app",
         address=host,
@@ -52,7 +53,8 @@ def run_worker(settings: Settings, queue_names: list[str], burst: bool = False) 
     whose loop ended without being asked to stop is replaced by a fresh one (a new name and
     registration: the old one's keys may be gone with Redis' data) after an exponential
     backoff, so the process heals when Redis comes back."""
-    runtime.configure(lambda: wiring.filings_app(settings))
+    wiring.check_connection_budget(settings)
+    runtime.configure(lambda: wiring.filings_app(settings, budget.SINGLE_THREADED_EVENTSTORE))
     runtime.configure_documents(lambda app: document_wiring.documents_service(settings, app))
     # RQ's scheduler is a forked child: it must not outlive a worker killed with SIGKILL.
     children_die_with_me()
@@ -128,7 +130,8 @@ def run_projector(settings: Settings) -> None:
             stopping.wait(delay)
     if stopping.is_set():
         return
-    app = wiring.filings_app(settings)
+    wiring.check_connection_budget(settings)
+    app = wiring.filings_app(settings, budget.SINGLE_THREADED_EVENTSTORE)
     # One quick retry: the runner waits out longer outages without holding up the read models.
     client = wiring.redis_client(settings, retries=1)
     computations = ComputationReactor(wiring.queues(client)["high"])

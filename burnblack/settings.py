@@ -9,6 +9,7 @@ from pathlib import Path
 
 from api.security.config import SecurityConfig
 from api.stream.config import StreamConfig
+from burnblack.budget import DEFAULT_DEPLOYMENT
 from burnblack.document_settings import DocumentSettings, document_settings_from_env
 from burnblack.index_key import resolve_index_key
 from burnblack.keys import resolve_cipher_key
@@ -32,7 +33,12 @@ class Settings:
     api_workers: int = 1
     secure_cookies: bool = False
     session_max_age: int = 8 * 3600
-    db_pool_size: int = 10
+    # Connection pools, each sized for its role (docs/load.md, "Connection budget"); the
+    # event stores' and the read pool's default to multiples of `db_pool_size`.
+    db_pool_size: int = 4  # the API's sync pool (health, documents), rebuilds
+    db_read_pool_size: int = 16  # the API's async read pool: every cache miss and RYW check
+    eventstore_pool_size: int = 8  # the API's event stores (filings, accounts), opened lazily
+    deployment: str = DEFAULT_DEPLOYMENT  # processes per role, for the connection budget
     projector_batch_size: int = 500
     reconcile_after: float = 30.0
     reconcile_interval: float = 10.0
@@ -63,6 +69,7 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         e = dict(os.environ if env is None else env)
         environment = e.get("BURNBLACK_ENV", "development")
+        base_pool = int(e.get("BURNBLACK_DB_POOL_SIZE") or "4")
         settings = cls(
             database_url=e.get("DATABASE_URL") or None,
             redis_url=e.get("REDIS_URL") or None,
@@ -72,7 +79,10 @@ class Settings:
             api_workers=int(e.get("BURNBLACK_API_WORKERS", "1")),
             secure_cookies=_bool(e.get("BURNBLACK_SECURE_COOKIES"), environment == "production"),
             session_max_age=int(e.get("BURNBLACK_SESSION_MAX_AGE", str(8 * 3600))),
-            db_pool_size=int(e.get("BURNBLACK_DB_POOL_SIZE", "10")),
+            db_pool_size=base_pool,
+            db_read_pool_size=int(e.get("BURNBLACK_DB_READ_POOL_SIZE") or 4 * base_pool),
+            eventstore_pool_size=int(e.get("BURNBLACK_EVENTSTORE_POOL_SIZE") or 2 * base_pool),
+            deployment=e.get("BURNBLACK_DEPLOYMENT") or DEFAULT_DEPLOYMENT,
             projector_batch_size=int(e.get("BURNBLACK_PROJECTOR_BATCH_SIZE", "500")),
             reconcile_after=float(e.get("BURNBLACK_RECONCILE_AFTER", "30")),
             reconcile_interval=float(e.get("BURNBLACK_RECONCILE_INTERVAL", "10")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 import redis
 import redis.exceptions
 from psycopg.conninfo import conninfo_to_dict
@@ -16,6 +17,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from rq import Queue
 
+from burnblack import budget
 from burnblack.keys import CIPHER_TOPIC, MAPPER_TOPIC
 from burnblack.settings import Settings
 from commands.accounts import AccountsApplication
@@ -62,37 +64,54 @@ def eventsourcing_env(
         "POSTGRES_PORT": str(params.get("port", "5432")),
         "POSTGRES_USER": str(params.get("user", "postgres")),
         "POSTGRES_PASSWORD": str(params.get("password", "")),
-        "POSTGRES_POOL_SIZE": str(pool_size),
-        "POSTGRES_MAX_OVERFLOW": str(pool_size),
+        # One connection at start, growing to `pool_size` on demand: the library's pool keeps
+        # POSTGRES_POOL_SIZE open from the start (its min_size), which held most of
+        # max_connections idle (issue 16).
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": str(max(0, pool_size - 1)),
         "POSTGRES_PRE_PING": "y",
         "POSTGRES_LOCK_TIMEOUT": "5",
         "POSTGRES_CONNECT_TIMEOUT": "5",
     }
 
 
-def filings_app(settings: Settings) -> FilingsApplication:
+def pool_sizes(settings: Settings) -> budget.PoolSizes:
+    return budget.PoolSizes(
+        settings.db_pool_size, settings.db_read_pool_size, settings.eventstore_pool_size
+    )
+
+
+def check_connection_budget(settings: Settings) -> None:
+    """At a process's start: the deployment's pools must fit in max_connections."""
+    database_url, _ = settings.require_urls()
+    budget.check_at_start(
+        pool_sizes(settings),
+        settings.deployment,
+        lambda: psycopg.connect(database_url, connect_timeout=5, autocommit=True),
+    )
+
+
+def filings_app(settings: Settings, pool_size: int | None = None) -> FilingsApplication:
+    """`pool_size`: the event store's most connections (default: the API's); single-threaded
+    processes (worker, projector, tools) pass `budget.SINGLE_THREADED_EVENTSTORE`."""
     database_url, _ = settings.require_urls()
     cap_pool_reconnect_delay()
+    size = pool_size or settings.eventstore_pool_size
     return FilingsApplication(
         env=eventsourcing_env(
-            database_url,
-            settings.db_pool_size,
-            settings.require_cipher_key(),
-            settings.old_cipher_keys,
+            database_url, size, settings.require_cipher_key(), settings.old_cipher_keys
         ),
         index_key=settings.require_index_key(),
     )
 
 
-def accounts_app(settings: Settings) -> AccountsApplication:
+def accounts_app(settings: Settings, pool_size: int | None = None) -> AccountsApplication:
     database_url, _ = settings.require_urls()
     cap_pool_reconnect_delay()
+    size = pool_size or pool_sizes(settings).accounts_pool_size
     return AccountsApplication(
         env=eventsourcing_env(
-            database_url,
-            settings.db_pool_size,
-            settings.require_cipher_key(),
-            settings.old_cipher_keys,
+            database_url, size, settings.require_cipher_key(), settings.old_cipher_keys
         ),
         index_key=settings.require_index_key(),
     )
@@ -104,6 +123,11 @@ def accounts_app(settings: Settings) -> AccountsApplication:
 # wait out longer outages themselves (projections/backoff.py).
 REDIS_RETRY_ON = [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
 REDIS_HEALTH_CHECK_SECONDS = 10
+# No `CLIENT SETINFO` when connecting: Redis before 7.2 refuses it, and under load (1,000
+# users, issue 16) its refusal surfaced as the reply to a request's own command on a fresh
+# connection (ResponseError "unknown subcommand 'SETINFO'", answered 503). Two round trips
+# fewer per new connection too.
+REDIS_CONNECTION = {"driver_info": None}
 
 
 def redis_client(settings: Settings, retries: int = 4) -> redis.Redis:
@@ -116,6 +140,7 @@ def redis_client(settings: Settings, retries: int = 4) -> redis.Redis:
         health_check_interval=REDIS_HEALTH_CHECK_SECONDS,
         retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), retries),
         retry_on_error=REDIS_RETRY_ON,
+        **REDIS_CONNECTION,
     )
 
 
@@ -177,6 +202,7 @@ def async_redis_client(settings: Settings) -> AsyncRedis:
             # Requests wait: a short retry, not the worker loops' long one.
             retry=AsyncRetry(ExponentialBackoff(cap=0.5, base=0.05), 3),
             retry_on_error=REDIS_RETRY_ON,
+            **REDIS_CONNECTION,
         )
     )
 
@@ -188,7 +214,7 @@ def async_pg_pool(settings: Settings, name: str) -> AsyncConnectionPool[Any]:
     return AsyncConnectionPool(
         database_url,
         min_size=1,
-        max_size=settings.db_pool_size,
+        max_size=settings.db_read_pool_size,
         name=name,
         open=False,
         kwargs={"autocommit": True},

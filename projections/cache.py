@@ -5,7 +5,8 @@ a user is only ever served entries built for them, and a rebuilt model never ser
 one's entries. The projector deletes the entries it changed (`invalidation.py`); a TTL bounds
 staleness if it dies between commit and delete. Concurrent misses on one key load once: the
 first takes a short lock, the others wait for its value. Entries are b"<version>|<json>" so
-the ETag is read without decoding the body.
+the ETag is read without decoding the body. The projector writes the new value after a
+change (projections/warming.py), so a read after a write hits too.
 """
 
 from __future__ import annotations
@@ -42,6 +43,24 @@ return 1
 """
 
 
+# KEYS[1]: an owner's list generation; ARGV: the list key's prefix and suffix around the
+# generation. One round trip for what was two dependent GETs (generation, then page).
+# The page key is built here, not declared: fine on one Redis, not on a Redis Cluster.
+READ_LIST = """
+local generation = redis.call('GET', KEYS[1]) or '0'
+return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
+"""
+
+# KEYS[1]: an owner's list generation; ARGV: prefix, suffix, the new first page, TTL (s).
+# The projector's: a new generation (older pages are never read again) with its first page
+# already in place, so the next read of the list hits.
+WARM_LIST = """
+local generation = redis.call('INCR', KEYS[1])
+redis.call('SET', ARGV[1] .. generation .. ARGV[2], ARGV[3], 'EX', tonumber(ARGV[4]))
+return generation
+"""
+
+
 @dataclass(frozen=True)
 class CachedView:
     """A read model's answer: `version` is its ETag, `position` the log position it was
@@ -75,8 +94,12 @@ def list_generation_key(model_version: int, owner_id: str) -> str:
     return f"bb:rm{model_version}:filings-gen:{owner_id}"
 
 
-def list_key(model_version: int, owner_id: str, generation: int, page: str) -> str:
-    return f"bb:rm{model_version}:filings:{owner_id}:{generation}:{page}"
+def list_key(model_version: int, owner_id: str, generation: int | str, page: str) -> str:
+    return list_key_prefix(model_version, owner_id) + f"{generation}:{page}"
+
+
+def list_key_prefix(model_version: int, owner_id: str) -> str:
+    return f"bb:rm{model_version}:filings:{owner_id}:"
 
 
 class ReadCache:
@@ -85,6 +108,7 @@ class ReadCache:
         self._ttl = ttl_seconds
         self._version: tuple[float, int] = (0.0, 1)
         self._store = client.register_script(STORE_IF_NOT_OLDER)
+        self._read_list = client.register_script(READ_LIST)
 
     async def model_version(self) -> int:
         """The live read model's version; re-read from Redis at most once a second."""
@@ -99,15 +123,26 @@ class ReadCache:
     async def filing_key(self, owner_id: str, filing_id: uuid.UUID) -> str:
         return filing_key(await self.model_version(), owner_id, filing_id)
 
-    async def list_key(self, owner_id: str, page: str) -> str:
+    async def read_list(
+        self, owner_id: str, page: str, load: Callable[[], Awaitable[CachedView | None]]
+    ) -> CachedView | None:
+        """An owner's list page: generation and page in one round trip (READ_LIST)."""
         version = await self.model_version()
-        raw = await self._redis.get(list_generation_key(version, owner_id))
-        return list_key(version, owner_id, int(raw) if raw is not None else 0, page)
+        generation, raw = await self._read_list(
+            keys=[list_generation_key(version, owner_id)],
+            args=[list_key_prefix(version, owner_id), f":{page}"],
+        )
+        key = list_key(version, owner_id, int(generation), page)
+        return await self._through(key, raw, load)
 
     async def read_through(
         self, key: str, load: Callable[[], Awaitable[CachedView | None]]
     ) -> CachedView | None:
-        raw = await self._redis.get(key)
+        return await self._through(key, await self._redis.get(key), load)
+
+    async def _through(
+        self, key: str, raw: object, load: Callable[[], Awaitable[CachedView | None]]
+    ) -> CachedView | None:
         cached = CachedView.decode(raw) if isinstance(raw, bytes) else None
         if cached is not None:
             _HITS.inc()

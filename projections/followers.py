@@ -12,11 +12,12 @@ from domain.filing import events as names
 from projections.filing_summary import FilingSummaryProjection
 from projections.invalidation import CacheInvalidator
 from projections.runner import AfterCommit
+from projections.warming import load_warm
 
 
 class FilingSummaryFollower:
-    """The taxpayer/auditor/admin filing read models; after each batch commits, drops the cache
-    entries it changed and publishes its position for read-your-writes."""
+    """The taxpayer/auditor/admin filing read models; after each batch commits, writes the new
+    cache entries of what it changed and publishes its position for read-your-writes."""
 
     name = "filing_summary"
 
@@ -28,8 +29,9 @@ class FilingSummaryFollower:
         self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]
     ) -> AfterCommit | None:
         touched = self._projection.apply(conn, events)
+        warmed = load_warm(conn, touched)
         position = events[-1][0]
-        return lambda: self._invalidator.after_commit(touched, position)
+        return lambda: self._invalidator.after_commit(touched, position, warmed)
 
 
 COMPUTE_TAX_JOB = "workers.jobs.compute_tax"

@@ -1,5 +1,6 @@
-"""What the projector does after a batch commits: invalidate the cache entries it changed and
-tell waiting readers (read-your-writes) how far the projection has got."""
+"""What the projector does after a batch commits: replace the cache entries it changed (with
+their new values when it has them, projections/warming.py; else with tombstones) and tell
+waiting readers (read-your-writes) how far the projection has got."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ import redis
 from projections.cache import (
     MODEL_VERSION_KEY,
     STORE_IF_NOT_OLDER,
+    WARM_LIST,
     filing_key,
     list_generation_key,
+    list_key_prefix,
     tombstone,
 )
 from projections.filing_summary import Touched
+from projections.reads import FIRST_PAGE_LIMIT, page_name
+from projections.warming import Warmed
 
 POSITION_KEY = "bb:projection-position:{name}"
 POSITION_CHANNEL = "bb:projection-position:{name}"
@@ -27,23 +32,43 @@ class CacheInvalidator:
         self._channel = POSITION_CHANNEL.format(name=projection)
         self._ttl = ttl_seconds
         self._store = client.register_script(STORE_IF_NOT_OLDER)
+        self._warm_list = client.register_script(WARM_LIST)
 
-    def after_commit(self, touched: Iterable[Touched], position: int) -> None:
+    def after_commit(
+        self, touched: Iterable[Touched], position: int, warmed: Warmed | None = None
+    ) -> None:
         raw = self._redis.get(MODEL_VERSION_KEY)
         version = int(raw) if isinstance(raw, bytes) else 1
+        warmed = warmed or Warmed()
+        first_page = f":{page_name(None, FIRST_PAGE_LIMIT)}"
         # During a switch readers may still use the previous version for a second: drop both.
         versions = {version, max(1, version - 1)}
         pipe = self._redis.pipeline(transaction=False)
+        owners: set[str] = set()
         for t in touched:
+            owners.add(t.owner_id)
+            fresh = warmed.summaries.get(t.filing_id)
             for v in versions:
-                # A tombstone at the row's new position, not a DEL: a reader that loaded the
-                # row before this commit cannot store its older value over it.
+                # Stored only if not older than what is there: a reader that loaded the row
+                # before this commit cannot store its older value over it, nor can this
+                # value replace a newer one. A tombstone where there is no new value.
+                value = fresh.encode() if fresh is not None and v == version else None
                 self._store(
                     keys=[filing_key(v, t.owner_id, t.filing_id)],
-                    args=[t.position, tombstone(t.position), self._ttl],
+                    args=[t.position, value or tombstone(t.position), self._ttl],
                     client=pipe,
                 )
-                pipe.incr(list_generation_key(v, t.owner_id))
+        for owner in owners:
+            for v in versions:
+                page = warmed.first_pages.get(owner) if v == version else None
+                if page is None:
+                    pipe.incr(list_generation_key(v, owner))
+                else:
+                    self._warm_list(
+                        keys=[list_generation_key(v, owner)],
+                        args=[list_key_prefix(v, owner), first_page, page.encode(), self._ttl],
+                        client=pipe,
+                    )
         pipe.set(self._position_key, position)
         pipe.publish(self._channel, position)
         pipe.execute()

@@ -15,16 +15,23 @@ from psycopg_pool import AsyncConnectionPool
 from projections.cache import CachedView, ReadCache
 from projections.pooled import fetch_all, fetch_one
 
-SUMMARY_SQL = (
-    "SELECT filing_id, assessment_year, pan_masked, status, version, income, deductions, "
+SUMMARY_COLUMNS = (
+    "filing_id, assessment_year, pan_masked, status, version, income, deductions, "
     "computation, computation_error, recommended_regime, regime, acknowledgement, total_tax, "
-    "position, created_at, updated_at FROM filing_summary WHERE filing_id = %s AND owner_id = %s"
+    "position, created_at, updated_at"
+)
+SUMMARY_SQL = f"SELECT {SUMMARY_COLUMNS} FROM filing_summary WHERE filing_id = %s AND owner_id = %s"
+LIST_COLUMNS = (
+    "filing_id, assessment_year, status, version, total_tax, recommended_regime, "
+    "acknowledgement, started_position, created_at, updated_at"
 )
 OWNER_LIST_SQL = (
-    "SELECT filing_id, assessment_year, status, version, total_tax, recommended_regime, "
-    "acknowledgement, started_position, created_at, updated_at FROM owner_filing "
+    f"SELECT {LIST_COLUMNS} FROM owner_filing "
     "WHERE owner_id = %s AND started_position < %s ORDER BY started_position DESC LIMIT %s"
 )
+FIRST_PAGE_LIMIT = 20
+"""The list's default page size: the page the projector keeps warm (projections/warming.py)."""
+
 COUNTS_SQL = (
     "SELECT assessment_year, status, filings FROM filing_counts WHERE filings <> 0 "
     "ORDER BY assessment_year, status"
@@ -69,6 +76,40 @@ def _summary(row: tuple[Any, ...]) -> dict[str, Any]:
         "created_at": created,
         "updated_at": updated,
     }
+
+
+def summary_view(row: tuple[Any, ...]) -> CachedView:
+    """A filing's cached answer from its SUMMARY_COLUMNS row (the API on a miss, the
+    projector when it warms the cache: both must encode the same bytes)."""
+    doc = _summary(row)
+    return CachedView(doc["version"], msgspec.json.encode(doc), doc["position"])
+
+
+def list_view(rows: list[tuple[Any, ...]], limit: int) -> CachedView:
+    """A page of an owner's list from up to `limit + 1` LIST_COLUMNS rows, newest first."""
+    items = [
+        {
+            "id": str(r[0]),
+            "assessment_year": r[1],
+            "status": r[2],
+            "version": r[3],
+            "total_tax": r[4],
+            "recommended_regime": r[5],
+            "acknowledgement_number": r[6],
+            "created_at": r[8],
+            "updated_at": r[9],
+        }
+        for r in rows[:limit]
+    ]
+    next_cursor = rows[limit - 1][7] if len(rows) > limit else None
+    body = msgspec.json.encode({"items": items, "next_cursor": next_cursor})
+    # A list has no version of its own: its ETag is a digest of what it says.
+    return CachedView(zlib.crc32(body), body)
+
+
+def page_name(before: int | None, limit: int) -> str:
+    """A list page's part of its cache key."""
+    return f"{before or ''}:{limit}"
 
 
 @dataclass(frozen=True)
@@ -122,10 +163,7 @@ class FilingReads:
     async def summary(self, owner_id: str, filing_id: uuid.UUID) -> CachedView | None:
         async def load() -> CachedView | None:
             row = await fetch_one(self._pool, SUMMARY_SQL, (filing_id, owner_id))
-            if row is None:
-                return None
-            doc = _summary(row)
-            return CachedView(doc["version"], msgspec.json.encode(doc), doc["position"])
+            return None if row is None else summary_view(row)
 
         return await self._cache.read_through(
             await self._cache.filing_key(owner_id, filing_id), load
@@ -136,28 +174,9 @@ class FilingReads:
             rows = await fetch_all(
                 self._pool, OWNER_LIST_SQL, (owner_id, before or _NO_CURSOR, limit + 1)
             )
-            items = [
-                {
-                    "id": str(r[0]),
-                    "assessment_year": r[1],
-                    "status": r[2],
-                    "version": r[3],
-                    "total_tax": r[4],
-                    "recommended_regime": r[5],
-                    "acknowledgement_number": r[6],
-                    "created_at": r[8],
-                    "updated_at": r[9],
-                }
-                for r in rows[:limit]
-            ]
-            next_cursor = rows[limit - 1][7] if len(rows) > limit else None
-            body = msgspec.json.encode({"items": items, "next_cursor": next_cursor})
-            # A list has no version of its own: its ETag is a digest of what it says.
-            return CachedView(zlib.crc32(body), body)
+            return list_view(rows, limit)
 
-        view = await self._cache.read_through(
-            await self._cache.list_key(owner_id, f"{before or ''}:{limit}"), load
-        )
+        view = await self._cache.read_list(owner_id, page_name(before, limit), load)
         assert view is not None
         return view
 

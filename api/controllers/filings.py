@@ -26,6 +26,7 @@ from commands.results import Written
 from domain.account import Role
 from domain.filing import IncomeDeclaration
 from domain.tax.inputs import Deductions
+from projections.reads import FIRST_PAGE_LIMIT  # the page the projector keeps warm
 
 
 def _accepted(written: Written, http_status: int, **extra: Any) -> Response[CommandAccepted]:
@@ -69,7 +70,7 @@ class FilingsController(Controller):
     async def list(
         self,
         request: Request[Any, Any, Any],
-        limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+        limit: Annotated[int, Parameter(ge=1, le=100)] = FIRST_PAGE_LIMIT,
         cursor: Annotated[int | None, Parameter(ge=1)] = None,
         min_position: MinPosition = None,
     ) -> Response[bytes]:

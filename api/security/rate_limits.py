@@ -13,7 +13,9 @@ in readiness.
 
 One request costs one Redis round trip: `limits` takes an entry (one script) and reads the
 window for the headers (another); `ACQUIRE_AND_READ` runs `limits`' own two scripts, unchanged,
-in one EVALSHA on the same keys, so counts stay those of `limits` on every instance.
+in one EVALSHA on the same keys, so counts stay those of `limits` on every instance. The
+session middleware folds even that into its own read of the session (`SESSION_AND_LIMIT`,
+`RequestLimiter.with_session`): a request with a cookie costs one round trip for both.
 """
 
 from __future__ import annotations
@@ -136,6 +138,39 @@ def window_decision(item: RateLimitItem, allowed: bool, raw: list[Any]) -> Decis
     return Decision(allowed, item.amount, remaining, max(0, math.ceil(reset_in)), expiry)
 
 
+# KEYS[1]: the caller's session key, if any. ARGV: session idle seconds, window key head and
+# tail around the identity, identity without a session (the client address), then
+# ACQUIRE_AND_READ's limit, expiry, amount. The identity is `user:<uid>` when the session
+# exists (its uid read from the stored JSON), as `_identity` would have it after loading the
+# session. The window keys are built here, not declared: fine on one Redis, not on a Cluster.
+# Returns {session value or false, taken, previous count, previous TTL ms, current count,
+# current TTL ms}.
+SESSION_AND_LIMIT = (
+    _as_function("acquire", RedisBridge.SCRIPT_ACQUIRE_SLIDING_WINDOW)
+    + _as_function("window", RedisBridge.SCRIPT_SLIDING_WINDOW)
+    + """
+local raw = false
+if KEYS[1] then raw = redis.call('GETEX', KEYS[1], 'EX', ARGV[1]) end
+local identity = ARGV[4]
+if raw then
+  local ok, doc = pcall(cjson.decode, raw)
+  if ok and type(doc) == 'table' and type(doc['uid']) == 'string' then
+    identity = 'user:' .. doc['uid']
+  end
+end
+local current = ARGV[2] .. identity .. ARGV[3]
+local keys = {current .. '/-1', current}
+local taken = acquire(keys, {ARGV[5], ARGV[6], ARGV[7]}) and 1 or 0
+local w = window(keys, {ARGV[6]})
+return {raw, taken, w[1], w[2], w[3], w[4]}
+"""
+)
+_MARK = "\x00identity\x00"
+
+LIMIT_DECISION = "bb.rate_limit_decision"
+"""Scope state: (limit class, Decision) taken with the session's read (session middleware)."""
+
+
 class RequestLimiter:
     def __init__(
         self, redis_url: str, client: Redis, limits: dict[str, str], status: SecurityStatus
@@ -150,6 +185,7 @@ class RequestLimiter:
         )
         self._limiter = SlidingWindowCounterRateLimiter(self._storage)
         self._acquire_and_read = client.register_script(ACQUIRE_AND_READ)
+        self._session_and_limit = client.register_script(SESSION_AND_LIMIT)
         self.items: dict[str, RateLimitItem] = {name: parse(spec) for name, spec in limits.items()}
         self.status = status
 
@@ -170,6 +206,28 @@ class RequestLimiter:
         self.status.succeeded()
         return window_decision(item, bool(raw[0]), raw[1:])
 
+    async def with_session(
+        self, session_key: str | None, idle_seconds: int, limit_class: str, anonymous: str
+    ) -> tuple[bytes | None, Decision]:
+        """Reads the session (renewing its idle time) and takes the caller's entry, in one
+        round trip: (stored session or None, decision). `anonymous`: the identity without a
+        session (`ip:...`)."""
+        item = self.items[limit_class]
+        if self.status.breaker_open:
+            raise StoreUnavailable("recent failure")
+        head, tail = f"{KEY_PREFIX}:{{{item.key_for(limit_class, _MARK)}}}".split(_MARK)
+        try:
+            raw = await self._session_and_limit(
+                keys=[session_key] if session_key else [],
+                args=[idle_seconds, head, tail, anonymous, item.amount, item.get_expiry(), 1],
+            )
+        except (StorageError, RedisError, OSError) as exc:
+            self.status.failed("rate_limits", exc)
+            raise StoreUnavailable(type(exc).__name__) from exc
+        self.status.succeeded()
+        session = raw[0] if isinstance(raw[0], bytes) else None
+        return session, window_decision(item, bool(raw[1]), raw[2:])
+
     async def reset(self, limit_class: str, identity: str) -> None:
         await self._limiter.clear(self.items[limit_class], limit_class, identity)
 
@@ -177,7 +235,20 @@ class RequestLimiter:
 def _identity(scope: Scope) -> str:
     session = scope.get("session")
     uid = session.get("uid") if isinstance(session, dict) else None
-    return f"user:{uid}" if uid else f"ip:{rate_key(client_ip(scope))}"
+    return f"user:{uid}" if uid else anonymous_identity(scope)
+
+
+def anonymous_identity(scope: Scope) -> str:
+    return f"ip:{rate_key(client_ip(scope))}"
+
+
+def limited(scope: Scope) -> bool:
+    """Whether the rate-limit middleware counts this request."""
+    return (
+        scope["type"] == ScopeType.HTTP
+        and not _unlimited_path(scope)
+        and limit_class_of(scope) != "exempt"
+    )
 
 
 def _unlimited_path(scope: Scope) -> bool:
@@ -210,8 +281,12 @@ class RateLimitMiddleware(ASGIMiddleware):
         if scope["type"] != ScopeType.HTTP or limit_class == "exempt":
             await next_app(scope, receive, send)
             return
+        taken = scope.get("state", {}).pop(LIMIT_DECISION, None)
         try:
-            decision = await self.limiter.hit(limit_class, _identity(scope))
+            if taken is not None and taken[0] == limit_class:
+                decision = taken[1]  # taken with the session's read
+            else:
+                decision = await self.limiter.hit(limit_class, _identity(scope))
         except StoreUnavailable:
             if limit_class == "auth":
                 _counted(limit_class, "fail_closed").inc()

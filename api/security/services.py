@@ -36,7 +36,7 @@ class SecurityServices:
         """Outermost first: who is calling, then their session (and CSRF), then limits."""
         return [
             ClientAddressMiddleware(self.config.trusted_proxies),
-            SessionMiddleware(self.sessions, self.config, self.status),
+            SessionMiddleware(self.sessions, self.config, self.status, self.limiter),
             RateLimitMiddleware(self.limiter),
         ]
 
@@ -58,6 +58,8 @@ def build_security(config: SecurityConfig, redis_url: str) -> SecurityServices:
             health_check_interval=10,
             retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
             retry_on_error=[ConnectionError, TimeoutError],
+            # No CLIENT SETINFO on connect (burnblack/wiring.py REDIS_CONNECTION says why).
+            driver_info=None,
         )
     )
     status = SecurityStatus(breaker_seconds=config.breaker_seconds)

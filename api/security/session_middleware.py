@@ -10,6 +10,8 @@
   cookie). The token lives in the server-side session, so a cookie planted from a sibling
   domain cannot forge it. Endpoints that take a password (`opt["credentials"]`) accept
   only JSON, which a cross-site form cannot send: no login CSRF.
+- One round trip: with the rate limiter given, the session is read in the same Redis script
+  that takes the caller's rate-limit entry (`RequestLimiter.with_session`).
 - Redis unreachable: the request continues anonymously and handlers that need a login
   answer 503 instead of 401 (see `api.guards`).
 """
@@ -32,6 +34,14 @@ from api.problems import problem
 from api.security.config import CREDENTIALS_OPT, SecurityConfig
 from api.security.cookies import cleared_cookies, header_values
 from api.security.metrics import CSRF_REJECTIONS
+from api.security.rate_limits import (
+    LIMIT_DECISION,
+    RequestLimiter,
+    StoreUnavailable,
+    anonymous_identity,
+    limit_class_of,
+    limited,
+)
 from api.security.rejections import send_problem
 from api.security.sessions import RESERVED, SessionRecord, SessionStore
 from api.security.status import SecurityStatus
@@ -76,10 +86,31 @@ def _is_json(content_type: str) -> bool:
 class SessionMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
-    def __init__(self, store: SessionStore, config: SecurityConfig, status: SecurityStatus) -> None:
+    def __init__(
+        self,
+        store: SessionStore,
+        config: SecurityConfig,
+        status: SecurityStatus,
+        limiter: RequestLimiter | None = None,
+    ) -> None:
         self.store = store
         self.config = config
         self.status = status
+        self.limiter = limiter
+
+    async def _load_with_limit(self, scope: Scope, session_id: str | None) -> bytes | None:
+        """Reads the session and takes the rate-limit entry in one round trip (the rate-limit
+        middleware inside then uses the decision); raises StoreUnavailable as either would."""
+        assert self.limiter is not None
+        limit_class = limit_class_of(scope)
+        raw, decision = await self.limiter.with_session(
+            self.store.key_of(session_id) if session_id else None,
+            self.store.idle_seconds,
+            limit_class,
+            anonymous_identity(scope),
+        )
+        _state(scope)[LIMIT_DECISION] = (limit_class, decision)
+        return raw
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
@@ -87,7 +118,22 @@ class SessionMiddleware(ASGIMiddleware):
         record: SessionRecord | None = None
         stale_cookie = False
         loaded: dict[str, Any] = {}
-        if session_id:
+        together = self.limiter is not None and limited(scope)
+        if together:
+            try:
+                raw = await self._load_with_limit(scope, session_id)
+            except StoreUnavailable:
+                together = False  # each on its own, each failing as it does alone
+            else:
+                if session_id:
+                    try:
+                        record = await self.store.accept(session_id, raw)
+                    except (RedisError, OSError) as exc:
+                        self.status.failed("sessions", exc)
+                        _state(scope)[SESSION_UNAVAILABLE] = True
+                    else:
+                        stale_cookie = record is None
+        if session_id and not together:
             try:
                 record = await self.store.load(session_id)
             except (RedisError, OSError) as exc:

@@ -107,11 +107,20 @@ class SessionStore:
 
     async def load(self, session_id: str) -> SessionRecord | None:
         """The live session for this cookie value (renewing its idle time), else None."""
-        if not well_formed(session_id):
+        key = self.key_of(session_id)
+        if key is None:
             return None
-        key = SESSION_PREFIX + _hash(session_id)
-        raw = await self._redis.getex(key, ex=self.idle_seconds)
-        if raw is None:
+        return await self.accept(session_id, await self._redis.getex(key, ex=self.idle_seconds))
+
+    def key_of(self, session_id: str) -> str | None:
+        """The Redis key of this cookie value's session; None for a value no session has."""
+        return SESSION_PREFIX + _hash(session_id) if well_formed(session_id) else None
+
+    async def accept(self, session_id: str, raw: bytes | str | None) -> SessionRecord | None:
+        """The session from its stored value, read (with its idle time renewed, GETEX) by
+        `load` or, in the same round trip as the rate limit, by the session middleware."""
+        key = self.key_of(session_id)
+        if raw is None or key is None:
             return None
         try:
             record = self._decode(raw)

@@ -42,8 +42,13 @@ def loadtest(
         int, typer.Option(min=1, help="Granian workers per API instance (own stack)")
     ] = 1,
     db_pool_size: Annotated[
-        int, typer.Option(min=1, help="BURNBLACK_DB_POOL_SIZE of the own stack's processes")
-    ] = 10,
+        int,
+        typer.Option(
+            min=1,
+            help="BURNBLACK_DB_POOL_SIZE of the own stack's processes (the read pool is 4x, "
+            "the event stores 2x; burnblack/budget.py)",
+        ),
+    ] = 4,
     embedded: Annotated[
         bool,
         typer.Option(help="Own stack on embedded PostgreSQL and Redis even when local ones answer"),

@@ -56,7 +56,7 @@ class Options:
     host: str | None = None
     api_instances: int = 2
     api_workers: int = 1
-    db_pool_size: int = 10
+    db_pool_size: int = 4
     admin_email: str | None = None
     admin_password: str | None = None
     metrics_urls: tuple[str, ...] = ()
@@ -314,7 +314,7 @@ def run(options: Options) -> dict[str, Any]:
         if host is None:
             console.print(
                 f"[bold]Starting the platform[/bold]: {options.api_instances} API instance(s) "
-                "behind nginx, a worker and a projector, on a fresh database"
+                "behind nginx, two workers (one for `high`) and a projector, on a fresh database"
             )
             stack = stack_scope.enter_context(
                 own_stack(

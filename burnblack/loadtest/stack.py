@@ -1,9 +1,10 @@
 """The platform a load test runs against when no --host is given.
 
 N API instances behind nginx (a generated config in a temporary folder, nginx as a child
-process in the foreground), one worker and one projector, each with its metrics port; on a
-fresh database and a Redis database of its own on the local PostgreSQL/Redis, or on
-embedded servers when those are not reachable. Everything is removed afterwards.
+process in the foreground), a worker, a worker for `high` only and a projector, each with its
+metrics port; on a fresh database and a Redis database of its own on the local
+PostgreSQL/Redis, or on embedded servers when those are not reachable. Everything is removed
+afterwards.
 """
 
 from __future__ import annotations
@@ -287,7 +288,7 @@ def own_stack(
     api_instances: int,
     log_dir: Path,
     api_workers: int = 1,
-    db_pool_size: int = 10,
+    db_pool_size: int = 4,
     extra_env: dict[str, str] | None = None,
     embedded: bool = False,
 ) -> Iterator[Stack]:
@@ -305,6 +306,8 @@ def own_stack(
             "REDIS_URL": redis_url,
             "BURNBLACK_CIPHER_KEY": os.environ.get("BURNBLACK_CIPHER_KEY") or _new_cipher_key(),
             "BURNBLACK_DB_POOL_SIZE": str(db_pool_size),
+            # What runs here, for every process's connection budget check (burnblack/budget.py).
+            "BURNBLACK_DEPLOYMENT": f"api={api_instances * api_workers},worker=2,projector=1",
             "BURNBLACK_DATA_DIR": str(work / "data"),
             "PYTHONUNBUFFERED": "1",
             **LOAD_ENV,
@@ -323,9 +326,13 @@ def own_stack(
             )
             for i, p in enumerate(api_ports)
         ]
-        worker_port, projector_port = free_port(), free_port()
+        worker_port, high_port, projector_port = free_port(), free_port(), free_port()
         worker = Child("worker", ["worker"], log_dir / "worker.log")
         worker.metrics_url = f"http://127.0.0.1:{worker_port}/metrics"
+        # Tax computations (`high`) get a worker of their own, as in compose.yaml: behind one
+        # worker they waited for document jobs and rebuilds (high-queue wait p95 4.4 s).
+        high = Child("worker-high", ["worker", "--queues", "high"], log_dir / "worker-high.log")
+        high.metrics_url = f"http://127.0.0.1:{high_port}/metrics"
         projector = Child("projector", ["projector"], log_dir / "projector.log")
         projector.metrics_url = f"http://127.0.0.1:{projector_port}/metrics"
         edge_port = free_port()
@@ -335,7 +342,7 @@ def own_stack(
         edge = Child("nginx", [], log_dir / "nginx.log")
         stack = Stack(
             url=f"http://127.0.0.1:{edge_port}",
-            children=[*children, worker, projector, edge],
+            children=[*children, worker, high, projector, edge],
             database_url=database_url,
             redis_url=redis_url,
             log_dir=log_dir,
@@ -347,11 +354,12 @@ def own_stack(
                 _start(c, env)
             _start(projector, {**env, "BURNBLACK_METRICS_PORT": str(projector_port)})
             _start(worker, {**env, "BURNBLACK_METRICS_PORT": str(worker_port)})
+            _start(high, {**env, "BURNBLACK_METRICS_PORT": str(high_port)})
             _start(edge, env, [nginx, "-c", str(conf), "-p", str(work / "nginx"), "-e", "stderr"])
             for c, p in zip(children, api_ports, strict=True):
                 _wait_ok(f"http://127.0.0.1:{p}/health/live", c)
             _wait_ok(f"{stack.url}/health/live", edge, 30)
-            for c in (worker, projector):
+            for c in (worker, high, projector):
                 assert c.metrics_url
                 _wait_ok(c.metrics_url, c, 60)
             yield stack

@@ -7,15 +7,19 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
+import redis
 
+from burnblack import wiring
 from burnblack.seed import seed_filings
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.account import Role
+from projections.cache import MODEL_VERSION_KEY, filing_key, list_generation_key
 from tests.integration.read_side import InProcess, counted, in_process
 from tests.processes import TEST_SECURITY_ENV
 
@@ -54,6 +58,7 @@ def test_each_read_is_one_query_whatever_the_number_of_filings(api: InProcess) -
 
     def measure(summary_of: str) -> dict[str, int]:
         """Queries per read on a cold cache (cached reads cost none, see the next test)."""
+        _forget(api, uid, summary_of)  # the projector warmed it
         counts = {}
         reads = {
             "summary": (taxpayer, f"/api/v1/filings/{summary_of}"),
@@ -80,6 +85,92 @@ def test_each_read_is_one_query_whatever_the_number_of_filings(api: InProcess) -
     assert all(n <= 1 for n in with_many.values()), with_many
     listing = taxpayer.get("/api/v1/filings?limit=100").json()
     assert len(listing["items"]) == 100 and listing["next_cursor"] is not None
+
+
+def _forget(api: InProcess, owner: str, filing_id: str) -> None:
+    """Drops a filing's and its owner's list's cache entries, as their TTL would."""
+    client = wiring.redis_client(api.settings)
+    try:
+        version = int(client.get(MODEL_VERSION_KEY) or 1)  # type: ignore[arg-type]
+        client.delete(filing_key(version, owner, filing_id))
+        client.incr(list_generation_key(version, owner))
+    finally:
+        client.close()
+
+
+def test_a_read_after_a_write_is_a_hit_with_the_bytes_the_database_gives(
+    api: InProcess,
+) -> None:
+    me, uid = api.user()
+    fid = _start(me)["id"]
+    api.project()
+    r = me.put(
+        f"/api/v1/filings/{fid}/income",
+        json={"salary": {"gross": 700_000}},
+        headers={"If-Match": '"1"'},
+    )
+    assert r.status_code == 200, r.text
+    api.project()  # the projector writes the new answers into the cache
+    with counted() as queries:
+        warm = me.get(f"/api/v1/filings/{fid}")
+        warm_list = me.get("/api/v1/filings")
+    assert queries == [], queries
+    assert warm.headers["etag"] == '"2"' and warm.json()["income"]["salary"]["gross"] == 700_000
+    _forget(api, uid, fid)
+    with counted() as queries:
+        cold = me.get(f"/api/v1/filings/{fid}")
+        cold_list = me.get("/api/v1/filings")
+    assert len(queries) == 2
+    assert cold.content == warm.content and cold_list.content == warm_list.content
+    assert cold_list.headers["etag"] == warm_list.headers["etag"]
+
+
+@contextmanager
+def redis_commands(settings: Settings) -> Iterator[list[tuple[str, str]]]:
+    """The (client type, command) pairs Redis runs on this database meanwhile, read with
+    MONITOR until a marker (other sessions' databases on a shared server are left out);
+    client type "lua" marks commands run inside a script."""
+    _, url = settings.require_urls()
+    client = redis.Redis.from_url(url)
+    db = int(client.connection_pool.connection_kwargs.get("db", 0))
+    start, end = (f"bb-test-{edge}-{uuid.uuid4().hex}" for edge in ("start", "end"))
+    seen: list[tuple[str, str]] = []
+    with client.monitor() as monitor:
+        client.echo(start)  # MONITOR is on before anything is measured
+        yield seen
+        client.echo(end)
+        recording = False
+        while True:
+            entry = monitor.next_command()
+            if int(entry["db"]) != db:
+                continue
+            if start in entry["command"] or end in entry["command"]:
+                if recording:
+                    break
+                recording = True
+            elif recording:
+                seen.append((str(entry.get("client_type", "")), str(entry["command"])))
+    client.close()
+
+
+def test_a_cached_read_costs_two_redis_round_trips(api: InProcess) -> None:
+    """The session and the rate limit in one script, the cache entry in one GET (issue 16:
+    three sequential round trips cost a cached read more CPU than the rest of the request)."""
+    me, _ = api.user()
+    fid = _start(me)["id"]
+    api.project()
+    assert me.get(f"/api/v1/filings/{fid}").status_code == 200
+    with redis_commands(api.settings) as seen:
+        r = me.get(f"/api/v1/filings/{fid}")
+        listing = me.get("/api/v1/filings")
+    assert r.status_code == 200 and listing.status_code == 200
+    # The live read-model version is re-read at most once a second per process, not per read.
+    trips = [
+        command.split(" ", 1)[0].strip('"')
+        for kind, command in seen
+        if kind != "lua" and MODEL_VERSION_KEY not in command
+    ]
+    assert trips == ["EVALSHA", "GET", "EVALSHA", "EVALSHA"], seen
 
 
 def test_a_cached_read_costs_no_query_and_users_never_share_entries(api: InProcess) -> None:
