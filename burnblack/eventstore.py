@@ -38,6 +38,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from projections import event_chain
 from projections.horizon import BASES_DDL, BASES_TABLE, STRIDE, Base, load_base
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,10 @@ class CoalescedWakeups:
 
 
 class HorizonRecorder(PostgresApplicationRecorder):
-    """Appends without `LOCK TABLE`; reads notifications only below the horizon."""
+    """Appends without `LOCK TABLE`; reads notifications only below the horizon. Each row is
+    linked into its aggregate's hash chain by the INSERT itself (projections/event_chain.py)."""
+
+    chained = True  # False only for the benchmark's baseline (benchmarks/verify.py)
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
@@ -148,6 +152,8 @@ class HorizonRecorder(PostgresApplicationRecorder):
                     with conn.transaction():
                         self._migrate(conn)
                     found = load_base(conn, self.events_table_name)
+                if self.chained:  # links an existing store's rows once (docs/event-log.md)
+                    event_chain.ensure_chain(conn, self.datastore.schema, self.events_table_name)
             assert found is not None
             self._base = found
             self._insert_statement = self._build_insert(found)
@@ -176,6 +182,12 @@ class HorizonRecorder(PostgresApplicationRecorder):
         )
 
     def _build_insert(self, base: Base) -> Composed:
+        if self.chained:
+            return event_chain.chained_insert(
+                self._table,
+                Identifier(self.datastore.schema, self.stored_event_type_name),
+                base.position_sql,
+            )
         return SQL(
             "INSERT INTO {table} (originator_id, originator_version, topic, state, "
             "transaction_id, notification_id) "

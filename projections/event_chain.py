@@ -1,0 +1,215 @@
+"""The hash chain in PostgreSQL: the column, its migration, and the checks that read it.
+
+Each row of an events table carries `chain_hash`, `link(previous, row)` of domain/event_chain.py,
+computed by the INSERT itself (burnblack/eventstore.py uses `chained_insert`): the previous
+link is the row of version - 1 of the same aggregate, read by the same statement (or the row
+before it in the same append). The column is NOT NULL, so an append whose previous version is
+not there fails instead of starting a second chain; two appends of one version are already
+refused by the primary key (originator_id, originator_version): the chain cannot fork.
+
+Verification checks every link on its own (a window over the primary key, one pass, hashed by
+PostgreSQL): a row is good when its hash follows from the stored hash before it and its own
+bytes, and its version from the version before it. All links good means the whole chain is.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Composable, Composed, Identifier
+
+from domain.event_chain import GENESIS, Break, Link, link
+
+COLUMN = "chain_hash"
+_GENESIS_SQL = SQL("'\\x{0}'::bytea").format(SQL(GENESIS.hex()))
+
+
+def link_sql(previous: Composable, row: str) -> Composed:
+    """`domain.event_chain.link` in SQL, over the columns of `row` (a table alias)."""
+    topic = SQL("convert_to(coalesce({0}.topic, ''), 'UTF8')").format(SQL(row))
+    return SQL(
+        "sha256({prev} || uuid_send({r}.originator_id) || int8send({r}.originator_version) "
+        "|| int4send(octet_length({topic})) || {topic} || coalesce({r}.state, ''::bytea))"
+    ).format(prev=previous, r=SQL(row), topic=topic)
+
+
+def chained_insert(table: Identifier, row_type: Identifier, position: Callable[[str], str]) -> Composed:
+    """The append: one statement, one round trip, as before the chain. A recursive walk over
+    the appended array carries each link to the next row; the first row of each aggregate in
+    the append looks its previous link up by primary key. `position(n)`: the SQL of the n-th
+    row's position (projections/horizon.py)."""
+    previous = SQL(
+        "CASE WHEN x.originator_id = c.originator_id AND x.originator_version = c.originator_version + 1 "
+        "THEN c.h ELSE coalesce("
+        "(SELECT p.chain_hash FROM {table} p WHERE p.originator_id = x.originator_id "
+        "AND p.originator_version = x.originator_version - 1), "
+        # no previous row: the chain starts here only at the first version; otherwise NULL,
+        # which the NOT NULL column refuses (the previous version is not committed).
+        "CASE WHEN x.originator_version <= 1 THEN {genesis} END) END"
+    ).format(table=table, genesis=_GENESIS_SQL)
+    return SQL(
+        "WITH RECURSIVE a AS (SELECT %s::{type}[] AS r), "
+        "c(n, originator_id, originator_version, topic, state, h) AS ("
+        "SELECT 0::bigint, NULL::uuid, NULL::bigint, NULL::text, NULL::bytea, NULL::bytea "
+        "UNION ALL "
+        "SELECT c.n + 1, x.originator_id, x.originator_version, x.topic, x.state, {link} "
+        "FROM c CROSS JOIN a CROSS JOIN LATERAL (SELECT (a.r[c.n + 1]).*) x "
+        "WHERE c.n < cardinality(a.r)) "
+        "INSERT INTO {table} (originator_id, originator_version, topic, state, "
+        "transaction_id, notification_id, chain_hash) "
+        "SELECT c.originator_id, c.originator_version, c.topic, c.state, "
+        "pg_current_xact_id(), {position}, c.h FROM c WHERE c.n > 0 ORDER BY c.n "
+        "RETURNING notification_id"
+    ).format(
+        type=row_type,
+        link=link_sql(previous, "x"),
+        table=table,
+        position=SQL(position("c.n")),
+    )
+
+
+# --- migration ------------------------------------------------------------------------
+
+
+def is_chained(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:
+    row = conn.cursor(row_factory=tuple_row).execute(
+        "SELECT a.attnotnull FROM pg_attribute a "
+        "WHERE a.attrelid = to_regclass(quote_ident(%s) || '.' || quote_ident(%s)) "
+        "AND a.attname = %s AND NOT a.attisdropped",
+        (schema, table, COLUMN),
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def ensure_chain(conn: psycopg.Connection[Any], schema: str, table: str, batch: int = 10_000) -> int:
+    """Chains an existing table in place, once (idempotent, safe to race): waits for every
+    running append (ACCESS EXCLUSIVE), adds the column, links every old row in version order,
+    then makes the column NOT NULL, so a process still appending without the chain fails
+    instead of leaving a hole. Returns how many rows it linked (0 when already chained)."""
+    if is_chained(conn, schema, table):
+        return 0
+    qualified = Identifier(schema, table)
+    linked = 0
+    with conn.transaction():
+        conn.execute(SQL("LOCK TABLE {0} IN ACCESS EXCLUSIVE MODE").format(qualified))
+        if is_chained(conn, schema, table):  # another process did it while we waited
+            return 0
+        conn.execute(
+            SQL("ALTER TABLE {0} ADD COLUMN IF NOT EXISTS {1} bytea").format(
+                qualified, Identifier(COLUMN)
+            )
+        )
+        conn.execute(
+            "CREATE TEMP TABLE chain_fill (originator_id uuid, originator_version bigint, "
+            "chain_hash bytea) ON COMMIT DROP"
+        )
+        previous, last_id = GENESIS, None
+        with conn.cursor(name="chain_migration", row_factory=tuple_row) as rows:
+            rows.execute(
+                SQL(
+                    "SELECT originator_id, originator_version, topic, state FROM {0} "
+                    "ORDER BY originator_id, originator_version"
+                ).format(qualified)
+            )
+            while chunk := rows.fetchmany(batch):
+                out = []
+                for oid, version, topic, state in chunk:
+                    if oid != last_id:
+                        previous, last_id = GENESIS, oid
+                    previous = link(previous, oid, version, topic or "", bytes(state or b""))
+                    out.append((oid, version, previous))
+                with conn.cursor() as w, w.copy("COPY chain_fill FROM STDIN") as copy:
+                    for item in out:
+                        copy.write_row(item)
+                linked += len(out)
+        conn.execute(
+            SQL(
+                "UPDATE {0} t SET {1} = f.chain_hash FROM chain_fill f "
+                "WHERE t.originator_id = f.originator_id "
+                "AND t.originator_version = f.originator_version"
+            ).format(qualified, Identifier(COLUMN))
+        )
+        conn.execute(
+            SQL("ALTER TABLE {0} ALTER COLUMN {1} SET NOT NULL").format(
+                qualified, Identifier(COLUMN)
+            )
+        )
+    return linked
+
+
+# --- verification ---------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    """What a verification saw, and every aggregate's first break."""
+
+    events: int = 0
+    filings: int = 0
+    days: int = 0
+    anchors: int = 0
+    breaks: list[Break] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # breaks not tied to one filing
+
+    @property
+    def intact(self) -> bool:
+        return not self.breaks and not self.problems
+
+
+def _first_per_filing(breaks: list[Break]) -> list[Break]:
+    first: dict[uuid.UUID, Break] = {}
+    for b in sorted(breaks, key=lambda b: (b.originator_id.bytes, b.version)):
+        first.setdefault(b.originator_id, b)
+    return list(first.values())
+
+
+def verify_links(
+    conn: psycopg.Connection[Any], table: str, originator_id: uuid.UUID | None = None
+) -> Report:
+    """Checks every link of one aggregate, or of all, in one pass."""
+    expected = link_sql(SQL("coalesce(lag(chain_hash) OVER w, {0})").format(_GENESIS_SQL), "t")
+    where = SQL("WHERE originator_id = %s") if originator_id else SQL("")
+    statement = SQL(
+        "SELECT count(*), count(*) FILTER (WHERE pv IS NULL), "
+        "array_agg(originator_id) FILTER (WHERE bad), array_agg(v) FILTER (WHERE bad), "
+        "array_agg(pv) FILTER (WHERE bad), array_agg(hash_ok) FILTER (WHERE bad) "
+        "FROM (SELECT originator_id, v, pv, hash_ok, "
+        "NOT hash_ok OR (pv IS NULL AND v > 1) OR (pv IS NOT NULL AND v <> pv + 1) AS bad "
+        "FROM (SELECT originator_id, originator_version AS v, "
+        "lag(originator_version) OVER w AS pv, "
+        "coalesce(chain_hash = {expected}, false) AS hash_ok "
+        "FROM {table} t {where} "
+        "WINDOW w AS (PARTITION BY originator_id ORDER BY originator_version)) s) x"
+    ).format(expected=expected, table=Identifier(table), where=where)
+    row = conn.cursor(row_factory=tuple_row).execute(statement, (originator_id,) if originator_id else ()).fetchone()
+    assert row is not None
+    events, filings, ids, versions, previous, hash_ok = row
+    report = Report(events=int(events), filings=int(filings))
+    breaks = []
+    for oid, v, pv, ok in zip(ids or [], versions or [], previous or [], hash_ok or [], strict=True):
+        first = 1 if pv is None else pv + 1
+        if v > first:
+            what = f"version {first}" if first == v - 1 else f"versions {first}–{v - 1}"
+            breaks.append(Break(oid, first, f"{what} missing (deleted or reordered)"))
+        elif not ok:
+            breaks.append(Break(oid, v, "stored bytes or hash changed"))
+    report.breaks = _first_per_filing(breaks)
+    return report
+
+
+def history(conn: psycopg.Connection[Any], table: str, originator_id: uuid.UUID) -> list[Link]:
+    """One aggregate's stored rows, in version order, as the chain sees them."""
+    rows = conn.cursor(row_factory=tuple_row).execute(
+        SQL(
+            "SELECT originator_id, originator_version, topic, state, chain_hash FROM {0} "
+            "WHERE originator_id = %s ORDER BY originator_version"
+        ).format(Identifier(table)),
+        (originator_id,),
+    ).fetchall()
+    return [Link(r[0], r[1], r[2] or "", bytes(r[3] or b""), bytes(r[4])) for r in rows]
+
