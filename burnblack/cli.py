@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from burnblack.audit_cli import audit_app
 from burnblack.documents_cli import documents_app
 from burnblack.logs import configure_logging
 from burnblack.settings import Settings
@@ -27,6 +28,7 @@ app.add_typer(projections_app, name="projections")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(documents_app, name="documents")
+app.add_typer(audit_app, name="audit")
 console = Console(stderr=True)
 
 

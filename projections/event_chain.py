@@ -213,3 +213,15 @@ def history(conn: psycopg.Connection[Any], table: str, originator_id: uuid.UUID)
     ).fetchall()
     return [Link(r[0], r[1], r[2] or "", bytes(r[3] or b""), bytes(r[4])) for r in rows]
 
+
+
+def head(conn: psycopg.Connection[Any], table: str, originator_id: uuid.UUID) -> tuple[int, bytes] | None:
+    """One aggregate's last version and link."""
+    row = conn.cursor(row_factory=tuple_row).execute(
+        SQL(
+            "SELECT originator_version, chain_hash FROM {0} WHERE originator_id = %s "
+            "ORDER BY originator_version DESC LIMIT 1"
+        ).format(Identifier(table)),
+        (originator_id,),
+    ).fetchone()
+    return None if row is None else (int(row[0]), bytes(row[1]))

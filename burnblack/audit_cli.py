@@ -1,0 +1,194 @@
+"""`burnblack audit …`: verify the hash chain, seal a day, export and check signed bundles.
+
+Exit codes: 0 intact, 1 a break (each printed as `filing <id> version <n>: <what>`),
+2 bad usage (an unreadable bundle, a malformed id or key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from burnblack import audit_keys
+from burnblack.settings import Settings
+
+audit_app = typer.Typer(
+    no_args_is_help=True, help="The hash-chained history: verify, seal days, signed exports."
+)
+console = Console(stderr=True)
+
+
+def _filing_id(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        console.print(f"[red]not a filing id[/red]: {raw!r}")
+        raise typer.Exit(2) from None
+
+
+def _signing_key(settings: Settings) -> Any:
+    return audit_keys.signing_key(
+        os.environ, settings.data_dir, settings.environment == "production"
+    )
+
+
+def _events_table(settings: Settings) -> tuple[str, str]:
+    """The database URL and the filings' events table, created and chained if need be (the
+    recorder, constructed with the application, migrates an unchained store)."""
+    from burnblack import wiring
+
+    database_url, _ = settings.require_urls()
+    app = wiring.filings_app(settings)
+    try:
+        return database_url, str(getattr(app.recorder, "events_table_name", "filings_events"))
+    finally:
+        app.close()
+
+
+@audit_app.command("verify")
+def verify(
+    filing: Annotated[str | None, typer.Option(help="Only this filing (id)")] = None,
+) -> None:
+    """Check every link, every sealed day's anchors, root and signature. Exits 1 naming each
+    filing and version that was changed, deleted or reordered."""
+    import psycopg
+
+    from projections.chain_days import verify as verify_chain
+
+    settings = Settings.from_env()
+    oid = _filing_id(filing) if filing else None
+    database_url, table = _events_table(settings)
+    public = audit_keys.public_bytes(_signing_key(settings).public_key())
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        report = verify_chain(conn, table, oid, public_key=public, check=audit_keys.check)
+    for b in report.breaks:
+        sys.stdout.write(f"BROKEN {b}\n")
+    for p in report.problems:
+        sys.stdout.write(f"BROKEN {p}\n")
+    summary = (
+        f"{report.events:,} events in {report.filings:,} filings, "
+        f"{report.anchors:,} anchors, {report.days:,} sealed days"
+    )
+    if oid is not None and report.events == 0 and report.anchors == 0:
+        console.print(f"[red]no filing {oid}[/red]")
+        raise typer.Exit(1)
+    if not report.intact:
+        console.print(f"[red]NOT INTACT[/red]: {summary}")
+        raise typer.Exit(1)
+    console.print(f"[green]intact[/green]: {summary}")
+
+
+@audit_app.command("seal")
+def seal(
+    day: Annotated[
+        str | None, typer.Option(help="The day sealed, YYYY-MM-DD (default: today, UTC)")
+    ] = None,
+) -> None:
+    """Anchor every filing's head in the day's signed root (run once a day, e.g. from cron)."""
+    import psycopg
+
+    from projections.chain_days import SealRefused, seal_day
+
+    settings = Settings.from_env()
+    try:
+        when = dt.date.fromisoformat(day) if day else dt.datetime.now(dt.UTC).date()
+    except ValueError:
+        console.print(f"[red]not a day[/red]: {day!r} (YYYY-MM-DD)")
+        raise typer.Exit(2) from None
+    key = _signing_key(settings)
+    database_url, table = _events_table(settings)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        try:
+            sealed = seal_day(
+                conn, table, when, audit_keys.public_bytes(key.public_key()), key.sign
+            )
+        except SealRefused as exc:
+            console.print(f"[red]refused[/red]: {exc}")
+            raise typer.Exit(1) from None
+    sys.stdout.write(f"{sealed.day} {sealed.root.hex()}\n")
+    console.print(
+        f"day {sealed.day} {'sealed' if sealed.new else 'was already sealed'}: "
+        f"{sealed.filings:,} filings anchored"
+    )
+
+
+@audit_app.command("export")
+def export(
+    filing: Annotated[str, typer.Argument(help="Filing id")],
+    out: Annotated[Path, typer.Option(help="Bundle file to write")],
+) -> None:
+    """Write a filing's stored history, its links and anchors as a signed bundle."""
+    import psycopg
+
+    from burnblack.audit_bundle import build
+    from projections.chain_days import anchors
+    from projections.event_chain import history
+
+    settings = Settings.from_env()
+    oid = _filing_id(filing)
+    key = _signing_key(settings)
+    database_url, table = _events_table(settings)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        links = history(conn, table, oid)
+        anchored = anchors(conn, table, oid)
+    if not links:
+        console.print(f"[red]no filing {oid}[/red]")
+        raise typer.Exit(1)
+    out.write_bytes(build(oid, links, anchored, dt.datetime.now(dt.UTC), key))
+    console.print(f"{len(links)} events of filing {oid} written to {out}")
+
+
+@audit_app.command("verify-bundle")
+def verify_bundle(
+    bundle: Annotated[Path, typer.Argument(help="Bundle file")],
+    public_key: Annotated[
+        str | None,
+        typer.Option(
+            help="The operator's public key (base64, `burnblack audit public-key`); "
+            "default: BURNBLACK_AUDIT_PUBLIC_KEY"
+        ),
+    ] = None,
+) -> None:
+    """Check a bundle offline: its signature, every link, its anchors. Needs no database."""
+    from burnblack.audit_bundle import BundleError, verify
+
+    text = public_key or os.environ.get("BURNBLACK_AUDIT_PUBLIC_KEY")
+    if not text:
+        console.print("[red]pass --public-key[/red] (the operator's, from `burnblack audit public-key`)")
+        raise typer.Exit(2)
+    try:
+        key = audit_keys.public_key(text)
+        result = verify(bundle.read_bytes(), key)
+    except (audit_keys.AuditKeyError, BundleError, OSError) as exc:
+        console.print(f"[red]cannot check {bundle}[/red]: {exc}")
+        raise typer.Exit(2) from None
+    for p in result.problems:
+        sys.stdout.write(f"BROKEN {p}\n")
+    summary = (
+        f"filing {result.filing_id}: {result.events} events, head version "
+        f"{result.head_version}, {result.anchors} anchors"
+    )
+    if not result.intact:
+        console.print(f"[red]NOT INTACT[/red]: {summary}")
+        raise typer.Exit(1)
+    console.print(f"[green]intact[/green]: {summary}")
+
+
+@audit_app.command("public-key")
+def public_key_cmd() -> None:
+    """Print the public key that checks bundles and days (base64): give it to auditors."""
+    settings = Settings.from_env()
+    sys.stdout.write(audit_keys.public_text(_signing_key(settings).public_key()) + "\n")
+
+
+@audit_app.command("generate-key")
+def generate_key() -> None:
+    """Print a new signing key for BURNBLACK_AUDIT_SIGNING_KEY (keep it in the secret store)."""
+    sys.stdout.write(audit_keys.generate_key() + "\n")
