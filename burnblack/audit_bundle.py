@@ -130,6 +130,7 @@ def verify(data: bytes, key: Ed25519PublicKey) -> BundleCheck:
     by_version = {r.version: r.hash.hex() for r in links}
     for a in anchors if isinstance(anchors, list) else []:
         check.anchors += 1
-        if not isinstance(a, dict) or by_version.get(a.get("version")) != a.get("hash"):
+        version = a.get("version") if isinstance(a, dict) else None
+        if not isinstance(version, int) or by_version.get(version) != a.get("hash"):
             check.problems.append(f"filing {filing_id}: anchor {a!r} does not match the events")
     return check

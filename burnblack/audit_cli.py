@@ -161,7 +161,9 @@ def verify_bundle(
 
     text = public_key or os.environ.get("BURNBLACK_AUDIT_PUBLIC_KEY")
     if not text:
-        console.print("[red]pass --public-key[/red] (the operator's, from `burnblack audit public-key`)")
+        console.print(
+            "[red]pass --public-key[/red] (the operator's, from `burnblack audit public-key`)"
+        )
         raise typer.Exit(2)
     try:
         key = audit_keys.public_key(text)

@@ -96,7 +96,9 @@ def signing_key(env: Mapping[str, str], data_dir: Path, production: bool) -> Ed2
         try:
             return private_key(Path(file).read_text(), file)
         except OSError as exc:
-            raise AuditKeyError(f"BURNBLACK_AUDIT_SIGNING_KEY_FILE {file}: {exc.strerror}") from None
+            raise AuditKeyError(
+                f"BURNBLACK_AUDIT_SIGNING_KEY_FILE {file}: {exc.strerror}"
+            ) from None
     if production:
         raise AuditKeyError(
             "BURNBLACK_AUDIT_SIGNING_KEY (or _FILE) must be set in production: it signs the "

@@ -59,7 +59,9 @@ class Head:
     hash: bytes
 
 
-def link(previous: bytes, originator_id: uuid.UUID, version: int, topic: str, state: bytes) -> bytes:
+def link(
+    previous: bytes, originator_id: uuid.UUID, version: int, topic: str, state: bytes
+) -> bytes:
     t = topic.encode("utf-8")
     return hashlib.sha256(
         b"".join(
@@ -76,7 +78,9 @@ def link(previous: bytes, originator_id: uuid.UUID, version: int, topic: str, st
 
 
 def _missing(first: int, last: int) -> str:
-    return f"version {first} is missing" if first == last else f"versions {first}–{last} are missing"
+    if first == last:
+        return f"version {first} is missing"
+    return f"versions {first} to {last} are missing"
 
 
 def verify_chain(links: Sequence[Link]) -> Break | None:

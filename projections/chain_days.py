@@ -120,32 +120,43 @@ def anchors(
 ) -> list[tuple[dt.date, int, bytes]]:
     """One aggregate's anchors: (day, version, hash), oldest first."""
     ensure_tables(conn)
-    rows = conn.cursor(row_factory=tuple_row).execute(
-        f"SELECT day, originator_version, chain_hash FROM {ANCHORS_TABLE} "
-        "WHERE events_table = %s AND originator_id = %s ORDER BY day",
-        (table, originator_id),
-    ).fetchall()
+    rows = (
+        conn.cursor(row_factory=tuple_row)
+        .execute(
+            f"SELECT day, originator_version, chain_hash FROM {ANCHORS_TABLE} "
+            "WHERE events_table = %s AND originator_id = %s ORDER BY day",
+            (table, originator_id),
+        )
+        .fetchall()
+    )
     return [(r[0], int(r[1]), bytes(r[2])) for r in rows]
 
 
 def verify_anchors(
-    conn: psycopg.Connection[Any], table: str, report: Report, originator_id: uuid.UUID | None = None
+    conn: psycopg.Connection[Any],
+    table: str,
+    report: Report,
+    originator_id: uuid.UUID | None = None,
 ) -> None:
     """Every anchored head must still be in the table with the hash it had: a deleted tail,
     a deleted aggregate or a rechained history shows here even when its links all check."""
     ensure_tables(conn)
     where = SQL(" AND a.originator_id = %s") if originator_id else SQL("")
     params: tuple[Any, ...] = (table, originator_id) if originator_id else (table,)
-    rows = conn.cursor(row_factory=tuple_row).execute(
-        SQL(
-            "SELECT a.originator_id, a.originator_version, a.day, t.chain_hash IS NULL, "
-            "t.chain_hash IS NOT DISTINCT FROM a.chain_hash "
-            "FROM {0} a LEFT JOIN {1} t ON t.originator_id = a.originator_id "
-            "AND t.originator_version = a.originator_version WHERE a.events_table = %s"
-        ).format(Identifier(ANCHORS_TABLE), Identifier(table))
-        + where,
-        params,
-    ).fetchall()
+    rows = (
+        conn.cursor(row_factory=tuple_row)
+        .execute(
+            SQL(
+                "SELECT a.originator_id, a.originator_version, a.day, t.chain_hash IS NULL, "
+                "t.chain_hash IS NOT DISTINCT FROM a.chain_hash "
+                "FROM {0} a LEFT JOIN {1} t ON t.originator_id = a.originator_id "
+                "AND t.originator_version = a.originator_version WHERE a.events_table = %s"
+            ).format(Identifier(ANCHORS_TABLE), Identifier(table))
+            + where,
+            params,
+        )
+        .fetchall()
+    )
     report.anchors += len(rows)
     breaks = list(report.breaks)
     for oid, version, day, missing, same in rows:
@@ -187,7 +198,9 @@ def verify_days(
         report.days += 1
         prev, root, key = bytes(prev), bytes(root), bytes(key)
         if prev != previous:
-            report.problems.append(f"day {day}: does not follow the day before (removed or rewritten)")
+            report.problems.append(
+                f"day {day}: does not follow the day before (removed or rewritten)"
+            )
         if day_root(day, prev, by_day.pop(day, [])) != root:
             report.problems.append(f"day {day}: its anchors no longer give its root")
         if public_key is not None and key != public_key:

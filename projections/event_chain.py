@@ -38,14 +38,16 @@ def link_sql(previous: Composable, row: str) -> Composed:
     ).format(prev=previous, r=SQL(row), topic=topic)
 
 
-def chained_insert(table: Identifier, row_type: Identifier, position: Callable[[str], str]) -> Composed:
+def chained_insert(
+    table: Identifier, row_type: Identifier, position: Callable[[str], str]
+) -> Composed:
     """The append: one statement, one round trip, as before the chain. A recursive walk over
     the appended array carries each link to the next row; the first row of each aggregate in
     the append looks its previous link up by primary key. `position(n)`: the SQL of the n-th
     row's position (projections/horizon.py)."""
     previous = SQL(
-        "CASE WHEN x.originator_id = c.originator_id AND x.originator_version = c.originator_version + 1 "
-        "THEN c.h ELSE coalesce("
+        "CASE WHEN x.originator_id = c.originator_id "
+        "AND x.originator_version = c.originator_version + 1 THEN c.h ELSE coalesce("
         "(SELECT p.chain_hash FROM {table} p WHERE p.originator_id = x.originator_id "
         "AND p.originator_version = x.originator_version - 1), "
         # no previous row: the chain starts here only at the first version; otherwise NULL,
@@ -77,16 +79,22 @@ def chained_insert(table: Identifier, row_type: Identifier, position: Callable[[
 
 
 def is_chained(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:
-    row = conn.cursor(row_factory=tuple_row).execute(
-        "SELECT a.attnotnull FROM pg_attribute a "
-        "WHERE a.attrelid = to_regclass(quote_ident(%s) || '.' || quote_ident(%s)) "
-        "AND a.attname = %s AND NOT a.attisdropped",
-        (schema, table, COLUMN),
-    ).fetchone()
+    row = (
+        conn.cursor(row_factory=tuple_row)
+        .execute(
+            "SELECT a.attnotnull FROM pg_attribute a "
+            "WHERE a.attrelid = to_regclass(quote_ident(%s) || '.' || quote_ident(%s)) "
+            "AND a.attname = %s AND NOT a.attisdropped",
+            (schema, table, COLUMN),
+        )
+        .fetchone()
+    )
     return bool(row and row[0])
 
 
-def ensure_chain(conn: psycopg.Connection[Any], schema: str, table: str, batch: int = 10_000) -> int:
+def ensure_chain(
+    conn: psycopg.Connection[Any], schema: str, table: str, batch: int = 10_000
+) -> int:
     """Chains an existing table in place, once (idempotent, safe to race): waits for every
     running append (ACCESS EXCLUSIVE), adds the column, links every old row in version order,
     then makes the column NOT NULL, so a process still appending without the chain fails
@@ -186,15 +194,21 @@ def verify_links(
         "FROM {table} t {where} "
         "WINDOW w AS (PARTITION BY originator_id ORDER BY originator_version)) s) x"
     ).format(expected=expected, table=Identifier(table), where=where)
-    row = conn.cursor(row_factory=tuple_row).execute(statement, (originator_id,) if originator_id else ()).fetchone()
+    row = (
+        conn.cursor(row_factory=tuple_row)
+        .execute(statement, (originator_id,) if originator_id else ())
+        .fetchone()
+    )
     assert row is not None
     events, filings, ids, versions, previous, hash_ok = row
     report = Report(events=int(events), filings=int(filings))
     breaks = []
-    for oid, v, pv, ok in zip(ids or [], versions or [], previous or [], hash_ok or [], strict=True):
+    for oid, v, pv, ok in zip(
+        ids or [], versions or [], previous or [], hash_ok or [], strict=True
+    ):
         first = 1 if pv is None else pv + 1
         if v > first:
-            what = f"version {first}" if first == v - 1 else f"versions {first}–{v - 1}"
+            what = f"version {first}" if first == v - 1 else f"versions {first} to {v - 1}"
             breaks.append(Break(oid, first, f"{what} missing (deleted or reordered)"))
         elif not ok:
             breaks.append(Break(oid, v, "stored bytes or hash changed"))
@@ -204,24 +218,33 @@ def verify_links(
 
 def history(conn: psycopg.Connection[Any], table: str, originator_id: uuid.UUID) -> list[Link]:
     """One aggregate's stored rows, in version order, as the chain sees them."""
-    rows = conn.cursor(row_factory=tuple_row).execute(
-        SQL(
-            "SELECT originator_id, originator_version, topic, state, chain_hash FROM {0} "
-            "WHERE originator_id = %s ORDER BY originator_version"
-        ).format(Identifier(table)),
-        (originator_id,),
-    ).fetchall()
+    rows = (
+        conn.cursor(row_factory=tuple_row)
+        .execute(
+            SQL(
+                "SELECT originator_id, originator_version, topic, state, chain_hash FROM {0} "
+                "WHERE originator_id = %s ORDER BY originator_version"
+            ).format(Identifier(table)),
+            (originator_id,),
+        )
+        .fetchall()
+    )
     return [Link(r[0], r[1], r[2] or "", bytes(r[3] or b""), bytes(r[4])) for r in rows]
 
 
-
-def head(conn: psycopg.Connection[Any], table: str, originator_id: uuid.UUID) -> tuple[int, bytes] | None:
+def head(
+    conn: psycopg.Connection[Any], table: str, originator_id: uuid.UUID
+) -> tuple[int, bytes] | None:
     """One aggregate's last version and link."""
-    row = conn.cursor(row_factory=tuple_row).execute(
-        SQL(
-            "SELECT originator_version, chain_hash FROM {0} WHERE originator_id = %s "
-            "ORDER BY originator_version DESC LIMIT 1"
-        ).format(Identifier(table)),
-        (originator_id,),
-    ).fetchone()
+    row = (
+        conn.cursor(row_factory=tuple_row)
+        .execute(
+            SQL(
+                "SELECT originator_version, chain_hash FROM {0} WHERE originator_id = %s "
+                "ORDER BY originator_version DESC LIMIT 1"
+            ).format(Identifier(table)),
+            (originator_id,),
+        )
+        .fetchone()
+    )
     return None if row is None else (int(row[0]), bytes(row[1]))

@@ -109,7 +109,9 @@ def _sql(database: str, statement: str, params: tuple[Any, ...] = ()) -> None:
                 conn.execute(part.encode(), params if "%s" in part else ())
 
 
-def _assert_broken(database: str, auditor: httpx.Client, fid: str, version: int, bystander: str) -> None:
+def _assert_broken(
+    database: str, auditor: httpx.Client, fid: str, version: int, bystander: str
+) -> None:
     out = _burnblack(database, "verify")
     assert out.returncode == 1, out.stdout + out.stderr
     assert f"filing {fid} version {version}:" in out.stdout
@@ -132,11 +134,15 @@ def _assert_intact(database: str, auditor: httpx.Client, fid: str) -> None:
     assert r.json()["events"] == VERSIONS and r.json()["head_version"] == VERSIONS
 
 
-def test_untouched_history_verifies(database: str, auditor: httpx.Client, filings: tuple[str, str]) -> None:
+def test_untouched_history_verifies(
+    database: str, auditor: httpx.Client, filings: tuple[str, str]
+) -> None:
     _assert_intact(database, auditor, filings[0])
 
 
-def test_a_flipped_byte_is_named(database: str, auditor: httpx.Client, filings: tuple[str, str]) -> None:
+def test_a_flipped_byte_is_named(
+    database: str, auditor: httpx.Client, filings: tuple[str, str]
+) -> None:
     fid, bystander = filings
     flip = (
         "UPDATE filings_events SET state = set_byte(state, 20, get_byte(state, 20) # 1) "
@@ -148,7 +154,9 @@ def test_a_flipped_byte_is_named(database: str, auditor: httpx.Client, filings: 
     _assert_intact(database, auditor, fid)
 
 
-def test_a_deleted_row_is_named(database: str, auditor: httpx.Client, filings: tuple[str, str]) -> None:
+def test_a_deleted_row_is_named(
+    database: str, auditor: httpx.Client, filings: tuple[str, str]
+) -> None:
     fid, bystander = filings
     _sql(
         database,
@@ -162,7 +170,9 @@ def test_a_deleted_row_is_named(database: str, auditor: httpx.Client, filings: t
     _assert_intact(database, auditor, fid)
 
 
-def test_two_swapped_rows_are_named(database: str, auditor: httpx.Client, filings: tuple[str, str]) -> None:
+def test_two_swapped_rows_are_named(
+    database: str, auditor: httpx.Client, filings: tuple[str, str]
+) -> None:
     fid, bystander = filings
     swap = (
         "UPDATE filings_events SET originator_version = -1 WHERE originator_id = %s "
@@ -200,7 +210,9 @@ def test_a_deleted_tail_after_a_sealed_day_is_named(
     assert r.json()["anchors"] == 1
 
 
-def test_a_changed_bundle_fails_offline(database: str, filings: tuple[str, str], tmp_path: Path) -> None:
+def test_a_changed_bundle_fails_offline(
+    database: str, filings: tuple[str, str], tmp_path: Path
+) -> None:
     fid, _ = filings
     bundle = tmp_path / "bundle.json"
     out = _burnblack(database, "export", fid, "--out", str(bundle))

@@ -8,12 +8,14 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from eventsourcing.persistence import InfrastructureFactory, PersistenceError, StoredEvent
 from eventsourcing.utils import Environment
 
 from burnblack import wiring
 from burnblack.settings import Settings
-from domain.event_chain import GENESIS, link
+from domain.event_chain import GENESIS, link, verify_chain
 from projections.event_chain import history, verify_links
 
 
@@ -104,10 +106,43 @@ def test_an_old_store_is_chained_in_place(own_database: Settings) -> None:
         with psycopg.connect(url, autocommit=True) as conn:
             report = verify_links(conn, "filings_events")
             assert report.intact and report.events == 4
-            assert history(conn, "filings_events", a)[0].hash == link(GENESIS, a, 1, "proof:Happened", b"x")
+            assert history(conn, "filings_events", a)[0].hash == link(
+                GENESIS, a, 1, "proof:Happened", b"x"
+            )
         # A process still on the library's recorder writes no unchained row: it fails.
         with pytest.raises(PersistenceError):
             old.insert_events([_event(uuid.uuid4(), 1)])
     finally:
         for f in (old_factory, factory, again_factory):
             f.close()
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.tuples(st.text(max_size=40), st.binary(max_size=300)), min_size=1, max_size=6),
+    st.integers(1, 3),
+)
+def test_postgresql_links_exactly_as_python_does(
+    own_database: Settings, events: list[tuple[str, bytes]], per_append: int
+) -> None:
+    """The SQL twin of `link` (any topic text, any bytes, appends of any size) gives the
+    bytes an offline checker recomputes."""
+    url, _ = own_database.require_urls()
+    factory, rec = _recorder(url)
+    try:
+        a = uuid.uuid4()
+        rows = [
+            StoredEvent(a, v, topic.replace("\x00", ""), state)
+            for v, (topic, state) in enumerate(events, start=1)
+        ]
+        for i in range(0, len(rows), per_append):
+            rec.insert_events(rows[i : i + per_append])
+        with psycopg.connect(url, autocommit=True) as conn:
+            stored = history(conn, "filings_events", a)
+        expected = GENESIS
+        for row, sent in zip(stored, rows, strict=True):
+            expected = link(expected, a, sent.originator_version, sent.topic, sent.state)
+            assert row.hash == expected
+        assert verify_chain(stored) is None
+    finally:
+        factory.close()
