@@ -8,10 +8,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from eventsourcing.persistence import InfrastructureFactory, PersistenceError, StoredEvent
 from eventsourcing.utils import Environment
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from burnblack import wiring
 from burnblack.settings import Settings
