@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import (
@@ -125,6 +126,8 @@ class HorizonRecorder(PostgresApplicationRecorder):
         self.lock_table_statements = []
         self._base: Base | None = None
         self._insert_statement: Composed | None = None
+        self._links = event_chain.Links()
+        self._appending = threading.local()  # the links of this thread's append in progress
         self._table = Identifier(self.datastore.schema, self.events_table_name)
         kwargs = datastore.pool.kwargs
         self.wakeups = CoalescedWakeups(
@@ -211,14 +214,22 @@ class HorizonRecorder(PostgresApplicationRecorder):
         self.base()
         if not stored_events:
             return None
-        if kwargs.get("tracking") is not None:  # other statements share the transaction
-            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
-        else:
-            # Nothing else to do in the transaction: one statement in autocommit, one round
-            # trip (the library's path is BEGIN and INSERT, then COMMIT).
-            with self.datastore.get_connection() as conn, conn.cursor() as curs:
-                self._insert_stored_events(curs, stored_events)
-                ids = [row["notification_id"] for row in curs.fetchall()]
+        try:
+            if kwargs.get("tracking") is not None:  # other statements share the transaction
+                ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            else:
+                # Nothing else to do in the transaction: one statement in autocommit, one
+                # round trip (the library's path is BEGIN and INSERT, then COMMIT).
+                with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                    self._insert_stored_events(curs, stored_events)
+                    ids = [row["notification_id"] for row in curs.fetchall()]
+        except BaseException:
+            if self.chained:  # a stale remembered link may be why: read it next time
+                self._links.forget({e.originator_id for e in stored_events})
+            raise
+        if self.chained:  # committed: remember each aggregate's new last link
+            for e, h in zip(stored_events, self._appending.hashes, strict=True):
+                self._links.saw(e.originator_id, e.originator_version, h)
         self.wakeups.poke()
         return ids
 
@@ -233,7 +244,57 @@ class HorizonRecorder(PostgresApplicationRecorder):
             self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
             for e in stored_events
         ]
-        curs.execute(self._insert_statement, (rows,), prepare=True)
+        if not self.chained:
+            curs.execute(self._insert_statement, (rows,), prepare=True)
+            return
+        prevs, hashes = self._links.compute(
+            stored_events, lambda keys: event_chain.read_links(curs.connection, self._table, keys)
+        )
+        self._appending.hashes = hashes
+        curs.execute(self._insert_statement, (rows, prevs, hashes), prepare=True)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's read (the same statement), remembering the last link it sees, so
+        that the append that usually follows needs no read of its own."""
+        statement = self.select_events_statement
+        params: list[Any] = [originator_id]
+        if gt is not None:
+            params.append(gt)
+            statement += SQL(" AND originator_version > %s")
+        if lte is not None:
+            params.append(lte)
+            statement += SQL(" AND originator_version <= %s")
+        statement += SQL(" ORDER BY originator_version") + SQL(" DESC" if desc else " ASC")
+        if limit is not None:
+            params.append(limit)
+            statement += SQL(" LIMIT %s")
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params, prepare=True)
+            rows = curs.fetchall()
+        if self.chained and rows:
+            last = max(rows, key=lambda r: int(r["originator_version"]))
+            if last.get("chain_hash") is not None:
+                self._links.saw(
+                    last["originator_id"], last["originator_version"], bytes(last["chain_hash"])
+                )
+        return [
+            StoredEvent(
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+        ]
 
     # --- reading -----------------------------------------------------------------------
 

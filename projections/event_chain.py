@@ -1,11 +1,12 @@
 """The hash chain in PostgreSQL: the column, its migration, and the checks that read it.
 
 Each row of an events table carries `chain_hash`, `link(previous, row)` of domain/event_chain.py,
-computed by the INSERT itself (burnblack/eventstore.py uses `chained_insert`): the previous
-link is the row of version - 1 of the same aggregate, read by the same statement (or the row
-before it in the same append). The column is NOT NULL, so an append whose previous version is
-not there fails instead of starting a second chain; two appends of one version are already
-refused by the primary key (originator_id, originator_version): the chain cannot fork.
+written by the same INSERT as the row (burnblack/eventstore.py uses `chained_insert`): the
+writer computes the links (`Links`), and the statement checks that the previous link they
+start from is the stored row of version - 1 of the same aggregate. The column is NOT NULL and
+a failed check gives NULL, so an append whose previous version is not there, or differs,
+fails instead of starting a second chain; two appends of one version are already refused by
+the primary key (originator_id, originator_version): the chain cannot fork.
 
 Verification checks every link on its own (a window over the primary key, one pass, hashed by
 PostgreSQL): a row is good when its hash follows from the stored hash before it and its own
@@ -15,7 +16,7 @@ bytes, and its version from the version before it. All links good means the whol
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,38 +42,106 @@ def link_sql(previous: Composable, row: str) -> Composed:
 def chained_insert(
     table: Identifier, row_type: Identifier, position: Callable[[str], str]
 ) -> Composed:
-    """The append: one statement, one round trip, as before the chain. A recursive walk over
-    the appended array carries each link to the next row; the first row of each aggregate in
-    the append looks its previous link up by primary key. `position(n)`: the SQL of the n-th
-    row's position (projections/horizon.py)."""
-    previous = SQL(
-        "CASE WHEN x.originator_id = c.originator_id "
-        "AND x.originator_version = c.originator_version + 1 THEN c.h ELSE coalesce("
-        "(SELECT p.chain_hash FROM {table} p WHERE p.originator_id = x.originator_id "
-        "AND p.originator_version = x.originator_version - 1), "
-        # no previous row: the chain starts here only at the first version; otherwise NULL,
-        # which the NOT NULL column refuses (the previous version is not committed).
-        "CASE WHEN x.originator_version <= 1 THEN {genesis} END) END"
-    ).format(table=table, genesis=_GENESIS_SQL)
+    """The append, still one statement and one round trip. The links are computed by the
+    writer (`Links`); the statement only checks them: each aggregate's first row in the
+    append carries the previous link it was computed from (`prev`), which must be the
+    stored row of version - 1 (or, at the first version, GENESIS with no row before it);
+    otherwise `chain_hash` is NULL, which the NOT NULL column refuses. Rows that continue
+    the row before them in the same append carry no `prev`. `position(n)`: the SQL of the
+    n-th row's position (projections/horizon.py)."""
     return SQL(
-        "WITH RECURSIVE a AS (SELECT %s::{type}[] AS r), "
-        "c(n, originator_id, originator_version, topic, state, h) AS ("
-        "SELECT 0::bigint, NULL::uuid, NULL::bigint, NULL::text, NULL::bytea, NULL::bytea "
-        "UNION ALL "
-        "SELECT c.n + 1, x.originator_id, x.originator_version, x.topic, x.state, {link} "
-        "FROM c CROSS JOIN a CROSS JOIN LATERAL (SELECT (a.r[c.n + 1]).*) x "
-        "WHERE c.n < cardinality(a.r)) "
         "INSERT INTO {table} (originator_id, originator_version, topic, state, "
         "transaction_id, notification_id, chain_hash) "
-        "SELECT c.originator_id, c.originator_version, c.topic, c.state, "
-        "pg_current_xact_id(), {position}, c.h FROM c WHERE c.n > 0 ORDER BY c.n "
+        "SELECT e.originator_id, e.originator_version, e.topic, e.state, "
+        "pg_current_xact_id(), {position}, "
+        "CASE WHEN e.prev IS NULL OR e.prev = coalesce("
+        "(SELECT p.chain_hash FROM {table} p WHERE p.originator_id = e.originator_id "
+        "AND p.originator_version = e.originator_version - 1), "
+        "CASE WHEN e.originator_version <= 1 THEN {genesis} END) THEN e.h END "
+        "FROM ROWS FROM (unnest(%s::{type}[]), unnest(%s::bytea[]), unnest(%s::bytea[])) "
+        "WITH ORDINALITY AS e(originator_id, originator_version, topic, state, prev, h, n) "
         "RETURNING notification_id"
-    ).format(
-        type=row_type,
-        link=link_sql(previous, "x"),
-        table=table,
-        position=SQL(position("c.n")),
+    ).format(table=table, type=row_type, position=SQL(position("e.n")), genesis=_GENESIS_SQL)
+
+
+class Links:
+    """The writer's side of the chain: the last link it saw of each aggregate (from its own
+    appends and reads), so that an append usually needs no extra read. A wrong or stale
+    entry cannot fork the chain (the INSERT checks `prev` against the stored row); it makes
+    that append fail, and the entry is forgotten."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._size = size
+        self._heads: dict[uuid.UUID | str, tuple[int, bytes]] = {}
+
+    def saw(self, originator_id: uuid.UUID | str, version: int, h: bytes) -> None:
+        known = self._heads.get(originator_id)
+        if known is None or known[0] < version:
+            if len(self._heads) >= self._size:
+                self._heads.clear()  # a cache: a miss costs one read, never correctness
+            self._heads[originator_id] = (version, h)
+
+    def forget(self, originator_ids: Iterable[uuid.UUID | str]) -> None:
+        for oid in originator_ids:
+            self._heads.pop(oid, None)
+
+    def compute(
+        self, events: Sequence[Any], read: Callable[[list[tuple[uuid.UUID, int]]], dict[Any, bytes]]
+    ) -> tuple[list[bytes | None], list[bytes]]:
+        """(prev, hash) for each event (originator_id, originator_version, topic, state).
+        `read(keys)`: the stored links of (originator id, version) pairs not known here."""
+        firsts = [
+            i
+            for i, e in enumerate(events)
+            if i == 0
+            or events[i - 1].originator_id != e.originator_id
+            or events[i - 1].originator_version != e.originator_version - 1
+        ]
+        wanted = []
+        for i in firsts:
+            e = events[i]
+            known = self._heads.get(e.originator_id)
+            if e.originator_version > 1 and (known is None or known[0] != e.originator_version - 1):
+                wanted.append((e.originator_id, e.originator_version - 1))
+        found = read(wanted) if wanted else {}
+        prevs: list[bytes | None] = [None] * len(events)
+        hashes: list[bytes] = []
+        first = set(firsts)
+        for i, e in enumerate(events):
+            if i in first:
+                if e.originator_version <= 1:
+                    previous = GENESIS
+                else:
+                    known = self._heads.get(e.originator_id)
+                    key = (e.originator_id, e.originator_version - 1)
+                    # not stored at all: any value fails the INSERT's check, as it must
+                    cached = known[1] if known and known[0] == key[1] else GENESIS
+                    previous = found.get(key, cached)
+                prevs[i] = previous
+            else:
+                previous = hashes[-1]
+            hashes.append(
+                link(previous, e.originator_id, e.originator_version, e.topic or "", e.state or b"")
+            )
+        return prevs, hashes
+
+
+def read_links(
+    conn: psycopg.Connection[Any], table: Identifier, keys: list[tuple[uuid.UUID, int]]
+) -> dict[tuple[uuid.UUID, int], bytes]:
+    rows = (
+        conn.cursor(row_factory=tuple_row)
+        .execute(
+            SQL(
+                "SELECT t.originator_id, t.originator_version, t.chain_hash FROM {0} t "
+                "JOIN unnest(%s::uuid[], %s::bigint[]) AS k(originator_id, originator_version) "
+                "USING (originator_id, originator_version)"
+            ).format(table),
+            ([k[0] for k in keys], [k[1] for k in keys]),
+        )
+        .fetchall()
     )
+    return {(r[0], int(r[1])): bytes(r[2]) for r in rows}
 
 
 # --- migration ------------------------------------------------------------------------
