@@ -33,6 +33,7 @@ from tests.servers import test_servers
 
 FILINGS = int(os.environ.get("BENCH_VERIFY_FILINGS", "10000"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+PARTITIONS = int(os.environ.get("BENCH_VERIFY_PARTITIONS", "4"))  # the CLI's default
 
 
 class UnchainedRecorder(HorizonRecorder):
@@ -69,7 +70,14 @@ def verify_rates(database_url: str, table: str) -> None:
         rates, bare = [], []
         for _ in range(REPEATS):
             started = time.perf_counter()
-            report = verify(conn, table, public_key=public, check=audit_keys.check)
+            report = verify(
+                conn,
+                table,
+                public_key=public,
+                check=audit_keys.check,
+                database_url=database_url,
+                partitions=PARTITIONS,
+            )
             rates.append(report.events / (time.perf_counter() - started))
             assert report.intact and report.days == 1, report
             n, seconds = bare_read(database_url, table)

@@ -55,6 +55,9 @@ def _events_table(settings: Settings) -> tuple[str, str]:
 @audit_app.command("verify")
 def verify(
     filing: Annotated[str | None, typer.Option(help="Only this filing (id)")] = None,
+    partitions: Annotated[
+        int, typer.Option(min=1, max=64, help="Connections checking id ranges at once")
+    ] = 4,
 ) -> None:
     """Check every link, every sealed day's anchors, root and signature. Exits 1 naming each
     filing and version that was changed, deleted or reordered."""
@@ -67,7 +70,15 @@ def verify(
     database_url, table = _events_table(settings)
     public = audit_keys.public_bytes(_signing_key(settings).public_key())
     with psycopg.connect(database_url, autocommit=True) as conn:
-        report = verify_chain(conn, table, oid, public_key=public, check=audit_keys.check)
+        report = verify_chain(
+            conn,
+            table,
+            oid,
+            public_key=public,
+            check=audit_keys.check,
+            database_url=database_url,
+            partitions=partitions,
+        )
     for b in report.breaks:
         sys.stdout.write(f"BROKEN {b}\n")
     for p in report.problems:

@@ -21,7 +21,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from domain.event_chain import GENESIS, Break, Head, day_root
-from projections.event_chain import Report, verify_links
+from projections.event_chain import Report, verify_all_links, verify_links
 
 DAYS_TABLE = "event_chain_days"
 ANCHORS_TABLE = "event_chain_anchors"
@@ -219,9 +219,16 @@ def verify(
     *,
     public_key: bytes | None = None,
     check: CheckSignature | None = None,
+    database_url: str | None = None,
+    partitions: int = 4,
 ) -> Report:
-    """Links, anchors, and (for the whole table, given `check`) the days' roots and signatures."""
-    report = verify_links(conn, table, originator_id)
+    """Links, anchors, and (for the whole table, given `check`) the days' roots and
+    signatures. With `database_url`, the whole table's links are checked in `partitions`
+    ranges at once (verify_all_links)."""
+    if originator_id is None and database_url is not None:
+        report = verify_all_links(database_url, table, partitions)
+    else:
+        report = verify_links(conn, table, originator_id)
     verify_anchors(conn, table, report, originator_id)
     if originator_id is None and check is not None:
         verify_days(conn, table, report, public_key, check)

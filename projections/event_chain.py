@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -246,11 +247,23 @@ def _first_per_filing(breaks: list[Break]) -> list[Break]:
 
 
 def verify_links(
-    conn: psycopg.Connection[Any], table: str, originator_id: uuid.UUID | None = None
+    conn: psycopg.Connection[Any],
+    table: str,
+    originator_id: uuid.UUID | None = None,
+    *,
+    between: tuple[uuid.UUID, uuid.UUID | None] | None = None,
 ) -> Report:
-    """Checks every link of one aggregate, or of all, in one pass."""
+    """Checks every link of one aggregate, or of all (those with ids in `between`, from
+    inclusive, to exclusive or None for the end), in one pass in primary-key order."""
     expected = link_sql(SQL("coalesce(lag(chain_hash) OVER w, {0})").format(_GENESIS_SQL), "t")
-    where = SQL("WHERE originator_id = %s") if originator_id else SQL("")
+    params: tuple[Any, ...] = ()
+    where = SQL("")
+    if originator_id is not None:
+        where, params = SQL("WHERE originator_id = %s"), (originator_id,)
+    elif between is not None and between[1] is not None:
+        where, params = SQL("WHERE originator_id >= %s AND originator_id < %s"), between
+    elif between is not None:
+        where, params = SQL("WHERE originator_id >= %s"), (between[0],)
     statement = SQL(
         "SELECT count(*), count(*) FILTER (WHERE pv IS NULL), "
         "array_agg(originator_id) FILTER (WHERE bad), array_agg(v) FILTER (WHERE bad), "
@@ -263,11 +276,7 @@ def verify_links(
         "FROM {table} t {where} "
         "WINDOW w AS (PARTITION BY originator_id ORDER BY originator_version)) s) x"
     ).format(expected=expected, table=Identifier(table), where=where)
-    row = (
-        conn.cursor(row_factory=tuple_row)
-        .execute(statement, (originator_id,) if originator_id else ())
-        .fetchone()
-    )
+    row = conn.cursor(row_factory=tuple_row).execute(statement, params).fetchone()
     assert row is not None
     events, filings, ids, versions, previous, hash_ok = row
     report = Report(events=int(events), filings=int(filings))
@@ -317,3 +326,22 @@ def head(
         .fetchone()
     )
     return None if row is None else (int(row[0]), bytes(row[1]))
+
+
+def verify_all_links(database_url: str, table: str, partitions: int = 4) -> Report:
+    """Every link of the table, in `partitions` ranges of ids checked at once on as many
+    connections: hashing every stored byte is the cost, and it spreads over the cores."""
+    bounds = [uuid.UUID(int=i * (1 << 128) // partitions) for i in range(partitions)]
+    ranges = [(lo, bounds[i + 1] if i + 1 < partitions else None) for i, lo in enumerate(bounds)]
+
+    def part(between: tuple[uuid.UUID, uuid.UUID | None]) -> Report:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            return verify_links(conn, table, between=between)
+
+    with ThreadPoolExecutor(partitions, thread_name_prefix="verify") as pool:
+        reports = list(pool.map(part, ranges))
+    return Report(
+        events=sum(r.events for r in reports),
+        filings=sum(r.filings for r in reports),
+        breaks=[b for r in reports for b in r.breaks],
+    )

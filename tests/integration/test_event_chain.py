@@ -146,3 +146,28 @@ def test_postgresql_links_exactly_as_python_does(
         assert verify_chain(stored) is None
     finally:
         factory.close()
+
+
+def test_two_processes_taking_turns_on_one_aggregate(own_database: Settings) -> None:
+    """Each writer remembers the last link it saw; when the other wrote since, it reads the
+    stored one; a remembered link that is wrong fails that append once, never the chain."""
+    url, _ = own_database.require_urls()
+    fa, a = _recorder(url)
+    fb, b = _recorder(url)
+    try:
+        oid = uuid.uuid4()
+        a.insert_events([_event(oid, 1)])
+        b.insert_events([_event(oid, 2)])  # b never saw version 1: reads it
+        a.insert_events([_event(oid, 3)])  # a remembers version 1 only: reads version 2
+        assert [e.originator_version for e in b.select_events(oid)] == [1, 2, 3]
+        b.insert_events([_event(oid, 4)])  # remembered from its read
+        a._links.saw(oid, 4, b"\x01" * 32)  # a wrong memory (e.g. a rewritten row)
+        with pytest.raises(PersistenceError, match="chain_hash"):
+            a.insert_events([_event(oid, 5)])
+        a.insert_events([_event(oid, 5)])  # forgotten, read again
+        with psycopg.connect(url, autocommit=True) as conn:
+            report = verify_links(conn, "filings_events")
+        assert report.intact and report.events == 5
+    finally:
+        fa.close()
+        fb.close()
