@@ -40,16 +40,24 @@ def _signing_key(settings: Settings) -> Any:
 
 
 def _events_table(settings: Settings) -> tuple[str, str]:
-    """The database URL and the filings' events table, created and chained if need be (the
-    recorder, constructed with the application, migrates an unchained store)."""
-    from burnblack import wiring
+    """The database URL and the filings' events table, chained if it was not yet (as the
+    recorder does at start-up), with one connection: no application, no pool."""
+    import psycopg
+
+    from commands.filings import FilingsApplication
+    from projections.event_chain import ensure_chain
 
     database_url, _ = settings.require_urls()
-    app = wiring.filings_app(settings)
-    try:
-        return database_url, str(getattr(app.recorder, "events_table_name", "filings_events"))
-    finally:
-        app.close()
+    table = f"{FilingsApplication.name.lower()}_events"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()
+        if row and row[0]:
+            ensure_chain(conn, "public", table)
+            return database_url, table
+    from burnblack import wiring  # a store never opened: the application creates it
+
+    wiring.filings_app(settings).close()
+    return database_url, table
 
 
 @audit_app.command("verify")
@@ -68,7 +76,13 @@ def verify(
     settings = Settings.from_env()
     oid = _filing_id(filing) if filing else None
     database_url, table = _events_table(settings)
-    public = audit_keys.public_bytes(_signing_key(settings).public_key())
+    # An auditor's machine may hold only the public key; the operator's derives it.
+    given = os.environ.get("BURNBLACK_AUDIT_PUBLIC_KEY")
+    public = audit_keys.public_bytes(
+        audit_keys.public_key(given, "BURNBLACK_AUDIT_PUBLIC_KEY")
+        if given
+        else _signing_key(settings).public_key()
+    )
     with psycopg.connect(database_url, autocommit=True) as conn:
         report = verify_chain(
             conn,
