@@ -25,6 +25,12 @@ audit_app = typer.Typer(
 console = Console(stderr=True)
 
 
+def _connect(database_url: str) -> Any:
+    from projections.event_chain import connect  # psycopg: only for the commands that need it
+
+    return connect(database_url)
+
+
 def _filing_id(raw: str) -> uuid.UUID:
     try:
         return uuid.UUID(raw)
@@ -42,14 +48,12 @@ def _signing_key(settings: Settings) -> Any:
 def _events_table(settings: Settings) -> tuple[str, str]:
     """The database URL and the filings' events table, chained if it was not yet (as the
     recorder does at start-up), with one connection: no application, no pool."""
-    import psycopg
-
     from commands.filings import FilingsApplication
     from projections.event_chain import ensure_chain
 
     database_url, _ = settings.require_urls()
     table = f"{FilingsApplication.name.lower()}_events"
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    with _connect(database_url) as conn:
         row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()
         if row and row[0]:
             ensure_chain(conn, "public", table)
@@ -69,8 +73,6 @@ def verify(
 ) -> None:
     """Check every link, every sealed day's anchors, root and signature. Exits 1 naming each
     filing and version that was changed, deleted or reordered."""
-    import psycopg
-
     from projections.chain_days import verify as verify_chain
 
     settings = Settings.from_env()
@@ -83,7 +85,7 @@ def verify(
         if given
         else _signing_key(settings).public_key()
     )
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    with _connect(database_url) as conn:
         report = verify_chain(
             conn,
             table,
@@ -117,8 +119,6 @@ def seal(
     ] = None,
 ) -> None:
     """Anchor every filing's head in the day's signed root (run once a day, e.g. from cron)."""
-    import psycopg
-
     from projections.chain_days import SealRefused, seal_day
 
     settings = Settings.from_env()
@@ -129,7 +129,7 @@ def seal(
         raise typer.Exit(2) from None
     key = _signing_key(settings)
     database_url, table = _events_table(settings)
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    with _connect(database_url) as conn:
         try:
             sealed = seal_day(
                 conn, table, when, audit_keys.public_bytes(key.public_key()), key.sign
@@ -150,8 +150,6 @@ def export(
     out: Annotated[Path, typer.Option(help="Bundle file to write")],
 ) -> None:
     """Write a filing's stored history, its links and anchors as a signed bundle."""
-    import psycopg
-
     from burnblack.audit_bundle import build
     from projections.chain_days import anchors
     from projections.event_chain import history
@@ -160,7 +158,7 @@ def export(
     oid = _filing_id(filing)
     key = _signing_key(settings)
     database_url, table = _events_table(settings)
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    with _connect(database_url) as conn:
         links = history(conn, table, oid)
         anchored = anchors(conn, table, oid)
     if not links:

@@ -15,6 +15,7 @@ bytes, and its version from the version before it. All links good means the whol
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -328,6 +329,19 @@ def head(
     return None if row is None else (int(row[0]), bytes(row[1]))
 
 
+def connect(database_url: str, attempts: int = 8) -> psycopg.Connection[Any]:
+    """An autocommit connection, retried with backoff (about 10 s in all): a verification is
+    long and optional, and a server at its connection limit usually has room again soon."""
+    for attempt in range(attempts):
+        try:
+            return psycopg.connect(database_url, autocommit=True)
+        except psycopg.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(min(2.0, 0.25 * 2**attempt))
+    raise AssertionError("unreachable")
+
+
 def verify_all_links(database_url: str, table: str, partitions: int = 4) -> Report:
     """Every link of the table, in `partitions` ranges of ids checked at once on as many
     connections: hashing every stored byte is the cost, and it spreads over the cores."""
@@ -335,7 +349,7 @@ def verify_all_links(database_url: str, table: str, partitions: int = 4) -> Repo
     ranges = [(lo, bounds[i + 1] if i + 1 < partitions else None) for i, lo in enumerate(bounds)]
 
     def part(between: tuple[uuid.UUID, uuid.UUID | None]) -> Report:
-        with psycopg.connect(database_url, autocommit=True) as conn:
+        with connect(database_url) as conn:
             return verify_links(conn, table, between=between)
 
     with ThreadPoolExecutor(partitions, thread_name_prefix="verify") as pool:

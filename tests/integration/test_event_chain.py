@@ -171,3 +171,21 @@ def test_two_processes_taking_turns_on_one_aggregate(own_database: Settings) -> 
     finally:
         fa.close()
         fb.close()
+
+
+def test_the_library_transaction_path_links_too(own_database: Settings) -> None:
+    """Appends sharing a transaction with other statements (the library's pipeline path)
+    read an unknown previous link inside that pipeline."""
+    url, _ = own_database.require_urls()
+    fa, a = _recorder(url)
+    fb, b = _recorder(url)
+    try:
+        oid = uuid.uuid4()
+        a.insert_events([_event(oid, 1)])
+        b.insert_events([_event(oid, 2), _event(oid, 3)], tracking=object())
+        with psycopg.connect(url, autocommit=True) as conn:
+            report = verify_links(conn, "filings_events")
+        assert report.intact and report.events == 3
+    finally:
+        fa.close()
+        fb.close()
