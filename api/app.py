@@ -11,6 +11,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 
 from api.controllers.admin import UserAdminController
 from api.controllers.audit import AuditController
+from api.controllers.audit_chain import AuditChainController
 from api.controllers.auth import AuthController
 from api.controllers.documents import document_controllers
 from api.controllers.erasure import ErasureController
@@ -64,6 +65,7 @@ def create_app(svc: ApiServices) -> Litestar:
         on_shutdown=on_shutdown,
         route_handlers=[
             AuditController,
+            AuditChainController,
             AuthController,
             ErasureController,
             FilingsController,

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from burnblack.audit_cli import audit_app
 from burnblack.documents_cli import documents_app
 from burnblack.logs import configure_logging
 from burnblack.pan_cli import ids_app, pans_app
@@ -30,6 +31,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(documents_app, name="documents")
 app.add_typer(pans_app, name="pans")
 app.add_typer(ids_app, name="ids")
+app.add_typer(audit_app, name="audit")
 console = Console(stderr=True)
 
 

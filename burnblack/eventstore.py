@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import (
@@ -38,6 +39,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from projections import event_chain
 from projections.horizon import BASES_DDL, BASES_TABLE, STRIDE, Base, load_base
 
 log = logging.getLogger(__name__)
@@ -114,13 +116,18 @@ class CoalescedWakeups:
 
 
 class HorizonRecorder(PostgresApplicationRecorder):
-    """Appends without `LOCK TABLE`; reads notifications only below the horizon."""
+    """Appends without `LOCK TABLE`; reads notifications only below the horizon. Each row is
+    linked into its aggregate's hash chain by the INSERT itself (projections/event_chain.py)."""
+
+    chained = True  # False only for the benchmark's baseline (benchmarks/verify.py)
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         self.lock_table_statements = []
         self._base: Base | None = None
         self._insert_statement: Composed | None = None
+        self._links = event_chain.Links()
+        self._appending = threading.local()  # the links of this thread's append in progress
         self._table = Identifier(self.datastore.schema, self.events_table_name)
         kwargs = datastore.pool.kwargs
         self.wakeups = CoalescedWakeups(
@@ -148,6 +155,8 @@ class HorizonRecorder(PostgresApplicationRecorder):
                     with conn.transaction():
                         self._migrate(conn)
                     found = load_base(conn, self.events_table_name)
+                if self.chained:  # links an existing store's rows once (docs/event-log.md)
+                    event_chain.ensure_chain(conn, self.datastore.schema, self.events_table_name)
             assert found is not None
             self._base = found
             self._insert_statement = self._build_insert(found)
@@ -176,6 +185,12 @@ class HorizonRecorder(PostgresApplicationRecorder):
         )
 
     def _build_insert(self, base: Base) -> Composed:
+        if self.chained:
+            return event_chain.chained_insert(
+                self._table,
+                Identifier(self.datastore.schema, self.stored_event_type_name),
+                base.position_sql,
+            )
         return SQL(
             "INSERT INTO {table} (originator_id, originator_version, topic, state, "
             "transaction_id, notification_id) "
@@ -199,14 +214,22 @@ class HorizonRecorder(PostgresApplicationRecorder):
         self.base()
         if not stored_events:
             return None
-        if kwargs.get("tracking") is not None:  # other statements share the transaction
-            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
-        else:
-            # Nothing else to do in the transaction: one statement in autocommit, one round
-            # trip (the library's path is BEGIN and INSERT, then COMMIT).
-            with self.datastore.get_connection() as conn, conn.cursor() as curs:
-                self._insert_stored_events(curs, stored_events)
-                ids = [row["notification_id"] for row in curs.fetchall()]
+        try:
+            if kwargs.get("tracking") is not None:  # other statements share the transaction
+                ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            else:
+                # Nothing else to do in the transaction: one statement in autocommit, one
+                # round trip (the library's path is BEGIN and INSERT, then COMMIT).
+                with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                    self._insert_stored_events(curs, stored_events)
+                    ids = [row["notification_id"] for row in curs.fetchall()]
+        except BaseException:
+            if self.chained:  # a stale remembered link may be why: read it next time
+                self._links.forget({e.originator_id for e in stored_events})
+            raise
+        if self.chained:  # committed: remember each aggregate's new last link
+            for e, h in zip(stored_events, self._appending.hashes, strict=True):
+                self._links.saw(e.originator_id, e.originator_version, h)
         self.wakeups.poke()
         return ids
 
@@ -221,7 +244,57 @@ class HorizonRecorder(PostgresApplicationRecorder):
             self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
             for e in stored_events
         ]
-        curs.execute(self._insert_statement, (rows,), prepare=True)
+        if not self.chained:
+            curs.execute(self._insert_statement, (rows,), prepare=True)
+            return
+        prevs, hashes = self._links.compute(
+            stored_events, lambda keys: event_chain.read_links(curs.connection, self._table, keys)
+        )
+        self._appending.hashes = hashes
+        curs.execute(self._insert_statement, (rows, prevs, hashes), prepare=True)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's read (the same statement), remembering the last link it sees, so
+        that the append that usually follows needs no read of its own."""
+        statement = self.select_events_statement
+        params: list[Any] = [originator_id]
+        if gt is not None:
+            params.append(gt)
+            statement += SQL(" AND originator_version > %s")
+        if lte is not None:
+            params.append(lte)
+            statement += SQL(" AND originator_version <= %s")
+        statement += SQL(" ORDER BY originator_version") + SQL(" DESC" if desc else " ASC")
+        if limit is not None:
+            params.append(limit)
+            statement += SQL(" LIMIT %s")
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params, prepare=True)
+            rows = curs.fetchall()
+        if self.chained and rows:
+            last = max(rows, key=lambda r: int(r["originator_version"]))
+            if last.get("chain_hash") is not None:
+                self._links.saw(
+                    last["originator_id"], last["originator_version"], bytes(last["chain_hash"])
+                )
+        return [
+            StoredEvent(
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+        ]
 
     # --- reading -----------------------------------------------------------------------
 
