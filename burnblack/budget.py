@@ -32,6 +32,8 @@ WAKEUP = 1
 # The projector's runner: lock, LISTEN and work connections (projections/runner.py), plus
 # the lag sampler's (burnblack/processes.py).
 PROJECTOR_OWN = 4
+# Every process polls for destroyed data keys on a connection of its own (commands/datakeys.py).
+DATA_KEYS = 1
 # A rebuild (a `low` job, one at a time in the whole deployment): its event stores, its
 # schema pool, the rebuilder's connection and two bulk loaders (burnblack/operations.py).
 REBUILD = 2 * SINGLE_THREADED_EVENTSTORE + 1 + 1 + 2
@@ -77,11 +79,12 @@ def process_connections(role: str, sizes: PoolSizes) -> int:
             + sizes.eventstore_pool_size
             + sizes.accounts_pool_size
             + 2 * WAKEUP
+            + DATA_KEYS
         )
     if role == "worker":
-        return SINGLE_THREADED_EVENTSTORE + WAKEUP
+        return SINGLE_THREADED_EVENTSTORE + WAKEUP + DATA_KEYS
     if role == "projector":
-        return SINGLE_THREADED_EVENTSTORE + PROJECTOR_OWN + WAKEUP
+        return SINGLE_THREADED_EVENTSTORE + PROJECTOR_OWN + WAKEUP + DATA_KEYS
     raise ValueError(f"unknown role {role!r}")
 
 

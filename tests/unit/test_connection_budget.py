@@ -29,7 +29,7 @@ def test_event_stores_open_one_connection_and_grow_to_their_size() -> None:
     assert (env["POSTGRES_POOL_SIZE"], env["POSTGRES_MAX_OVERFLOW"]) == ("1", "7")
 
 
-def test_the_documented_deployment_fits_the_default_max_connections() -> None:
+def test_the_documented_deployment_fits_its_max_connections() -> None:
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
     spec = compose["x-app"]["environment"]["BURNBLACK_DEPLOYMENT"]
     counts = budget.parse_deployment(spec)
@@ -38,9 +38,12 @@ def test_the_documented_deployment_fits_the_default_max_connections() -> None:
     workers = [n for n in services if services[n].get("command", [])[1:2] == ["worker"]]
     replicas = [services[n].get("deploy", {}).get("replicas", 1) for n in workers]
     assert counts["worker"] == sum(replicas)
+    command = services["postgres"]["command"]
+    max_connections = int(command[command.index("-c") + 1].removeprefix("max_connections="))
+    limit = max_connections - 3  # less superuser_reserved_connections
     sizes = wiring.pool_sizes(Settings.from_env({}))
-    per_role = budget.check(sizes, spec, POSTGRES_DEFAULT_LIMIT)
-    assert sum(per_role.values()) <= POSTGRES_DEFAULT_LIMIT
+    per_role = budget.check(sizes, spec, limit)
+    assert sum(per_role.values()) <= limit
 
 
 def test_a_deployment_that_cannot_fit_is_refused_with_the_arithmetic() -> None:
@@ -49,7 +52,7 @@ def test_a_deployment_that_cannot_fit_is_refused_with_the_arithmetic() -> None:
         budget.check(sizes, "api=2,worker=2,projector=1", POSTGRES_DEFAULT_LIMIT)
     message = str(refused.value)
     assert "can open" in message and "accepts 97" in message
-    assert "api 164" in message  # 2 x (40 reads + 10 sync + 20 + 10 event stores + 2 wake-ups)
+    assert "api 166" in message  # 2 x (40 reads + 10 sync + 20 + 10 event stores + 2 wake-ups + 1 data keys)
 
 
 @pytest.mark.parametrize("spec", ["api=two", "web=2", "api:2", "api=2,,worker"])
