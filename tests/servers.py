@@ -66,7 +66,7 @@ def test_servers() -> Iterator[ServerUrls]:
         database_url = _as_url(params)
         import redis
 
-        db = 0 if embedded else _claim_redis_db(redis_base, name)
+        db = 0 if embedded else _claim_redis_db(redis_base, name, admin_url)
         redis_url = redis_base if embedded else f"{redis_base}/{db}"
         redis.Redis.from_url(redis_url).flushdb()
         try:
@@ -83,15 +83,27 @@ def test_servers() -> Iterator[ServerUrls]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
-def _claim_redis_db(redis_base: str, owner: str) -> int:
-    """A Redis database number no other test session on this machine is using right now."""
+def _claim_redis_db(redis_base: str, owner: str, admin_url: str) -> int:
+    """A Redis database number no other test session on this machine is using right now.
+    A claim is named by its session's database: one whose database is gone was left by a
+    killed session and is taken over, rather than blocking the number for hours."""
     import redis
 
     claims = redis.Redis.from_url(f"{redis_base}/0")
     for db in range(FIRST_TEST_REDIS_DB, 16):
         if claims.set(f"bb-test-claim:{db}", owner, nx=True, ex=3 * 3600):
             return db
-    raise RuntimeError("every test Redis database is claimed; stale claims expire in 3 hours")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        alive = {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
+    for db in range(FIRST_TEST_REDIS_DB, 16):
+        key = f"bb-test-claim:{db}"
+        stale = claims.get(key)
+        if stale is None or (stale.decode() if isinstance(stale, bytes) else stale) in alive:
+            continue
+        # Taken over only if nobody else took it since we looked.
+        if claims.set(key, owner, xx=True, ex=3 * 3600, get=True) == stale:
+            return db
+    raise RuntimeError("every test Redis database is claimed by a live test session")
 
 
 def _as_url(params: dict[str, object]) -> str:
