@@ -22,6 +22,7 @@ from domain.filing import Filing, IncomeDeclaration
 from domain.filing.document_figures import FIGURES, total
 from domain.tax.engine import compute
 from domain.tax.inputs import Deductions, OtherSources, Salary
+from tests.cipher import TEST_INDEX_KEY
 
 PAN = "ABCPE1234F"
 AY = "2026-27"
@@ -274,7 +275,7 @@ def test_accepting_a_document_twice_is_accepting_it_once(figures: list[dict[str,
 def test_the_stored_events_replay_to_the_same_contributions(
     figures: list[dict[str, int]],
 ) -> None:
-    app = FilingsApplication()
+    app = FilingsApplication(index_key=TEST_INDEX_KEY)
     written = app.start_filing(ME, PAN, AY)
     filing = app.get_filing(written.aggregate_id)
     for p in itertools.chain(_plans(figures), _plans(figures[:1])):
@@ -290,7 +291,7 @@ def test_the_stored_events_replay_to_the_same_contributions(
 def test_an_acceptance_stored_before_contributions_existed_replays_to_its_contribution() -> None:
     """An `IncomeDeclared` recorded by the previous release's acceptance: its income and its
     source (no `employer_tan`), nothing else; a later Form 16 adds to it."""
-    app = FilingsApplication()
+    app = FilingsApplication(index_key=TEST_INDEX_KEY)
     fid = app.start_filing(ME, PAN, AY).aggregate_id
     filing = app.get_filing(fid)
     old_source: dict[str, Any] = {
