@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
-import os
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from burnblack.keys import created_once
 
 KEY_FILE_NAME = "audit-signing.key"
 
@@ -72,21 +71,7 @@ def check(public: bytes, signature: bytes, message: bytes) -> bool:
 
 
 def _data_dir_key(data_dir: Path) -> str:
-    path = data_dir / KEY_FILE_NAME
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = data_dir / f".{KEY_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(generate_key() + "\n")
-        try:
-            os.link(tmp, path)  # fails if another process won the race: use theirs
-        except FileExistsError:
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-    return path.read_text()
+    return created_once(data_dir / KEY_FILE_NAME, generate_key)
 
 
 def signing_key(env: Mapping[str, str], data_dir: Path, production: bool) -> Ed25519PrivateKey:

@@ -18,6 +18,7 @@ import binascii
 import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 KEY_FILE_NAME = "cipher.key"
@@ -47,15 +48,20 @@ def validate_key(key: str, source: str) -> str:
 
 
 def data_dir_key(data_dir: Path) -> str:
-    """The key kept in the data folder, created once (atomically: concurrent first starts
-    agree on one key)."""
+    """The key kept in the data folder, created once."""
     path = data_dir / KEY_FILE_NAME
+    return validate_key(created_once(path, generate_key), str(path))
+
+
+def created_once(path: Path, generate: Callable[[], str]) -> str:
+    """The secret in `path`, written first with `generate()` if the file is missing
+    (atomically, mode 0600: concurrent first starts agree on one secret)."""
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = data_dir / f".{KEY_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write(generate_key() + "\n")
+            f.write(generate() + "\n")
         try:
             os.link(tmp, path)  # fails if another process won the race: use theirs
         except FileExistsError:
@@ -63,7 +69,7 @@ def data_dir_key(data_dir: Path) -> str:
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-    return validate_key(path.read_text(), str(path))
+    return path.read_text()
 
 
 def resolve_cipher_key(
