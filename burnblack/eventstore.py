@@ -251,7 +251,8 @@ class HorizonRecorder(PostgresApplicationRecorder):
             stored_events, lambda keys: event_chain.read_links(curs.connection, self._table, keys)
         )
         self._appending.hashes = hashes
-        curs.execute(self._insert_statement, (rows, prevs, hashes), prepare=True)
+        links = event_chain.pack_links(prevs, hashes)
+        curs.execute(self._insert_statement, (rows, links), prepare=True)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_events(
