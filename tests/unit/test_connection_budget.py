@@ -52,7 +52,8 @@ def test_a_deployment_that_cannot_fit_is_refused_with_the_arithmetic() -> None:
         budget.check(sizes, "api=2,worker=2,projector=1", POSTGRES_DEFAULT_LIMIT)
     message = str(refused.value)
     assert "can open" in message and "accepts 97" in message
-    assert "api 166" in message  # 2 x (40 reads + 10 sync + 20 + 10 event stores + 2 wake-ups + 1 data keys)
+    # 2 x (40 reads + 10 sync + 20 + 10 event stores + 2 wake-ups + 1 data keys)
+    assert "api 166" in message
 
 
 @pytest.mark.parametrize("spec", ["api=two", "web=2", "api:2", "api=2,,worker"])
