@@ -56,7 +56,11 @@ def pack_links(prevs: Sequence[bytes | None], hashes: Sequence[bytes]) -> bytes:
 
 
 def chained_insert(
-    table: Identifier, row_type: Identifier, position: Callable[[str], str]
+    table: Identifier,
+    row_type: Identifier,
+    position: Callable[[str], str],
+    *,
+    only_first_versions: bool = False,
 ) -> Composed:
     """The append, still one statement and one round trip. The links are computed by the
     writer (`Links`); the statement only checks them: each aggregate's first row in the
@@ -73,7 +77,17 @@ def chained_insert(
     is planned once per connection, like the append without the chain. Passed directly,
     the generic plan priced 100 lookups of version - 1 against one, and PostgreSQL
     re-planned the statement on every append (`pg_prepared_statements`: 0 generic plans,
-    all custom), about 100 µs an append here."""
+    all custom), about 100 µs an append here.
+
+    `only_first_versions`: the statement for appends whose every `prev` is at version 1
+    (new aggregates), which need no lookup: a plan holding the lookup costs its set-up on
+    every execution, run or not (about 13 µs of 46 here). A row with a `prev` above
+    version 1 gets NULL from it, so using it for another append fails, never misses."""
+    lookup = SQL(
+        "WHEN l.prev = (SELECT p.chain_hash FROM {table} p "
+        "WHERE p.originator_id = e.originator_id "
+        "AND p.originator_version = e.originator_version - 1) THEN l.h "
+    ).format(table=table)
     at = SQL("(e.n::int - 1) * {0}").format(SQL(str(PACKED)))
     return SQL(
         "INSERT INTO {table} (originator_id, originator_version, topic, state, "
@@ -82,8 +96,7 @@ def chained_insert(
         "pg_current_xact_id(), {position}, "
         "CASE WHEN l.prev IS NULL THEN l.h "
         "WHEN e.originator_version <= 1 THEN CASE WHEN l.prev = {genesis} THEN l.h END "
-        "WHEN l.prev = (SELECT p.chain_hash FROM {table} p WHERE p.originator_id = e.originator_id "
-        "AND p.originator_version = e.originator_version - 1) THEN l.h END "
+        "{lookup}END "
         "FROM unnest((SELECT %s::{type}[])) "
         "WITH ORDINALITY AS e(originator_id, originator_version, topic, state, n), "
         "(SELECT %b::bytea AS links) c, "
@@ -91,7 +104,14 @@ def chained_insert(
         "CASE WHEN get_byte(c.links, {at}) = 1 "
         "THEN substring(c.links FROM {at} + 34 FOR 32) END AS prev) l "
         "RETURNING notification_id"
-    ).format(table=table, type=row_type, position=SQL(position("e.n")), genesis=_GENESIS_SQL, at=at)
+    ).format(
+        table=table,
+        type=row_type,
+        position=SQL(position("e.n")),
+        genesis=_GENESIS_SQL,
+        at=at,
+        lookup=SQL("") if only_first_versions else lookup,
+    )
 
 
 class Links:
