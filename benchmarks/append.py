@@ -36,6 +36,10 @@ class Note(Aggregate):
     def __init__(self, text: str) -> None:
         self.text = text
 
+    @event("Edited")
+    def edit(self, text: str) -> None:
+        self.text = text
+
 
 class Notes(Application[Any]):
     name = "notes"
@@ -49,15 +53,24 @@ def app(database_url: str, locked: bool) -> Notes:
     return type(name, (Notes,), {"name": name})(env=env)
 
 
-def saves_per_second(notes: Notes) -> float:
+def saves_per_second(notes: Notes, updates: bool = False) -> float:
+    """New aggregates of one event each; with `updates`, each writer appends one event at a
+    time to an aggregate of its own instead (version 2, 3, ...)."""
     deadline = time.perf_counter() + SECONDS
     counts = [0] * WRITERS
     start = threading.Barrier(WRITERS + 1)
 
     def write(i: int) -> None:
+        note = Note(text="small")
+        if updates:
+            notes.save(note)
         start.wait()
         while time.perf_counter() < deadline:
-            notes.save(Note(text="small"))
+            if updates:
+                note.edit("small")
+                notes.save(note)
+            else:
+                notes.save(Note(text="small"))
             counts[i] += 1
 
     threads = [threading.Thread(target=write, args=(i,)) for i in range(WRITERS)]

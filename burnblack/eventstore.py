@@ -126,6 +126,7 @@ class HorizonRecorder(PostgresApplicationRecorder):
         self.lock_table_statements = []
         self._base: Base | None = None
         self._insert_statement: Composed | None = None
+        self._insert_new_statement: Composed | None = None  # appends of new aggregates only
         self._links = event_chain.Links()
         self._appending = threading.local()  # the links of this thread's append in progress
         self._table = Identifier(self.datastore.schema, self.events_table_name)
@@ -160,6 +161,13 @@ class HorizonRecorder(PostgresApplicationRecorder):
             assert found is not None
             self._base = found
             self._insert_statement = self._build_insert(found)
+            if self.chained:
+                self._insert_new_statement = event_chain.chained_insert(
+                    self._table,
+                    Identifier(self.datastore.schema, self.stored_event_type_name),
+                    found.position_sql,
+                    only_first_versions=True,
+                )
         return self._base
 
     def _migrate(self, conn: psycopg.Connection[Any]) -> None:
@@ -251,7 +259,14 @@ class HorizonRecorder(PostgresApplicationRecorder):
             stored_events, lambda keys: event_chain.read_links(curs.connection, self._table, keys)
         )
         self._appending.hashes = hashes
-        curs.execute(self._insert_statement, (rows, prevs, hashes), prepare=True)
+        links = event_chain.pack_links(prevs, hashes)
+        new = all(
+            p is None or e.originator_version <= 1
+            for p, e in zip(prevs, stored_events, strict=True)
+        )
+        statement = self._insert_new_statement if new else self._insert_statement
+        assert statement is not None
+        curs.execute(statement, (rows, links), prepare=True)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_events(

@@ -106,15 +106,24 @@ def verify_chain(links: Sequence[Link]) -> Break | None:
     return None
 
 
+def head_bytes(head: Head) -> bytes:
+    """One head as a day root hashes it: id (16 bytes) ‖ version (int8, big-endian) ‖ hash."""
+    return head.originator_id.bytes + head.version.to_bytes(8, "big", signed=True) + head.hash
+
+
 def day_root(day: dt.date, previous_root: bytes, heads: Iterable[Head]) -> bytes:
     """The root of one day: the previous day's root and every head that moved since its last
     anchor, in originator-id order. Chaining the days means a removed or rewritten day breaks
     every later root."""
+    ordered = sorted(heads, key=lambda x: x.originator_id.bytes)
+    return packed_day_root(day, previous_root, b"".join(head_bytes(h) for h in ordered))
+
+
+def packed_day_root(day: dt.date, previous_root: bytes, packed_heads: bytes) -> bytes:
+    """`day_root` over heads already packed (`head_bytes`, in originator-id order): what the
+    verifier gets from PostgreSQL in one value a day (uuid order there is byte order)."""
     h = hashlib.sha256(DAY_ROOT_TAG)
     h.update(day.isoformat().encode("ascii"))
     h.update(previous_root)
-    for head in sorted(heads, key=lambda x: x.originator_id.bytes):
-        h.update(head.originator_id.bytes)
-        h.update(head.version.to_bytes(8, "big", signed=True))
-        h.update(head.hash)
+    h.update(packed_heads)
     return h.digest()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +21,8 @@ import psycopg
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
-from domain.event_chain import GENESIS, Break, Head, day_root
-from projections.event_chain import Report, verify_all_links, verify_links
+from domain.event_chain import GENESIS, Break, Head, day_root, packed_day_root
+from projections.event_chain import Report, first_per_filing, verify_all_links, verify_links
 
 DAYS_TABLE = "event_chain_days"
 ANCHORS_TABLE = "event_chain_anchors"
@@ -139,35 +140,44 @@ def verify_anchors(
     originator_id: uuid.UUID | None = None,
 ) -> None:
     """Every anchored head must still be in the table with the hash it had: a deleted tail,
-    a deleted aggregate or a rechained history shows here even when its links all check."""
+    a deleted aggregate or a rechained history shows here even when its links all check.
+    PostgreSQL compares them (one join by primary key); only the count and the mismatches
+    come back."""
     ensure_tables(conn)
     where = SQL(" AND a.originator_id = %s") if originator_id else SQL("")
     params: tuple[Any, ...] = (table, originator_id) if originator_id else (table,)
-    rows = (
+    row = (
         conn.cursor(row_factory=tuple_row)
         .execute(
             SQL(
-                "SELECT a.originator_id, a.originator_version, a.day, t.chain_hash IS NULL, "
-                "t.chain_hash IS NOT DISTINCT FROM a.chain_hash "
+                "SELECT count(*), array_agg(a.originator_id) FILTER (WHERE NOT same), "
+                "array_agg(a.originator_version) FILTER (WHERE NOT same), "
+                "array_agg(a.day) FILTER (WHERE NOT same), "
+                "array_agg(missing) FILTER (WHERE NOT same) "
+                "FROM (SELECT a.originator_id, a.originator_version, a.day, "
+                "t.chain_hash IS NULL AS missing, "
+                "t.chain_hash IS NOT DISTINCT FROM a.chain_hash AS same "
                 "FROM {0} a LEFT JOIN {1} t ON t.originator_id = a.originator_id "
                 "AND t.originator_version = a.originator_version WHERE a.events_table = %s"
             ).format(Identifier(ANCHORS_TABLE), Identifier(table))
-            + where,
+            + where
+            + SQL(") a"),
             params,
         )
-        .fetchall()
+        .fetchone()
     )
-    report.anchors += len(rows)
+    assert row is not None
+    count, ids, versions, days, missing = row
+    report.anchors += int(count)
     breaks = list(report.breaks)
-    for oid, version, day, missing, same in rows:
-        if missing:
+    for oid, version, day, gone in zip(
+        ids or [], versions or [], days or [], missing or [], strict=True
+    ):
+        if gone:
             breaks.append(Break(oid, version, f"version {version}, sealed on {day}, is missing"))
-        elif not same:
+        else:
             breaks.append(Break(oid, version, f"version {version} changed since sealed on {day}"))
-    first: dict[uuid.UUID, Break] = {}
-    for b in sorted(breaks, key=lambda b: (b.originator_id.bytes, b.version)):
-        first.setdefault(b.originator_id, b)
-    report.breaks = list(first.values())
+    report.breaks = first_per_filing(breaks)
 
 
 def verify_days(
@@ -178,7 +188,8 @@ def verify_days(
     check: CheckSignature,
 ) -> None:
     """Each day's root follows from the previous day's and its anchors, and carries a good
-    signature by `public_key` (the operator's; None: whatever key each day names)."""
+    signature by `public_key` (the operator's; None: whatever key each day names). Each
+    day's anchors come back packed in one value, in id order (`packed_day_root`)."""
     ensure_tables(conn)
     cur = conn.cursor(row_factory=tuple_row)
     days = cur.execute(
@@ -186,13 +197,15 @@ def verify_days(
         "WHERE events_table = %s ORDER BY day",
         (table,),
     ).fetchall()
-    by_day: dict[dt.date, list[Head]] = {}
-    for day, oid, version, h in cur.execute(
-        f"SELECT day, originator_id, originator_version, chain_hash FROM {ANCHORS_TABLE} "
-        "WHERE events_table = %s",
-        (table,),
-    ):
-        by_day.setdefault(day, []).append(Head(oid, int(version), bytes(h)))
+    packed: dict[dt.date, bytes] = {
+        day: bytes(heads)
+        for day, heads in cur.execute(
+            "SELECT day, string_agg(uuid_send(originator_id) || int8send(originator_version) "
+            f"|| chain_hash, ''::bytea ORDER BY originator_id) FROM {ANCHORS_TABLE} "
+            "WHERE events_table = %s GROUP BY day",
+            (table,),
+        )
+    }
     previous = GENESIS
     for day, prev, root, key, signature in days:
         report.days += 1
@@ -201,14 +214,14 @@ def verify_days(
             report.problems.append(
                 f"day {day}: does not follow the day before (removed or rewritten)"
             )
-        if day_root(day, prev, by_day.pop(day, [])) != root:
+        if packed_day_root(day, prev, packed.pop(day, b"")) != root:
             report.problems.append(f"day {day}: its anchors no longer give its root")
         if public_key is not None and key != public_key:
             report.problems.append(f"day {day}: signed by another key")
         elif not check(key, bytes(signature), root):
             report.problems.append(f"day {day}: bad signature")
         previous = root
-    for day in sorted(by_day):
+    for day in sorted(packed):
         report.problems.append(f"day {day}: anchors without a sealed day")
 
 
@@ -224,11 +237,19 @@ def verify(
 ) -> Report:
     """Links, anchors, and (for the whole table, given `check`) the days' roots and
     signatures. With `database_url`, the whole table's links are checked in `partitions`
-    ranges at once (verify_all_links)."""
+    ranges at once (verify_all_links), while this connection checks the anchors and days."""
     if originator_id is None and database_url is not None:
-        report = verify_all_links(database_url, table, partitions)
-    else:
-        report = verify_links(conn, table, originator_id)
+        with ThreadPoolExecutor(1, thread_name_prefix="verify-links") as pool:
+            links = pool.submit(verify_all_links, database_url, table, partitions)
+            side = Report()
+            verify_anchors(conn, table, side)
+            if check is not None:
+                verify_days(conn, table, side, public_key, check)
+            report = links.result()
+        report.anchors, report.days, report.problems = side.anchors, side.days, side.problems
+        report.breaks = first_per_filing(report.breaks + side.breaks)
+        return report
+    report = verify_links(conn, table, originator_id)
     verify_anchors(conn, table, report, originator_id)
     if originator_id is None and check is not None:
         verify_days(conn, table, report, public_key, check)
