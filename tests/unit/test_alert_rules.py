@@ -3,19 +3,13 @@ Debian package `prometheus`), and watch the metric the API exports."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from api.controllers.health import PROJECTOR_LAG
+from tests.promtool import promtool
 
 RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
-PROMTOOL = shutil.which("promtool")
-needs_promtool = pytest.mark.skipif(
-    PROMTOOL is None, reason="promtool is not installed (Debian: apt-get install prometheus)"
-)
 
 
 def test_the_rules_watch_the_exported_lag_metric() -> None:
@@ -23,19 +17,15 @@ def test_the_rules_watch_the_exported_lag_metric() -> None:
     assert "burnblack_projector_lag_events" in (RULES / "alerts.yml").read_text()
 
 
-@needs_promtool
 def test_promtool_checks_the_rules() -> None:
-    assert PROMTOOL is not None
     out = subprocess.run(
-        [PROMTOOL, "check", "rules", "alerts.yml"], cwd=RULES, capture_output=True, text=True
+        [promtool(), "check", "rules", "alerts.yml"], cwd=RULES, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-@needs_promtool
 def test_the_lag_alerts_fire_on_lag_and_not_on_recovery() -> None:
-    assert PROMTOOL is not None
     out = subprocess.run(
-        [PROMTOOL, "test", "rules", "alerts_test.yml"], cwd=RULES, capture_output=True, text=True
+        [promtool(), "test", "rules", "alerts_test.yml"], cwd=RULES, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stdout + out.stderr

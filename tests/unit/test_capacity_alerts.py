@@ -4,22 +4,15 @@ limits are crossed, and names only metrics the platform exports."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
+
+from tests.promtool import promtool
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "prometheus" / "capacity-alerts.yml"
-
-
-def promtool() -> str:
-    found = shutil.which("promtool") or str(ROOT / ".tools" / "bin" / "promtool")
-    if not Path(found).exists():
-        pytest.skip("promtool missing: `make promtool` fetches it (Debian package prometheus)")
-    return found
 
 
 def rules() -> list[dict[str, object]]:
