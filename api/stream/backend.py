@@ -123,10 +123,7 @@ class ResilientPubSubBackend(RedisChannelsPubSubBackend):
                 try:
                     await self._connect()
                 except (RedisError, OSError) as exc:
-                    self._failed(exc)
-                    await self._drop()
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, self._max_delay)
+                    delay = await self._lost(exc, delay)
                     continue
                 if not first:
                     self.reconnects += 1
@@ -139,10 +136,7 @@ class ResilientPubSubBackend(RedisChannelsPubSubBackend):
             try:
                 message = await pubsub.get_message(timeout=READ_TIMEOUT)
             except (RedisError, OSError) as exc:
-                self._failed(exc)
-                await self._drop()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._max_delay)
+                delay = await self._lost(exc, delay)
                 continue
             delay = self._first_delay  # a read worked: connected again
             if message is None:
@@ -184,6 +178,13 @@ class ResilientPubSubBackend(RedisChannelsPubSubBackend):
             event.clear()
         await pubsub.subscribe(*self._wanted)
         self.connected = True
+
+    async def _lost(self, exc: BaseException, delay: float) -> float:
+        """The connection failed: note it, drop it, wait `delay`; the next, doubled delay."""
+        self._failed(exc)
+        await self._drop()
+        await asyncio.sleep(delay)
+        return min(delay * 2, self._max_delay)
 
     async def _drop(self) -> None:
         pubsub, self._pubsub = self._pubsub, None
