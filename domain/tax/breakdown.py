@@ -9,7 +9,7 @@ the steps themselves. A step is written only when it has something to say.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import msgspec
 
 from domain.tax.assessment import Assessment
 from domain.tax.income_heads import PROFESSIONAL_TAX_CAP
@@ -19,7 +19,6 @@ from domain.tax.money import INCOME_SCALE, UNIT, inr
 from domain.tax.result import Step
 from domain.tax.return_types import ReturnType, ReturnTypeDecision
 from domain.tax.rules import SPECIAL_RATES, RegimeRules, SlabTable, YearRules
-from domain.tax.slabs import bracket_index
 
 _RATE_TEXT = {
     0: "nil",
@@ -61,12 +60,13 @@ _MONTHS_234B = tuple(
 )
 
 
-class Extras(NamedTuple):
+class Extras(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     """What only some returns have: revised, updated, refunds."""
 
     fee_234i: int
-    additional_140b: tuple[int, int]
-    """(percent, rupees) of additional tax u/s 140B on an updated return."""
+    additional_140b_pct: int
+    additional_140b: int
+    """Additional tax u/s 140B on an updated return."""
     refund_issued: int
     """Refund issued on the earlier return, which the taxpayer now owes back."""
     interest_244a: int
@@ -224,7 +224,7 @@ class SharedSteps:
         fp = salary.family_pension
         self.family_pension = Step("Family pension", "other sources", fp) if fp else None
         self.gains = (
-            tuple(Step("Capital gains", _GAIN_TEXTS[i], gains[i]) for i in range(4) if gains[i])
+            tuple([Step("Capital gains", _GAIN_TEXTS[i], gains[i]) for i in range(4) if gains[i]])
             if inp.capital_gains
             else ()
         )
@@ -361,15 +361,15 @@ def explain(
     normal = total.normal
     if normal != total.total_income:
         add(Step("Income at slab rates", "total income less special-rate income", normal))
+    tax = a.tax
     if normal > 0:
         table = a.table
         lines = _slab_lines(table)
-        i = bracket_index(table, normal)
+        i = tax.slab_bracket
         steps.extend(lines.full_up_to[i])
         lower = table.lowers[i]
         if normal > lower:
             add(Step("Slab tax", lines.part[i], (normal - lower) * table.rates[i] // 1000))
-    tax = a.tax
     if tax.threshold_112a:
         add(Step("s.112A threshold", "LTCG u/s 112A not taxed", -tax.threshold_112a))
     if tax.basic_exemption_used:
@@ -438,13 +438,13 @@ def explain(
     if extras is not None:
         if extras.fee_234i:
             add(Step("Fee u/s 234I", "revised return filed after 31 December", extras.fee_234i))
-        pct, additional = extras.additional_140b
-        if pct:
+        if extras.additional_140b_pct:
             add(
                 Step(
                     "Additional tax u/s 140B",
-                    f"updated return: {pct}% of the tax and interest payable on it",
-                    additional,
+                    f"updated return: {extras.additional_140b_pct}% of the tax and interest "
+                    "payable on it",
+                    extras.additional_140b,
                 )
             )
         if extras.refund_issued:

@@ -11,7 +11,7 @@ import msgspec
 
 from domain.tax.rebate import rebate_87a
 from domain.tax.rules import RegimeRules, SlabTable, YearRules
-from domain.tax.slabs import slab_tax_units
+from domain.tax.slabs import slab_tax
 from domain.tax.special_rates import absorb, apply_112a_threshold, special_tax_units
 
 _ZEROS: list[int] = [0, 0, 0, 0]
@@ -19,6 +19,8 @@ _ZEROS: list[int] = [0, 0, 0, 0]
 
 
 class IncomeTax(msgspec.Struct, frozen=True, gc=False, kw_only=True):
+    slab_bracket: int
+    """Index of the slab bracket normal income reaches (0 for none)."""
     slab_u: int
     special_u: list[int]
     """Tax per special-rate bucket (`rules.SPECIAL_RATES`)."""
@@ -29,20 +31,13 @@ class IncomeTax(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     basic_exemption_used: int
     """Unused basic exemption limit set against special-rate income (provisos to ss.111A,
     112A)."""
+    special_total_u: int
     rebate_u: int
     marginal_relief_u: int
     """Marginal relief under the proviso to s.87A (new regime)."""
-
-    @property
-    def on_normal_income_u(self) -> int:
-        """Tax at the slab rates after the rebate and its relief (surcharge applies at the
-        full rate to this part)."""
-        return self.slab_u - self.rebate_u - self.marginal_relief_u
-
-    @property
-    def on_special_income_u(self) -> int:
-        special = self.special_u
-        return special[0] + special[1] + special[2] + special[3]
+    normal_after_rebate_u: int
+    """Tax at the slab rates less the rebate and its relief: the part of the tax that bears
+    surcharge at the full rate."""
 
 
 def income_tax(
@@ -55,20 +50,23 @@ def income_tax(
 ) -> IncomeTax:
     """Tax on `normal` income at the slab rates of `table` and on `special` income per
     bucket at the special rates, after the s.87A rebate on `total_income`."""
-    slab_u = slab_tax_units(table, normal)
+    bracket, slab_u = slab_tax(table, normal)
     if not (special[0] or special[1] or special[2] or special[3]):
         if total_income <= rules.rebate_limit or rules.rebate_marginal_relief:
             rebate_u, relief_u = rebate_87a(rules, total_income, slab_u, _ZEROS)
         else:
             rebate_u = relief_u = 0
         return IncomeTax(
+            slab_bracket=bracket,
             slab_u=slab_u,
             special_u=_ZEROS,
             taxable_special=_ZEROS,
             threshold_112a=0,
             basic_exemption_used=0,
+            special_total_u=0,
             rebate_u=rebate_u,
             marginal_relief_u=relief_u,
+            normal_after_rebate_u=slab_u - rebate_u - relief_u,
         )
     taxable = special.copy()
     threshold_used = apply_112a_threshold(taxable, year.ltcg_112a_exemption)
@@ -80,11 +78,14 @@ def income_tax(
     special_u = special_tax_units(taxable)
     rebate_u, relief_u = rebate_87a(rules, total_income, slab_u, special_u)
     return IncomeTax(
+        slab_bracket=bracket,
         slab_u=slab_u,
         special_u=special_u,
         taxable_special=taxable,
         threshold_112a=threshold_used,
         basic_exemption_used=bel_used,
+        special_total_u=special_u[0] + special_u[1] + special_u[2] + special_u[3],
         rebate_u=rebate_u,
         marginal_relief_u=relief_u,
+        normal_after_rebate_u=slab_u - rebate_u - relief_u,
     )

@@ -118,11 +118,20 @@ class Charges(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     """Per instalment."""
     fee_234f: int
     fee_234i: int
+    interest: int
+    """Under ss.234A, 234B and 234C together."""
 
-    @property
-    def interest(self) -> int:
-        c = self.interest_234c
-        return self.interest_234a + self.interest_234b + c[0] + c[1] + c[2] + c[3]
+
+NO_CHARGES: Final = Charges(
+    interest_234a=0,
+    months_234a=0,
+    interest_234b=0,
+    months_234b=0,
+    interest_234c=_NO_234C,
+    fee_234f=0,
+    fee_234i=0,
+    interest=0,
+)
 
 
 def interest_and_fees(
@@ -173,6 +182,9 @@ def interest_and_fees(
     fee_i = 0
     if kind is _REVISED and timing.filed > year.belated_deadline:
         fee_i = fee_234i(a.total.total_income, year.fee_234f_small_income)
+    interest = i234a + i234b + i234c[0] + i234c[1] + i234c[2] + i234c[3]
+    if not (interest or fee or fee_i):
+        return NO_CHARGES
     return Charges(
         interest_234a=i234a,
         months_234a=m234a,
@@ -181,6 +193,7 @@ def interest_and_fees(
         interest_234c=i234c,
         fee_234f=fee,
         fee_234i=fee_i,
+        interest=interest,
     )
 
 

@@ -38,13 +38,11 @@ class Surcharge(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     surcharge_u: int
     """Before marginal relief."""
     marginal_relief_u: int
-
-    @property
-    def payable_u(self) -> int:
-        return self.surcharge_u - self.marginal_relief_u
+    payable_u: int
+    """After marginal relief."""
 
 
-NO_SURCHARGE: Final = Surcharge(band=-1, surcharge_u=0, marginal_relief_u=0)
+NO_SURCHARGE: Final = Surcharge(band=-1, surcharge_u=0, marginal_relief_u=0, payable_u=0)
 
 
 def surcharge_band(bands: tuple[SurchargeBand, ...], total: int, normal: int) -> int:
@@ -79,8 +77,8 @@ def surcharge_with_relief(
     if total <= bands[0].above:
         return NO_SURCHARGE
     band = surcharge_band(bands, total, normal)
-    tax_normal = tax.on_normal_income_u
-    tax_special = tax.on_special_income_u
+    tax_normal = tax.normal_after_rebate_u
+    tax_special = tax.special_total_u
     surcharge = surcharge_units(rules, band, tax_normal, tax_special)
     # Marginal relief: the tax and surcharge on income at the threshold, plus the excess.
     threshold = bands[band]
@@ -95,8 +93,8 @@ def surcharge_with_relief(
         at_normal = threshold.above
     at_total = at_normal + at_special[0] + at_special[1] + at_special[2] + at_special[3]
     at_tax = income_tax(year, rules, table, at_normal, at_special, at_total)
-    at_tax_normal = at_tax.on_normal_income_u
-    at_tax_special = at_tax.on_special_income_u
+    at_tax_normal = at_tax.normal_after_rebate_u
+    at_tax_special = at_tax.special_total_u
     at_band = surcharge_band(bands, total - excess, at_normal)
     ceiling = (
         at_tax_normal
@@ -109,7 +107,9 @@ def surcharge_with_relief(
         relief = 0
     elif relief > surcharge:
         relief = surcharge
-    return Surcharge(band=band, surcharge_u=surcharge, marginal_relief_u=relief)
+    return Surcharge(
+        band=band, surcharge_u=surcharge, marginal_relief_u=relief, payable_u=surcharge - relief
+    )
 
 
 def cess_units(rules: RegimeRules, tax_and_surcharge: int) -> int:
