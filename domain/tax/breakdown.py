@@ -253,7 +253,7 @@ def explain(
     """`first`: the line naming the return and the year; `extras`: None when the return has
     no s.234I fee, s.140B tax, repayable refund or s.244A interest."""
     rules = a.rules
-    texts = _texts(rules)
+    texts = _TEXTS.get(id(rules)) or _texts(rules)
     income = a.income
     heads = income.heads
     total = a.total
@@ -364,7 +364,7 @@ def explain(
     tax = a.tax
     if normal > 0:
         table = a.table
-        lines = _slab_lines(table)
+        lines = _SLAB_LINES.get(id(table)) or _slab_lines(table)
         i = tax.slab_bracket
         steps.extend(lines.full_up_to[i])
         lower = table.lowers[i]

@@ -140,9 +140,11 @@ def interest_and_fees(
     """What regime `a` charges on top of its tax, given the taxes `paid` and the `timing`."""
     tds = paid.tds
     due = a.total_tax - tds
+    kind = timing.return_type
+    if due <= 0 and not timing.late and kind is not _REVISED:
+        return NO_CHARGES
     i234a = m234a = i234b = m234b = 0
     i234c = _NO_234C
-    kind = timing.return_type
     if due > 0:
         advance = paid.advance_tax
         credit = paid.earlier_credit

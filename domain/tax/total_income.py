@@ -59,8 +59,6 @@ class TotalIncome(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     loss_set_off_against_gains: int
     loss_carried_forward: int
     gross_total_income: int
-    exact: int
-    """Total income before rounding."""
     total_income: int
     """Rounded u/s 288A."""
     normal: int
@@ -96,7 +94,6 @@ def total_income(income: Income, gains: list[int]) -> TotalIncome:
         loss_set_off_against_gains=against_gains,
         loss_carried_forward=carried_forward,
         gross_total_income=gti_normal + special_total,
-        exact=exact,
         total_income=total,
         normal=normal,
         special=special,
