@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.tax.interest import ReturnTiming, refund_interest_244a
+from domain.tax.interest import Charges, ReturnTiming, refund_interest_244a
 from domain.tax.money import round_288b_signed
 from domain.tax.prepaid import Prepaid
 
@@ -22,11 +22,16 @@ class Balance(msgspec.Struct, frozen=True, gc=False, kw_only=True):
 
 
 def balance(
-    total_tax: int, charges: int, paid: Prepaid, timing: ReturnTiming, updated: bool
+    total_tax: int,
+    charges: Charges,
+    additional_tax: int,
+    paid: Prepaid,
+    timing: ReturnTiming,
+    updated: bool,
 ) -> Balance:
-    """`charges`: interest, fees and additional tax on top of `total_tax`. No refund and so
-    no s.244A interest on an `updated` return."""
-    liability = total_tax + charges
+    """`additional_tax` u/s 140B of an updated return, which gets no refund and so no
+    s.244A interest."""
+    liability = total_tax + charges.interest + charges.fee_234f + charges.fee_234i + additional_tax
     refund_issued = paid.refund_issued
     paid_total = paid.total - refund_issued
     net = round_288b_signed(liability - paid_total)

@@ -9,16 +9,17 @@ the steps themselves. A step is written only when it has something to say.
 
 from __future__ import annotations
 
-import msgspec
-
 from domain.tax.assessment import Assessment
+from domain.tax.balance import Balance
 from domain.tax.income_heads import PROFESSIONAL_TAX_CAP
 from domain.tax.inputs import TaxInput
 from domain.tax.interest import Charges
 from domain.tax.money import INCOME_SCALE, UNIT, inr
+from domain.tax.prepaid import Prepaid
 from domain.tax.result import Step
 from domain.tax.return_types import ReturnType, ReturnTypeDecision
 from domain.tax.rules import SPECIAL_RATES, RegimeRules, SlabTable, YearRules
+from domain.tax.updated_return import UpdatedReturnDues
 
 _RATE_TEXT = {
     0: "nil",
@@ -58,18 +59,6 @@ _MONTHS_234A = tuple(
 _MONTHS_234B = tuple(
     f"1% a month for {m} month(s) or part: advance tax below 90% of assessed tax" for m in range(61)
 )
-
-
-class Extras(msgspec.Struct, frozen=True, gc=False, kw_only=True):
-    """What only some returns have: revised, updated, refunds."""
-
-    fee_234i: int
-    additional_140b_pct: int
-    additional_140b: int
-    """Additional tax u/s 140B on an updated return."""
-    refund_issued: int
-    """Refund issued on the earlier return, which the taxpayer now owes back."""
-    interest_244a: int
 
 
 _RETURN_STEPS: dict[tuple[str, ReturnType], Step] = {}
@@ -245,13 +234,13 @@ def explain(
     a: Assessment,
     shared: SharedSteps,
     charges: Charges,
-    net: int,
+    dues: UpdatedReturnDues,
+    owed: Balance,
+    paid: Prepaid,
     available: bool,
     first: Step,
-    extras: Extras | None,
 ) -> tuple[Step, ...]:
-    """`first`: the line naming the return and the year; `extras`: None when the return has
-    no s.234I fee, s.140B tax, repayable refund or s.244A interest."""
+    """`first`: the line naming the return and the year."""
     rules = a.rules
     texts = _TEXTS.get(id(rules)) or _texts(rules)
     income = a.income
@@ -435,28 +424,27 @@ def explain(
         add(Step("Interest u/s 234C", _TEXT_234C, total_234c))
     if charges.fee_234f:
         add(Step("Fee u/s 234F", "return filed after the due date", charges.fee_234f))
-    if extras is not None:
-        if extras.fee_234i:
-            add(Step("Fee u/s 234I", "revised return filed after 31 December", extras.fee_234i))
-        if extras.additional_140b_pct:
-            add(
-                Step(
-                    "Additional tax u/s 140B",
-                    f"updated return: {extras.additional_140b_pct}% of the tax and interest "
-                    "payable on it",
-                    extras.additional_140b,
-                )
+    if charges.fee_234i:
+        add(Step("Fee u/s 234I", "revised return filed after 31 December", charges.fee_234i))
+    if dues.additional_pct:
+        add(
+            Step(
+                "Additional tax u/s 140B",
+                f"updated return: {dues.additional_pct}% of the tax and interest payable on it",
+                dues.additional_tax,
             )
-        if extras.refund_issued:
-            add(Step("Refund issued on the earlier return", "repayable", extras.refund_issued))
-        if extras.interest_244a:
-            add(
-                Step(
-                    "Interest u/s 244A on the refund",
-                    "0.5% a month or part, by the filing date; more accrues until it is granted",
-                    extras.interest_244a,
-                )
+        )
+    if paid.refund_issued:
+        add(Step("Refund issued on the earlier return", "repayable", paid.refund_issued))
+    if owed.refund_interest_244a:
+        add(
+            Step(
+                "Interest u/s 244A on the refund",
+                "0.5% a month or part, by the filing date; more accrues until it is granted",
+                owed.refund_interest_244a,
             )
+        )
+    net = owed.net_payable
     if net >= 0:
         add(Step("Net payable", "rounded off u/s 288B", net))
     else:

@@ -22,7 +22,7 @@ from typing import Final
 
 from domain.tax.assessment import Assessment, tax_on
 from domain.tax.balance import Balance, balance
-from domain.tax.breakdown import Extras, SharedSteps, explain, return_step
+from domain.tax.breakdown import SharedSteps, explain, return_step
 from domain.tax.errors import InvalidTaxInput
 from domain.tax.inputs import TaxInput
 from domain.tax.interest import Charges, ReturnTiming, interest_and_fees, return_timing
@@ -97,44 +97,26 @@ def regime_result(
     income = income_before_gains(inp, year, rules)
     a = tax_on(year, rules, rules.slab_table(inp.age), income, gains)
     charges = interest_and_fees(inp, year, a, paid, timing)
-    interest = charges.interest
     updated = timing.return_type is _UPDATED
     dues = (
         updated_return_dues(
-            year,
-            timing.filed,
-            inp.earlier_return,
-            paid,
-            a.total_tax,
-            interest,
-            charges.fee_234f,
-            a.total.total_income,
-            a.total.loss_carried_forward,
+            year=year,
+            filed=timing.filed,
+            earlier=inp.earlier_return,
+            paid=paid,
+            total_tax=a.total_tax,
+            interest=charges.interest,
+            fee=charges.fee_234f,
+            total_income=a.total.total_income,
+            loss_carried_forward=a.total.loss_carried_forward,
         )
         if updated
         else NOT_UPDATED
     )
-    owed = balance(
-        a.total_tax,
-        interest + charges.fee_234f + charges.fee_234i + dues.additional_tax,
-        paid,
-        timing,
-        updated,
-    )
+    owed = balance(a.total_tax, charges, dues.additional_tax, paid, timing, updated)
     # s.115BAC(6): the old regime only in a return filed by the due date.
     available = not timing.late or rules.regime == "new"
-    extras = (
-        Extras(
-            fee_234i=charges.fee_234i,
-            additional_140b_pct=dues.additional_pct,
-            additional_140b=dues.additional_tax,
-            refund_issued=paid.refund_issued,
-            interest_244a=owed.refund_interest_244a,
-        )
-        if charges.fee_234i or paid.refund_issued or owed.refund_interest_244a or updated
-        else None
-    )
-    steps = explain(inp, year, a, shared, charges, owed.net_payable, available, first, extras)
+    steps = explain(inp, year, a, shared, charges, dues, owed, paid, available, first)
     return _result(a, gains, available, charges, dues, owed, steps), a, dues.refusal
 
 
