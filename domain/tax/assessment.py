@@ -55,7 +55,7 @@ class Assessment(msgspec.Struct, frozen=True, gc=False, kw_only=True):
         """Income-tax after rebate plus surcharge after relief, exact (the amount the Act's
         marginal reliefs bound)."""
         tax = self.tax
-        return tax.normal_after_rebate_u + tax.special_total_u + self.surcharge.payable_u
+        return tax.normal_after_rebate_u + tax.special.total_u + self.surcharge.payable_u
 
 
 def assess(inp: TaxInput, year: YearRules, rules: RegimeRules, gains: list[int]) -> Assessment:
@@ -75,7 +75,7 @@ def tax_on(
     surcharge = surcharge_with_relief(
         year, rules, table, total.total_income, total.normal, total.special, tax
     )
-    tax_u = tax.normal_after_rebate_u + tax.special_total_u + surcharge.payable_u
+    tax_u = tax.normal_after_rebate_u + tax.special.total_u + surcharge.payable_u
     cess_u = cess_units(rules, tax_u)
     return Assessment(
         year=year,

@@ -359,22 +359,23 @@ def explain(
         lower = table.lowers[i]
         if normal > lower:
             add(Step("Slab tax", lines.part[i], (normal - lower) * table.rates[i] // 1000))
-    if tax.threshold_112a:
-        add(Step("s.112A threshold", "LTCG u/s 112A not taxed", -tax.threshold_112a))
-    if tax.basic_exemption_used:
+    special = tax.special
+    if special.threshold_112a:
+        add(Step("s.112A threshold", "LTCG u/s 112A not taxed", -special.threshold_112a))
+    if special.basic_exemption_used:
         add(
             Step(
                 "Basic exemption against special-rate income",
                 "unused basic exemption limit (provisos to ss.111A, 112A)",
-                -tax.basic_exemption_used,
+                -special.basic_exemption_used,
             )
         )
-    taxable = tax.taxable_special
+    taxable = special.taxable
     if taxable[0] or taxable[1] or taxable[2] or taxable[3]:
         for i in range(4):
             if taxable[i]:
                 add(Step("Income taxed at special rate", SPECIAL_RATES[i].label, taxable[i]))
-                add(Step(_SPECIAL_TAX_STEPS[i], "special rate", tax.special_u[i] // UNIT))
+                add(Step(_SPECIAL_TAX_STEPS[i], "special rate", special.tax_u[i] // UNIT))
 
     if tax.rebate_u:
         add(Step("Rebate u/s 87A", texts.rebate, -(tax.rebate_u // UNIT)))

@@ -158,7 +158,7 @@ def _result(
         a.income.chapter_via.allowed,  # deductions
         total.total_income,  # total_income
         tax.slab_u // UNIT,  # slab_tax
-        tax.special_total_u // UNIT,  # special_rate_tax
+        tax.special.total_u // UNIT,  # special_rate_tax
         tax.rebate_u // UNIT,  # rebate_87a
         tax.marginal_relief_u // UNIT,  # marginal_relief
         surcharge.payable_u // UNIT,  # surcharge

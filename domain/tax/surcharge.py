@@ -78,7 +78,7 @@ def surcharge_with_relief(
         return NO_SURCHARGE
     band = surcharge_band(bands, total, normal)
     tax_normal = tax.normal_after_rebate_u
-    tax_special = tax.special_total_u
+    tax_special = tax.special.total_u
     surcharge = surcharge_units(rules, band, tax_normal, tax_special)
     # Marginal relief: the tax and surcharge on income at the threshold, plus the excess.
     threshold = bands[band]
@@ -94,7 +94,7 @@ def surcharge_with_relief(
     at_total = at_normal + at_special[0] + at_special[1] + at_special[2] + at_special[3]
     at_tax = income_tax(year, rules, table, at_normal, at_special, at_total)
     at_tax_normal = at_tax.normal_after_rebate_u
-    at_tax_special = at_tax.special_total_u
+    at_tax_special = at_tax.special.total_u
     at_band = surcharge_band(bands, total - excess, at_normal)
     ceiling = (
         at_tax_normal

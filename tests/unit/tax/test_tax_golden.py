@@ -69,7 +69,7 @@ def test_every_regime_field_comes_from_its_stage() -> None:
                 "deductions": a.income.chapter_via.allowed,
                 "total_income": total.total_income,
                 "slab_tax": tax.slab_u // UNIT,
-                "special_rate_tax": sum(tax.special_u) // UNIT,
+                "special_rate_tax": sum(tax.special.tax_u) // UNIT,
                 "rebate_87a": tax.rebate_u // UNIT,
                 "marginal_relief": tax.marginal_relief_u // UNIT,
                 "surcharge": (surcharge.surcharge_u - surcharge.marginal_relief_u) // UNIT,
