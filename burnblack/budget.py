@@ -30,7 +30,7 @@ SINGLE_THREADED_EVENTSTORE = 2
 # (burnblack/eventstore.py, CoalescedWakeups).
 WAKEUP = 1
 # The projector's runner: lock, LISTEN and work connections (projections/runner.py), plus
-# the lag sampler's (burnblack/processes.py).
+# the lag sampler's (burnblack/bootstrap/projector.py).
 PROJECTOR_OWN = 4
 # Every process polls for destroyed data keys on a connection of its own (commands/datakeys.py).
 DATA_KEYS = 1

@@ -8,12 +8,11 @@ answer (200, `intact: false`, naming the version), not an error of the request.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, get
 
-from api.context import services
+from api.dependencies import Filings, Pool
 from api.guards import requires_role
 from api.problems import problem
 from domain.account import Role
@@ -50,11 +49,10 @@ class AuditChainController(Controller):
         "reordered.",
     )
     def verification(
-        self, request: Request[Any, Any, Any], filing_id: uuid.UUID
+        self, filings: Filings, pool: Pool, filing_id: uuid.UUID
     ) -> FilingVerification:
-        svc = services(request)
-        table = str(getattr(svc.filings.recorder, "events_table_name", "filings_events"))
-        with svc.pool.connection() as conn:
+        table = str(getattr(filings.recorder, "events_table_name", "filings_events"))
+        with pool.connection() as conn:
             report = verify(conn, table, filing_id)
             last = head(conn, table, filing_id)
         if report.events == 0 and report.anchors == 0:

@@ -1,15 +1,14 @@
-"""Operator work that spans the layers: projection rebuilds (CLI and the admin API's RQ job)."""
+"""Operator work that spans the layers: projection rebuilds, for the CLI and for the worker's
+rebuild job (which gets `rebuild` through its JobContext: burnblack/bootstrap/worker.py)."""
 
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import asdict
 from typing import Any
 
-from rq import get_current_job
-
-from burnblack import budget, wiring
+from burnblack import budget
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.audit import AuditAction
@@ -17,7 +16,6 @@ from projections.bulk_load import Progress
 from projections.rebuild import Rebuilder, RebuildReport, TableComparison
 from projections.schema import ensure_schema
 
-REBUILD_JOB = "burnblack.operations.rebuild_projection"
 PROJECTIONS = ("filing_summary",)
 
 
@@ -82,27 +80,3 @@ def report_dict(report: RebuildReport) -> dict[str, Any]:
         "forced": report.forced,
         "comparisons": [asdict(c) for c in report.comparisons],
     }
-
-
-def rebuild_projection(name: str) -> dict[str, Any]:
-    """RQ job (low queue): rebuild with progress in the job's meta."""
-    job = get_current_job()
-    started = time.monotonic()
-    last_save = 0.0
-
-    def progress(done: int, total: int) -> None:
-        nonlocal last_save
-        if job is None or time.monotonic() - last_save < 0.5:
-            return
-        last_save = time.monotonic()
-        elapsed = max(1e-6, last_save - started)
-        job.meta["progress"] = {
-            "position": done,
-            "target": total,
-            "percent": round(100 * done / max(1, total), 1),
-            "events_per_second": round(done / elapsed, 1),
-        }
-        job.save_meta()  # type: ignore[no-untyped-call]
-
-    report = rebuild(Settings.from_env(), name, progress)
-    return report_dict(report)

@@ -1,0 +1,68 @@
+"""The API's services, injected into handlers by parameter name (Litestar's `Provide`).
+
+Each is built once per process by the composition root (burnblack/bootstrap/api.py) and
+handed to `create_app` in `ApiServices`; a handler names what it uses, e.g.
+`def get(self, filings: Filings, ...)`. The values are the root's own objects, so they are
+not validated per request (`SkipValidation`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
+from psycopg_pool import ConnectionPool
+
+from api.document_services import DocumentApi
+from api.problems import problem
+from api.reading import ReadYourWrites
+from api.services import ApiServices, Rebuilds
+from commands.accounts import AccountsApplication
+from commands.filings import FilingsApplication
+from commands.inspection import FilingInspection
+from projections.reads import FilingReads
+from projections.status import OperationsQueries
+
+Filings = NamedDependency[SkipValidation[FilingsApplication]]
+Accounts = NamedDependency[SkipValidation[AccountsApplication]]
+Reads = NamedDependency[SkipValidation[FilingReads]]
+Ryw = NamedDependency[SkipValidation[ReadYourWrites]]
+Inspection = NamedDependency[SkipValidation[FilingInspection]]
+Operations = NamedDependency[SkipValidation[OperationsQueries]]
+RebuildJobs = NamedDependency[SkipValidation[Rebuilds]]
+Documents = NamedDependency[SkipValidation[DocumentApi]]
+Pool = NamedDependency[SkipValidation[ConnectionPool[Any]]]
+SyncRedis = NamedDependency[SkipValidation[redis.Redis]]
+
+
+def _value(value: object) -> Provide:
+    return Provide(lambda: value, use_cache=True, sync_to_thread=False)
+
+
+def _documents(docs: DocumentApi | None) -> Provide:
+    def provide() -> DocumentApi:
+        if docs is None:
+            raise problem(503, "unavailable", "Documents are not configured on this server")
+        return docs
+
+    return Provide(provide, sync_to_thread=False)
+
+
+def dependencies(svc: ApiServices) -> dict[str, Provide]:
+    """Parameter name -> provider, for `Litestar(dependencies=...)`."""
+    values: dict[str, object] = {
+        "filings": svc.filings,
+        "accounts": svc.accounts,
+        "reads": svc.reads,
+        "ryw": ReadYourWrites(svc.positions, svc.reads, svc.read_your_writes_timeout),
+        "inspection": svc.inspection,
+        "operations": svc.operations,
+        "rebuilds": svc.rebuilds,
+        "pool": svc.pool,
+        "sync_redis": svc.redis,
+    }
+    provided: dict[str, Provide] = {name: _value(v) for name, v in values.items()}
+    provided["documents"] = _documents(svc.documents)
+    return provided
