@@ -35,7 +35,7 @@ PROJECTOR_OWN = 4
 # Every process polls for destroyed data keys on a connection of its own (commands/datakeys.py).
 DATA_KEYS = 1
 # A rebuild (a `low` job, one at a time in the whole deployment): its event stores, its
-# schema pool, the rebuilder's connection and two bulk loaders (burnblack/operations.py).
+# schema pool, the rebuilder's connection and two bulk loaders (burnblack/bootstrap/operations.py).
 REBUILD = 2 * SINGLE_THREADED_EVENTSTORE + 1 + 1 + 2
 
 
