@@ -40,16 +40,20 @@ def conditional(
     return Response(view.body, media_type=JSON, headers=headers)
 
 
-class ReadYourWrites:
-    """Holds a read until the read model includes the position the client asked for
-    (`min_position` or X-Min-Position), for at most `timeout` seconds."""
+class Reading:
+    """The read side as the cached reads use it: the query service, and read-your-writes.
+    One object, so that such a handler takes one dependency (api/dependencies.py says why)."""
 
-    def __init__(self, positions: PositionWaiter, reads: FilingReads, timeout: float) -> None:
+    def __init__(self, reads: FilingReads, positions: PositionWaiter, timeout: float) -> None:
+        self.reads = reads
         self._positions = positions
-        self._reads = reads
         self._timeout = timeout
 
-    async def __call__(self, request: Request[Any, Any, Any], min_position: int | None) -> None:
+    async def read_your_writes(
+        self, request: Request[Any, Any, Any], min_position: int | None
+    ) -> None:
+        """Holds the read until the read model includes the position the client asked for
+        (`min_position` or X-Min-Position), for at most `timeout` seconds."""
         if min_position is None:
             header = request.headers.get("x-min-position")
             if header is None:
@@ -65,7 +69,7 @@ class ReadYourWrites:
             min_position = int(header)
         if await self._positions.reached() >= min_position:
             return
-        head = await self._reads.log_head()
+        head = await self.reads.log_head()
         if min_position > head:  # no command gave this position: do not wait for it
             raise problem(
                 400,

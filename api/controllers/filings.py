@@ -14,7 +14,7 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from api.context import command_context
-from api.dependencies import Accounts, Filings, Inspection, Reads, Ryw
+from api.dependencies import Accounts, Filings, Inspection, Reading
 from api.document_schemas import FilingHistory
 from api.guards import current_user_id, requires_role
 from api.preconditions import etag, expected_version
@@ -75,14 +75,13 @@ class FilingsController(Controller):
     async def list(
         self,
         request: Request[Any, Any, Any],
-        reads: Reads,
-        ryw: Ryw,
+        reading: Reading,
         limit: Annotated[int, Parameter(ge=1, le=100)] = FIRST_PAGE_LIMIT,
         cursor: Annotated[int | None, Parameter(ge=1)] = None,
         min_position: MinPosition = None,
     ) -> Response[bytes]:
-        await ryw(request, min_position)
-        view = await reads.list_for_owner(current_user_id(request), limit, cursor)
+        await reading.read_your_writes(request, min_position)
+        view = await reading.reads.list_for_owner(current_user_id(request), limit, cursor)
         return conditional(request, view, weak=True)
 
     @get(
@@ -99,13 +98,12 @@ class FilingsController(Controller):
     async def get(
         self,
         request: Request[Any, Any, Any],
-        reads: Reads,
-        ryw: Ryw,
+        reading: Reading,
         filing_id: uuid.UUID,
         min_position: MinPosition = None,
     ) -> Response[bytes]:
-        await ryw(request, min_position)
-        view = await reads.summary(current_user_id(request), filing_id)
+        await reading.read_your_writes(request, min_position)
+        view = await reading.reads.summary(current_user_id(request), filing_id)
         if view is None:
             raise problem(404, "not-found", "No such filing", f"no filing {filing_id}")
         return conditional(request, view)
