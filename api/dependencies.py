@@ -27,6 +27,8 @@ from api.services import ApiServices, Rebuilds
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
 from commands.inspection import FilingInspection
+from projections.audit_queries import ChainQueries
+from projections.erasure import ReadModelEraser
 from projections.reads import FilingReads
 from projections.status import OperationsQueries
 
@@ -37,6 +39,8 @@ Reading = NamedDependency[SkipValidation[ReadingService]]
 Inspection = NamedDependency[SkipValidation[FilingInspection]]
 Operations = NamedDependency[SkipValidation[OperationsQueries]]
 RebuildJobs = NamedDependency[SkipValidation[Rebuilds]]
+Chains = NamedDependency[SkipValidation[ChainQueries]]
+Eraser = NamedDependency[SkipValidation[ReadModelEraser]]
 Documents = NamedDependency[SkipValidation[DocumentApi]]
 Pool = NamedDependency[SkipValidation[ConnectionPool[Any]]]
 SyncRedis = NamedDependency[SkipValidation[redis.Redis]]
@@ -65,6 +69,8 @@ def dependencies(svc: ApiServices) -> dict[str, Provide]:
         "inspection": svc.inspection,
         "operations": svc.operations,
         "rebuilds": svc.rebuilds,
+        "chains": svc.chains,
+        "eraser": svc.eraser,
         "pool": svc.pool,
         "sync_redis": svc.redis,
     }

@@ -17,7 +17,9 @@ from api.stream.config import StreamConfig
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
 from commands.inspection import FilingInspection
+from projections.audit_queries import ChainQueries
 from projections.consistency import PositionWaiter
+from projections.erasure import ReadModelEraser
 from projections.reads import FilingReads
 from projections.status import OperationsQueries
 from projections.stream import StreamReplay
@@ -61,6 +63,8 @@ class ApiServices:
     inspection: FilingInspection
     operations: OperationsQueries
     rebuilds: Rebuilds
+    chains: ChainQueries
+    eraser: ReadModelEraser
     read_your_writes_timeout: float = 5.0
     security: SecurityConfig = field(default_factory=SecurityConfig)
     documents: DocumentApi | None = None  # uploads, OCR status, acceptance (issue 6)

@@ -12,12 +12,10 @@ import uuid
 import msgspec
 from litestar import Controller, get
 
-from api.dependencies import Filings, Pool
+from api.dependencies import Chains
 from api.guards import requires_role
 from api.problems import problem
 from domain.account import Role
-from projections.chain_days import verify
-from projections.event_chain import head
 
 
 class ChainBreak(msgspec.Struct, frozen=True, kw_only=True):
@@ -48,13 +46,9 @@ class AuditChainController(Controller):
         "daily roots that anchor it: `intact`, or the first version changed, deleted or "
         "reordered.",
     )
-    def verification(
-        self, filings: Filings, pool: Pool, filing_id: uuid.UUID
-    ) -> FilingVerification:
-        table = str(getattr(filings.recorder, "events_table_name", "filings_events"))
-        with pool.connection() as conn:
-            report = verify(conn, table, filing_id)
-            last = head(conn, table, filing_id)
+    def verification(self, chains: Chains, filing_id: uuid.UUID) -> FilingVerification:
+        checked = chains.check(filing_id)
+        report, last = checked.report, checked.head
         if report.events == 0 and report.anchors == 0:
             raise problem(404, "not-found", "No such filing", f"no filing {filing_id}")
         return FilingVerification(

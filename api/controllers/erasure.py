@@ -17,14 +17,13 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
 
 from api.context import command_context
-from api.dependencies import Accounts, Pool, SyncRedis
+from api.dependencies import Accounts, Eraser
 from api.erasure_schemas import ErasureDone
 from api.guards import requires_role
 from api.security.metrics import SESSIONS_REVOKED
 from api.security.services import security
 from commands.erasure import erase_account
 from domain.account import Role
-from projections.erasure import forget
 
 
 class ErasureController(Controller):
@@ -47,19 +46,14 @@ class ErasureController(Controller):
         self,
         request: Request[Any, Any, Any],
         accounts: Accounts,
-        pool: Pool,
-        sync_redis: SyncRedis,
+        eraser: Eraser,
         user_id: uuid.UUID,
     ) -> ErasureDone:
         ctx = command_context(request)
         erased = await anyio.to_thread.run_sync(erase_account, accounts, ctx, user_id)
 
-        def drop_rows() -> tuple[int, int]:
-            with pool.connection() as conn:
-                forgotten = forget(conn, sync_redis, str(user_id))
-            return forgotten.filings, forgotten.documents
-
-        filings, documents = await anyio.to_thread.run_sync(drop_rows)
+        forgotten = await anyio.to_thread.run_sync(eraser.forget, str(user_id))
+        filings, documents = forgotten.filings, forgotten.documents
         ended = await security(request).sessions.revoke_user(str(user_id))
         SESSIONS_REVOKED.labels("erased").inc(ended)
         return ErasureDone(

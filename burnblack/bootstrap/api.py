@@ -22,6 +22,8 @@ from burnblack.settings import Settings
 from burnblack.supervisor import die_with_parent
 from commands.id_indexes import ensure_indexes
 from commands.inspection import FilingInspection
+from projections.audit_queries import ChainQueries
+from projections.erasure import ReadModelEraser
 from projections.schema import ensure_schema
 from projections.status import OperationsQueries
 
@@ -93,6 +95,8 @@ def api_services(
         inspection=FilingInspection(filings),
         operations=OperationsQueries(pool, event_head),
         rebuilds=jobs.JobQueues(jobs.queues(client)),
+        chains=ChainQueries(pool, wiring.events_table(filings)),
+        eraser=ReadModelEraser(pool, client),
         read_your_writes_timeout=settings.read_your_writes_timeout,
         security=settings.security,
         stream=settings.stream,

@@ -185,9 +185,13 @@ def pg_pool(settings: Settings, name: str) -> ConnectionPool[Any]:
     )
 
 
+def events_table(app: FilingsApplication) -> str:
+    return str(getattr(app.recorder, "events_table_name", f"{app.name}_events"))
+
+
 def event_log(settings: Settings, app: FilingsApplication) -> StoredEventLog:
     database_url, _ = settings.require_urls()
-    table = getattr(app.recorder, "events_table_name", f"{app.name}_events")
+    table = events_table(app)
     channel = getattr(app.recorder, "channel_name", table)
     return StoredEventLog(database_url, table, app.mapper, channel)
 
