@@ -7,6 +7,8 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+import redis
+
 from burnblack import budget
 from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
@@ -27,9 +29,11 @@ def rebuild(
     processes: int = 2,
     force: bool = False,
     actor: str = "system",
+    client: redis.Redis | None = None,
 ) -> RebuildReport:
     """Rebuild, compare and switch; refuses to switch on differences unless `force`, which
-    is recorded in the audit trail (by `actor`) before the switch."""
+    is recorded in the audit trail (by `actor`) before the switch. `client`: the calling
+    process's Redis client (the worker's), else one is built for the rebuild."""
     if name not in PROJECTIONS:
         raise ValueError(f"unknown projection {name!r}; known: {', '.join(PROJECTIONS)}")
     database_url, _ = settings.require_urls()
@@ -54,7 +58,7 @@ def rebuild(
         rebuilder = Rebuilder(
             database_url,
             wiring.event_log(settings, app),
-            wiring.redis_client(settings),
+            client or wiring.redis_client(settings),
             processes=processes,
             on_forced=audit,
         )

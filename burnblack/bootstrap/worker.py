@@ -9,6 +9,7 @@ import time
 from types import FrameType
 from typing import Any
 
+import redis
 import structlog
 
 from burnblack import budget
@@ -23,12 +24,13 @@ from workers.worker import BurnblackWorker, job_class
 log = structlog.get_logger(__name__)
 
 
-def job_context(settings: Settings) -> JobContext:
+def job_context(settings: Settings, client: redis.Redis) -> JobContext:
     """What this process's jobs get: a single-threaded event store (one job at a time), the
-    documents service on it, and projection rebuilds."""
+    documents service on it, and projection rebuilds (on the process's Redis client)."""
 
     def rebuild(name: str, progress: Progress) -> dict[str, Any]:
-        return operations.report_dict(operations.rebuild(settings, name, progress))
+        report = operations.rebuild(settings, name, progress, client=client)
+        return operations.report_dict(report)
 
     return JobContext(
         filings=lambda: wiring.filings_app(settings, budget.SINGLE_THREADED_EVENTSTORE),
@@ -54,10 +56,10 @@ def run_worker(settings: Settings, queue_names: list[str], burst: bool = False) 
     registration: the old one's keys may be gone with Redis' data) after an exponential
     backoff, so the process heals when Redis comes back."""
     wiring.check_connection_budget(settings)
-    context = job_context(settings)
     # RQ's scheduler is a forked child: it must not outlive a worker killed with SIGKILL.
     children_die_with_me()
     client = wiring.redis_client(settings)
+    context = job_context(settings, client)
     # The queues and the worker share the job class that hands jobs their context: RQ makes
     # job instances on dequeue and in its registries' clean-up (a dead worker's job).
     bound = job_class(context)
