@@ -27,10 +27,11 @@ from api.services import ApiServices, Rebuilds
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
 from commands.inspection import FilingInspection
-from projections.audit_queries import ChainQueries
 from projections.erasure import ReadModelEraser
-from projections.reads import FilingReads
-from projections.status import OperationsQueries
+from projections.eventlog.chain_queries import ChainQueries
+from projections.filing_history import FilingHistories
+from projections.projector.status import OperationsQueries
+from projections.read_models.filings.queries import FilingReads
 
 Filings = NamedDependency[SkipValidation[FilingsApplication]]
 Accounts = NamedDependency[SkipValidation[AccountsApplication]]
@@ -41,6 +42,7 @@ Operations = NamedDependency[SkipValidation[OperationsQueries]]
 RebuildJobs = NamedDependency[SkipValidation[Rebuilds]]
 Chains = NamedDependency[SkipValidation[ChainQueries]]
 Eraser = NamedDependency[SkipValidation[ReadModelEraser]]
+Histories = NamedDependency[SkipValidation[FilingHistories]]
 Documents = NamedDependency[SkipValidation[DocumentApi]]
 Pool = NamedDependency[SkipValidation[ConnectionPool[Any]]]
 SyncRedis = NamedDependency[SkipValidation[redis.Redis]]
@@ -67,6 +69,7 @@ def dependencies(svc: ApiServices) -> dict[str, Provide]:
         "reads": svc.reads,
         "reading": ReadingService(svc.reads, svc.positions, svc.read_your_writes_timeout),
         "inspection": svc.inspection,
+        "histories": svc.histories,
         "operations": svc.operations,
         "rebuilds": svc.rebuilds,
         "chains": svc.chains,

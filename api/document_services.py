@@ -8,8 +8,8 @@ from typing import Any
 
 from commands.documents import DocumentsService
 from domain.documents.aggregate import Document
-from projections.document_queries import DocumentQueries
-from projections.document_status import masked
+from projections.read_models.documents.projection import masked
+from projections.read_models.documents.queries import DocumentQueries
 
 MULTIPART_SLACK = 64 * 1024
 """Room for the multipart envelope around a file of the largest accepted size."""

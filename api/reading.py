@@ -10,9 +10,9 @@ from litestar.params import Parameter
 from api.guards import current_user_id
 from api.preconditions import etag, matches_if_none_match
 from api.problems import problem
-from projections.cache import CachedView
+from projections.cache.read_cache import CachedView
 from projections.consistency import PositionWaiter, ProjectionNotCaughtUp, TooManyWaiting
-from projections.reads import FilingReads
+from projections.read_models.filings.queries import FilingReads
 
 MAX_WAITS_PER_USER = 4
 READ_HEADERS = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}

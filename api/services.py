@@ -17,12 +17,13 @@ from api.stream.config import StreamConfig
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
 from commands.inspection import FilingInspection
-from projections.audit_queries import ChainQueries
 from projections.consistency import PositionWaiter
 from projections.erasure import ReadModelEraser
-from projections.reads import FilingReads
-from projections.status import OperationsQueries
-from projections.stream import StreamReplay
+from projections.eventlog.chain_queries import ChainQueries
+from projections.filing_history import FilingHistories
+from projections.projector.status import OperationsQueries
+from projections.read_models.filings.queries import FilingReads
+from projections.read_models.stream.queries import StreamReplay
 
 
 class RebuildRunning(Exception):
@@ -61,6 +62,7 @@ class ApiServices:
     redis_url: str
     event_head: Callable[[], int]
     inspection: FilingInspection
+    histories: FilingHistories
     operations: OperationsQueries
     rebuilds: Rebuilds
     chains: ChainQueries

@@ -9,7 +9,6 @@ from typing import Any
 
 from commands.errors import FilingNotFound
 from commands.filings import FilingsApplication
-from commands.history import filing_history
 from domain.filing import Filing
 
 
@@ -41,7 +40,3 @@ class FilingInspection:
         if version is not None and filing.version != version:
             raise FilingNotFound(filing_id, f"filing {filing_id} has no version {version}")
         return filing
-
-    def history(self, filing_id: uuid.UUID, owner_id: str) -> list[dict[str, Any]]:
-        """The taxpayer's own view: every change, who made it, and the sources of numbers."""
-        return filing_history(self._app, filing_id, owner_id)

@@ -17,7 +17,7 @@ from api.access_schemas import (
     AuditTrail,
     AuditTrailEntry,
     FilingAsOf,
-    FilingHistory,
+    FilingEvents,
     StoredEvent,
 )
 from api.context import command_context
@@ -90,7 +90,7 @@ class AuditController(Controller):
         inspection: Inspection,
         accounts: Accounts,
         filing_id: uuid.UUID,
-    ) -> FilingHistory:
+    ) -> FilingEvents:
         events = [_stored(e) for e in inspection.events(filing_id)]
         if not events:
             raise _not_found(filing_id)
@@ -100,7 +100,7 @@ class AuditController(Controller):
             str(filing_id),
             {"events": str(len(events))},
         )
-        return FilingHistory(filing_id=str(filing_id), events=events)
+        return FilingEvents(filing_id=str(filing_id), events=events)
 
     @get(
         "/filings/{filing_id:uuid}",

@@ -14,7 +14,7 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from api.context import command_context
-from api.dependencies import Accounts, Filings, Inspection, Reading
+from api.dependencies import Accounts, Filings, Histories, Reading
 from api.document_schemas import FilingHistory
 from api.guards import current_user_id, requires_role
 from api.preconditions import etag, expected_version
@@ -28,7 +28,9 @@ from commands.results import Written
 from domain.account import Role
 from domain.filing import IncomeDeclaration
 from domain.tax.inputs import Deductions
-from projections.reads import FIRST_PAGE_LIMIT  # the page the projector keeps warm
+from projections.read_models.filings.queries import (
+    FIRST_PAGE_LIMIT,  # the page the projector keeps warm
+)
 
 
 def _accepted(written: Written, http_status: int, **extra: Any) -> Response[CommandAccepted]:
@@ -137,9 +139,9 @@ class FilingsController(Controller):
         "or the taxpayer).",
     )
     def history(
-        self, request: Request[Any, Any, Any], inspection: Inspection, filing_id: uuid.UUID
+        self, request: Request[Any, Any, Any], histories: Histories, filing_id: uuid.UUID
     ) -> Response[FilingHistory]:
-        entries = inspection.history(filing_id, current_user_id(request))
+        entries = histories.of(filing_id, current_user_id(request))
         return Response(
             msgspec.convert({"items": entries}, FilingHistory),
             headers={"Cache-Control": "private, no-cache", "Vary": "Cookie"},

@@ -24,7 +24,7 @@ from api.dependencies import Operations, Pool, SyncRedis
 from api.schemas import Liveness, Readiness
 from api.security.services import security
 from api.stream.runtime import stream_runtime
-from projections.status import OperationsQueries
+from projections.projector.status import OperationsQueries
 
 log = structlog.get_logger(__name__)
 

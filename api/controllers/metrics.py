@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from prometheus_client import Gauge
 
-from projections.status import OperationsQueries
+from projections.projector.status import OperationsQueries
 
 log = structlog.get_logger(__name__)
 

@@ -22,10 +22,11 @@ from burnblack.settings import Settings
 from burnblack.supervisor import die_with_parent
 from commands.id_indexes import ensure_indexes
 from commands.inspection import FilingInspection
-from projections.audit_queries import ChainQueries
 from projections.erasure import ReadModelEraser
+from projections.eventlog.chain_queries import ChainQueries
+from projections.filing_history import FilingHistories
+from projections.projector.status import OperationsQueries
 from projections.schema import ensure_schema
-from projections.status import OperationsQueries
 
 APP_FACTORY = "burnblack.bootstrap.api:create_app"
 
@@ -93,6 +94,7 @@ def api_services(
         redis_url=redis_url,
         event_head=event_head,
         inspection=FilingInspection(filings),
+        histories=FilingHistories(filings),
         operations=OperationsQueries(pool, event_head),
         rebuilds=jobs.JobQueues(jobs.queues(client)),
         chains=ChainQueries(pool, wiring.events_table(filings)),

@@ -21,8 +21,8 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Callback, Job, JobStatus
 
 from api.services import RebuildRunning
-from projections.document_reactor import document_job_id
-from projections.followers import computation_job_id
+from projections.reactors.computation import computation_job_id
+from projections.reactors.documents import document_job_id
 from workers import documents as document_jobs
 from workers import jobs
 

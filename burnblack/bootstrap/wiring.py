@@ -23,16 +23,16 @@ from burnblack.document_settings import DocumentSettings
 from burnblack.keys import CIPHER_TOPIC, MAPPER_TOPIC
 from burnblack.settings import Settings
 from commands.accounts import AccountsApplication
+from commands.adapters.document_files import UploadLimits
 from commands.blobs import BlobStore, LocalBlobStore
-from commands.document_files import UploadLimits
 from commands.documents import DocumentsService
 from commands.filings import FilingsApplication
-from projections.cache import ReadCache
+from projections.cache.invalidation import CacheInvalidator
+from projections.cache.read_cache import ReadCache
 from projections.consistency import PositionWaiter
-from projections.document_queries import DocumentQueries
-from projections.eventlog import StoredEventLog
-from projections.invalidation import CacheInvalidator
-from projections.reads import FilingReads
+from projections.eventlog.reader import StoredEventLog
+from projections.read_models.documents.queries import DocumentQueries
+from projections.read_models.filings.queries import FilingReads
 
 APPLICATION_RECORDER_TOPIC = "burnblack.eventstore:HorizonRecorder"
 
@@ -125,7 +125,7 @@ def accounts_app(settings: Settings, pool_size: int | None = None) -> AccountsAp
 # Redis restarted or a pooled connection dropped: reconnect and retry a few times, backing off
 # (about 1.5 s in all), before the caller sees the error. Idle connections are pinged before
 # reuse after `health_check_interval` seconds. The long-running loops (projector, worker)
-# wait out longer outages themselves (projections/backoff.py).
+# wait out longer outages themselves (projections/projector/backoff.py).
 REDIS_RETRY_ON = [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
 REDIS_HEALTH_CHECK_SECONDS = 10
 # No `CLIENT SETINFO` when connecting: Redis before 7.2 refuses it, and under load (1,000
@@ -258,7 +258,7 @@ def upload_limits(d: DocumentSettings) -> UploadLimits:
 def blob_store(settings: Settings) -> BlobStore:
     d = settings.documents
     if d.s3_bucket:
-        from commands.blobs_s3 import S3BlobStore
+        from commands.adapters.s3_blobs import S3BlobStore
 
         return S3BlobStore(
             d.s3_bucket,

@@ -17,7 +17,7 @@ from burnblack.bootstrap import jobs, operations, wiring
 from burnblack.metrics import capacity, serve_metrics
 from burnblack.settings import Settings
 from burnblack.supervisor import children_die_with_me
-from projections.backoff import RECONNECTABLE, Backoff
+from projections.projector.backoff import RECONNECTABLE, Backoff
 from workers.context import JobContext, Progress
 from workers.worker import BurnblackWorker, job_class
 

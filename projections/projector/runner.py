@@ -1,0 +1,265 @@
+"""Follows the notification log for a set of followers (projections and reactors).
+
+Each follower processes events in batches: its effects and its new position commit in one
+transaction, so a crash replays at most the uncommitted batch and nothing is applied twice.
+One process is active per follower (a PostgreSQL advisory lock held on a session); a standby
+takes over within a second or two of the active one dying.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import psycopg
+import structlog
+
+from projections.eventlog.reader import EventSource
+from projections.projector import tracking
+from projections.projector.backoff import RECONNECTABLE, REDIS_GONE, Backoff
+
+log = structlog.get_logger(__name__)
+
+AfterCommit = Callable[[], None]
+
+# After-commit work (cache invalidation, read-your-writes positions) kept while Redis is away,
+# replayed in order when it is back; older entries beyond this are dropped (cache TTLs).
+MAX_PENDING_AFTER_COMMIT = 10_000
+
+
+class Follower(Protocol):
+    name: str
+
+    def handle(
+        self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]
+    ) -> AfterCommit | None:
+        """Apply a batch inside the open transaction; return work to do once it commits."""
+        ...
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
+    )
+
+
+class Periodic(Protocol):
+    """Work done every `interval` seconds by the process that holds all of `requires` (the
+    followers' locks), inside the runner's loop: e.g. the reconciliation sweep."""
+
+    name: str
+    interval: float
+    requires: tuple[str, ...]
+
+    def run(self, conn: psycopg.Connection[Any]) -> None: ...
+
+
+class LogRunner:
+    def __init__(
+        self,
+        conninfo: str,
+        source: EventSource,
+        followers: list[Follower],
+        batch_size: int = 500,
+        idle_wait: float = 1.0,
+        periodic: list[Periodic] | None = None,
+        backoff: Backoff | None = None,
+        held_back_wait: float = 0.02,
+    ) -> None:
+        self._conninfo = conninfo
+        self._source = source
+        self._followers = followers
+        self._batch_size = batch_size
+        self._idle_wait = idle_wait
+        self._periodic = list(periodic or [])
+        self._due: dict[str, float] = {}
+        self._backoff = backoff or Backoff()
+        # A follower whose Redis is away waits (with its own backoff) while the others go on.
+        self._waiting_until: dict[str, float] = {}
+        self._follower_backoff: dict[str, Backoff] = {}
+        self._pending: deque[tuple[str, AfterCommit]] = deque()
+        self._pending_failing = False
+        # Redis away: after-commit work and periodic tasks wait until then (no retry per batch).
+        self._redis_retry_at = 0.0
+        self._redis_backoff = Backoff(self._backoff.first, self._backoff.cap)
+        self._held_back_wait = held_back_wait
+        self._stop = threading.Event()
+        # Shown in pg_stat_activity beside the advisory locks: which process is active.
+        self._name = f"burnblack-projector-{os.getpid()}"
+        self._held: set[str] = set()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        """Follow the log until `stop()`. PostgreSQL or Redis going away is waited out with
+        backoff (the batch in flight rolls back and is done again), never a reason to exit."""
+        while not self._stop.is_set():
+            try:
+                self._run_connected()
+            except RECONNECTABLE as exc:
+                self._held.clear()
+                delay = self._backoff.next()
+                log.warning(
+                    "projector.connection_lost",
+                    error=f"{type(exc).__name__}: {exc}",
+                    retry_in=round(delay, 2),
+                )
+                self._stop.wait(delay)
+
+    def run_once(self) -> int:
+        """Process everything committed before the call (tests and the CLI's catch-up): it
+        waits, up to 5 s, for older transactions still running to end, which hold back the
+        log's horizon (docs/event-log.md). Returns events done."""
+        self._source.settle()
+        with (
+            psycopg.connect(
+                self._conninfo, autocommit=True, application_name=self._name
+            ) as lock_conn,
+            psycopg.connect(self._conninfo) as work_conn,
+        ):
+            self._acquire(lock_conn)
+            return sum(self._drain(work_conn, f) for f in self._followers if f.name in self._held)
+
+    def _run_connected(self) -> None:
+        with (
+            psycopg.connect(
+                self._conninfo, autocommit=True, application_name=self._name
+            ) as lock_conn,
+            psycopg.connect(self._conninfo, autocommit=True) as listen_conn,
+            psycopg.connect(self._conninfo) as work_conn,
+        ):
+            listen_conn.execute(f'LISTEN "{self._source.channel}"')
+            self._held.clear()
+            while not self._stop.is_set():
+                self._acquire(lock_conn)
+                done = 0
+                for follower in self._followers:
+                    if follower.name in self._held:
+                        done += self._drain_or_wait(work_conn, follower)
+                self._flush_after_commit()
+                self._run_periodic(lock_conn)
+                self._backoff.reset()  # a whole round worked: connected again
+                if done == 0:
+                    # Woken by the event store's coalesced NOTIFY (sent after appends commit);
+                    # the timeout covers a missed one and lets a standby retry the locks.
+                    # Rows that committed above the horizon (an older transaction is still
+                    # running) wake no one when it ends: look again soon instead.
+                    wait = self._held_back_wait if self._source.held_back() else self._idle_wait
+                    for _ in listen_conn.notifies(timeout=wait, stop_after=1):
+                        pass
+
+    def _redis_failed(self) -> None:
+        self._redis_retry_at = time.monotonic() + self._redis_backoff.next()
+
+    def _redis_waiting(self) -> bool:
+        return time.monotonic() < self._redis_retry_at
+
+    def _run_periodic(self, conn: psycopg.Connection[Any]) -> None:
+        now = time.monotonic()
+        if self._redis_waiting():
+            return
+        for task in self._periodic:
+            if not all(name in self._held for name in task.requires):
+                continue
+            if now < self._due.get(task.name, 0.0):
+                continue
+            self._due[task.name] = now + task.interval
+            try:
+                task.run(conn)
+            except RECONNECTABLE as exc:  # next time; a dead PostgreSQL shows up in the drain
+                log.warning("projector.periodic_failed", task=task.name, error=repr(exc))
+                if isinstance(exc, REDIS_GONE):
+                    self._redis_failed()
+            except Exception:  # a bug in a sweep must not stop the projections
+                log.exception("projector.periodic_failed", task=task.name)
+
+    def _drain_or_wait(self, conn: psycopg.Connection[Any], follower: Follower) -> int:
+        """Drain one follower; if its Redis is away (a reactor enqueueing), its batch rolled
+        back: it waits with backoff while the other followers (read models) carry on."""
+        if time.monotonic() < self._waiting_until.get(follower.name, 0.0):
+            return 0
+        try:
+            done = self._drain(conn, follower)
+        except REDIS_GONE as exc:
+            backoff = self._follower_backoff.setdefault(
+                follower.name, Backoff(self._backoff.first, self._backoff.cap)
+            )
+            delay = backoff.next()
+            self._waiting_until[follower.name] = time.monotonic() + delay
+            log.warning(
+                "projector.follower_waiting",
+                follower=follower.name,
+                error=f"{type(exc).__name__}: {exc}",
+                retry_in=round(delay, 2),
+            )
+            return 0
+        if self._follower_backoff.pop(follower.name, None) is not None:
+            log.info("projector.follower_resumed", follower=follower.name)
+        return done
+
+    def _flush_after_commit(self) -> None:
+        """Run committed batches' after-commit work, oldest first, until one fails."""
+        if self._pending and self._redis_waiting():
+            return
+        while self._pending:
+            name, work = self._pending[0]
+            try:
+                work()
+            except REDIS_GONE as exc:
+                if not self._pending_failing:
+                    log.warning(
+                        "projector.after_commit_failed",
+                        follower=name,
+                        error=str(exc),
+                        pending=len(self._pending),
+                    )
+                self._pending_failing = True
+                self._redis_failed()
+                return
+            except Exception as exc:  # not worth retrying: cache entries expire anyway
+                log.warning("projector.after_commit_failed", follower=name, error=repr(exc))
+            self._pending.popleft()
+        if self._pending_failing:
+            log.info("projector.after_commit_resumed")
+            self._pending_failing = False
+            self._redis_backoff.reset()
+
+    def _acquire(self, lock_conn: psycopg.Connection[Any]) -> None:
+        for follower in self._followers:
+            if follower.name in self._held:
+                continue
+            row = lock_conn.execute(
+                "SELECT pg_try_advisory_lock(%s)", (_lock_key(follower.name),)
+            ).fetchone()
+            if row and row[0]:
+                self._held.add(follower.name)
+                log.info("projector.active", follower=follower.name)
+
+    def _drain(self, conn: psycopg.Connection[Any], follower: Follower) -> int:
+        done = 0
+        while not self._stop.is_set():
+            after_commit: AfterCommit | None = None
+            with conn.transaction():
+                position = tracking.lock_position(conn, follower.name)
+                events = self._source.read(position, self._batch_size)
+                if not events:
+                    break
+                after_commit = follower.handle(conn, events)
+                tracking.advance(conn, follower.name, events[-1][0])
+            if after_commit is not None:
+                if len(self._pending) >= MAX_PENDING_AFTER_COMMIT:
+                    self._pending.popleft()
+                    log.warning("projector.after_commit_dropped", follower=follower.name)
+                self._pending.append((follower.name, after_commit))
+                if not self._pending_failing:  # else retried once a round, not every batch
+                    self._flush_after_commit()
+            done += len(events)
+            if len(events) < self._batch_size:
+                break
+        return done
