@@ -50,35 +50,36 @@ class JobQueues:
         self._document_timeout = document_timeout
         self._document_retries = list(document_retries)
 
-    def compute_tax(self, filing_id: object, requested_version: int) -> bool:
-        """The computation a TaxComputationRequested asked for; False if RQ has it already."""
-        queue = self._queues["high"]
-        job_id = computation_job_id(filing_id, requested_version)
+    def _once(self, queue_name: str, job_id: str, func: Any, *args: Any, **options: Any) -> bool:
+        """Enqueue unless RQ has a job with this id; True if it was enqueued."""
+        queue = self._queues[queue_name]
         if Job.exists(job_id, connection=queue.connection):
             return False
-        queue.enqueue(
+        queue.enqueue(func, *args, job_id=job_id, **options)
+        return True
+
+    def compute_tax(self, filing_id: object, requested_version: int) -> bool:
+        """The computation a TaxComputationRequested asked for; False if RQ has it already."""
+        return self._once(
+            "high",
+            computation_job_id(filing_id, requested_version),
             jobs.compute_tax,
             str(filing_id),
             requested_version,
-            job_id=job_id,
             retry=Retry(max=3, interval=[2, 10, 30]),
             result_ttl=3600,
             failure_ttl=7 * 24 * 3600,
             description=f"compute tax for filing {filing_id} v{requested_version}",
         )
-        return True
 
     def read_document(self, document_id: object, sha256: str) -> bool:
         """The reading a DocumentUploaded asked for; False if RQ has it already."""
-        queue = self._queues["default"]
-        job_id = document_job_id(document_id)
-        if Job.exists(job_id, connection=queue.connection):
-            return False
-        queue.enqueue(
+        return self._once(
+            "default",
+            document_job_id(document_id),
             document_jobs.parse_document,
             str(document_id),
             sha256,
-            job_id=job_id,
             job_timeout=self._document_timeout,
             retry=Retry(max=len(self._document_retries), interval=self._document_retries),
             on_failure=Callback(document_jobs.on_parse_failure),
@@ -86,7 +87,6 @@ class JobQueues:
             failure_ttl=7 * 24 * 3600,
             description=f"read document {document_id}",
         )
-        return True
 
     def rebuild(self, name: str) -> str:
         """Queue a projection rebuild (low queue); its job id. RebuildRunning if one is."""
