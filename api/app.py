@@ -21,6 +21,7 @@ from api.controllers.health import HealthController, MetricsController
 from api.controllers.operations import OperationsController
 from api.controllers.pan_admin import PanAdminController
 from api.controllers.tax import TaxController
+from api.dependencies import dependencies
 from api.idempotency import IdempotencyMiddleware
 from api.openapi_truth import tell_the_truth
 from api.problems import INTERNAL_ERROR_HANDLERS, problem_details_plugin
@@ -40,17 +41,19 @@ def _lifecycle(svc: ApiServices) -> tuple[list[Any], list[Any]]:
     async def close_read_pool() -> None:
         await svc.async_pool.close()
 
-    return [open_read_pool], [close_read_pool]
+    async def close_redis() -> None:
+        await svc.async_redis.aclose()
+
+    return [open_read_pool], [close_read_pool, close_redis]
 
 
 def create_app(svc: ApiServices) -> Litestar:
     # Sessions, CSRF, rate limits and lockout: in Redis, shared by every instance.
-    security = security_services.build_security(svc.security, svc.redis_url)
+    security = security_services.build_security(svc.security, svc.redis_url, svc.async_redis)
     metrics = PrometheusConfig(
         app_name="burnblack", prefix="burnblack", group_path=True, exclude=["^/metrics"]
     )
     on_startup, on_shutdown = _lifecycle(svc)
-    on_shutdown = [*on_shutdown, security.close]
     # The stream's channels plugin (its Redis backend survives restarts: api/stream/backend.py).
     live = stream_runtime.build_stream(
         svc.stream,
@@ -63,6 +66,7 @@ def create_app(svc: ApiServices) -> Litestar:
     app = Litestar(
         on_startup=on_startup,
         on_shutdown=on_shutdown,
+        dependencies=dependencies(svc),
         route_handlers=[
             AuditController,
             AuditChainController,
@@ -98,7 +102,6 @@ def create_app(svc: ApiServices) -> Litestar:
         before_request=check_json_body,  # every JSON body: media type, depth, caps, types
         state=State(
             {
-                "services": svc,
                 security_services.STATE_KEY: security,
                 stream_runtime.STATE_KEY: live,
             }

@@ -1,4 +1,4 @@
-"""Per-request access to the services and the command context."""
+"""The command context of a request: who asks, and the correlation id."""
 
 from __future__ import annotations
 
@@ -8,14 +8,7 @@ from typing import Any
 from litestar import Request
 
 from api.guards import current_user_id
-from api.services import ApiServices
 from commands.context import CommandContext
-
-
-def services(request: Request[Any, Any, Any]) -> ApiServices:
-    svc = request.app.state.services
-    assert isinstance(svc, ApiServices)
-    return svc
 
 
 def command_context(request: Request[Any, Any, Any]) -> CommandContext:

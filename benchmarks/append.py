@@ -22,7 +22,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from benchmarks._report import emit
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from tests.servers import test_servers
 
 SECONDS = float(os.environ.get("BENCH_APPEND_SECONDS", "5"))

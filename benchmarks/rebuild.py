@@ -17,7 +17,7 @@ import time
 import psycopg
 
 from benchmarks._report import emit
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.seed import seed_filings
 from burnblack.settings import Settings
 from projections.projector.rebuild import Rebuilder

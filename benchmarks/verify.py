@@ -27,7 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from benchmarks import append
 from benchmarks._report import emit
-from burnblack import audit_keys, wiring
+from burnblack import audit_keys
+from burnblack.bootstrap import wiring
 from burnblack.eventstore import HorizonRecorder
 from burnblack.seed import seed_filings
 from burnblack.settings import Settings

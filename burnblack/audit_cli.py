@@ -58,7 +58,7 @@ def _events_table(settings: Settings) -> tuple[str, str]:
         if row and row[0]:
             ensure_chain(conn, "public", table)
             return database_url, table
-    from burnblack import wiring  # a store never opened: the application creates it
+    from burnblack.bootstrap import wiring  # a store never opened: the application creates it
 
     wiring.filings_app(settings).close()
     return database_url, table

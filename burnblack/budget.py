@@ -29,13 +29,13 @@ SINGLE_THREADED_EVENTSTORE = 2
 # An event store that appends holds one more connection for its wake-up NOTIFYs
 # (burnblack/eventstore.py, CoalescedWakeups).
 WAKEUP = 1
-# The projector's runner: lock, LISTEN and work connections (projections/projector/runner.py), plus
-# the lag sampler's (burnblack/processes.py).
+# The projector's runner: lock, LISTEN and work connections (projections/runner.py), plus
+# the lag sampler's (burnblack/bootstrap/projector.py).
 PROJECTOR_OWN = 4
 # Every process polls for destroyed data keys on a connection of its own (commands/datakeys.py).
 DATA_KEYS = 1
 # A rebuild (a `low` job, one at a time in the whole deployment): its event stores, its
-# schema pool, the rebuilder's connection and two bulk loaders (burnblack/operations.py).
+# schema pool, the rebuilder's connection and two bulk loaders (burnblack/bootstrap/operations.py).
 REBUILD = 2 * SINGLE_THREADED_EVENTSTORE + 1 + 1 + 2
 
 

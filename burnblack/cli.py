@@ -42,7 +42,7 @@ def api(
     workers: Annotated[int, typer.Option(help="Server worker processes")] = 1,
 ) -> None:
     """Serve the HTTP API (reads DATABASE_URL and REDIS_URL)."""
-    from burnblack.processes import run_api
+    from burnblack.bootstrap.api import run_api
 
     configure_logging()
     run_api(Settings.from_env(), host, port, workers)
@@ -54,7 +54,7 @@ def worker(
     burst: Annotated[bool, typer.Option(help="Exit when the queues are empty")] = False,
 ) -> None:
     """Run an RQ worker for tax computations and document processing."""
-    from burnblack.processes import run_worker
+    from burnblack.bootstrap.worker import run_worker
 
     configure_logging()
     run_worker(Settings.from_env(), [q for q in queues.split(",") if q], burst)
@@ -63,7 +63,7 @@ def worker(
 @app.command()
 def projector() -> None:
     """Follow the event log: maintain read models, invalidate caches, enqueue jobs."""
-    from burnblack.processes import run_projector
+    from burnblack.bootstrap.projector import run_projector
 
     configure_logging()
     run_projector(Settings.from_env())
@@ -170,7 +170,7 @@ def projections_rebuild(
         TimeRemainingColumn,
     )
 
-    from burnblack.operations import rebuild, report_dict
+    from burnblack.bootstrap.operations import rebuild, report_dict
 
     configure_logging("WARNING")
     with Progress(
@@ -237,7 +237,7 @@ def projections_status() -> None:
     import psycopg
     from rich.table import Table
 
-    from burnblack import wiring
+    from burnblack.bootstrap import wiring
     from projections.projector.status import follower_statuses
 
     settings = Settings.from_env()

@@ -10,8 +10,8 @@ horizon of finished transactions. Followers are woken by coalesced NOTIFYs sent 
 from a thread of their own, at most one per `WAKE_INTERVAL` per process. The argument is in
 docs/event-log.md.
 
-Configured through the library's own `APPLICATION_RECORDER_TOPIC` (burnblack/wiring.py), so
-the `Application` API is unchanged.
+Configured through the library's own `APPLICATION_RECORDER_TOPIC`
+(burnblack/bootstrap/wiring.py), so the `Application` API is unchanged.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def transfer(
     reason: Annotated[str, typer.Option(help="Why (the dispute's reference); audited")],
 ) -> None:
     """Move a PAN to the account with EMAIL: only it may start returns on the PAN from now."""
-    from burnblack import wiring
+    from burnblack.bootstrap import wiring
     from commands.pan_claims import transfer_pan
 
     if not reason.strip():
@@ -58,7 +58,7 @@ def transfer(
 @ids_app.command("migrate")
 def migrate() -> None:
     """Index filings and accounts stored under uuid5 ids (PAN claims, email entries)."""
-    from burnblack import wiring
+    from burnblack.bootstrap import wiring
     from commands.id_indexes import ensure_indexes
 
     settings = Settings.from_env()

@@ -28,9 +28,6 @@ class Settings:
     database_url: str | None = None
     redis_url: str | None = None
     data_dir: Path = Path(".data")
-    host: str = "127.0.0.1"
-    port: int = 8000
-    api_workers: int = 1
     secure_cookies: bool = False
     session_max_age: int = 8 * 3600
     # Connection pools, each sized for its role (docs/load.md, "Connection budget"); the
@@ -49,7 +46,6 @@ class Settings:
     metrics_port: int | None = None  # worker and projector: serve /metrics on this port
     metrics_host: str = "127.0.0.1"  # ... on this address (0.0.0.0 for a scraper elsewhere)
     environment: str = "development"
-    extra: dict[str, str] = field(default_factory=dict)
     cipher_key: str | None = None
     cipher_key_file: Path | None = None
     # Master keys being rotated out: still unwrap data keys until `burnblack keys rotate`.
@@ -74,9 +70,6 @@ class Settings:
             database_url=e.get("DATABASE_URL") or None,
             redis_url=e.get("REDIS_URL") or None,
             data_dir=Path(e.get("BURNBLACK_DATA_DIR", ".data")),
-            host=e.get("BURNBLACK_HOST", "127.0.0.1"),
-            port=int(e.get("BURNBLACK_PORT", "8000")),
-            api_workers=int(e.get("BURNBLACK_API_WORKERS", "1")),
             secure_cookies=_bool(e.get("BURNBLACK_SECURE_COOKIES"), environment == "production"),
             session_max_age=int(e.get("BURNBLACK_SESSION_MAX_AGE", str(8 * 3600))),
             db_pool_size=base_pool,

@@ -71,7 +71,7 @@ def _fail(exc: Exception) -> typer.Exit:
 @users_app.command("create-admin")
 def create_admin(email: Annotated[str, typer.Argument(help="The admin's email")]) -> None:
     """Create an admin account (password from the prompt, or the first line of stdin)."""
-    from burnblack import wiring
+    from burnblack.bootstrap import wiring
 
     settings = Settings.from_env()
     accounts = wiring.accounts_app(settings)
@@ -91,7 +91,7 @@ def set_role(
     role: Annotated[Role, typer.Argument(help="taxpayer, auditor or admin")],
 ) -> None:
     """Change an account's role; its sessions end (the next login carries the new role)."""
-    from burnblack import wiring
+    from burnblack.bootstrap import wiring
 
     settings = Settings.from_env()
     accounts = wiring.accounts_app(settings)
@@ -112,7 +112,7 @@ def set_role(
 @users_app.command("revoke-sessions")
 def revoke_sessions(email: Annotated[str, typer.Argument(help="The account's email")]) -> None:
     """End every session of an account, on every API instance."""
-    from burnblack import wiring
+    from burnblack.bootstrap import wiring
     from domain.audit import AuditAction
 
     settings = Settings.from_env()
@@ -143,7 +143,7 @@ def erase(
 ) -> None:
     """Erase a taxpayer for good: destroy their data key (their events, returns, documents
     and files can no longer be read), drop their read-model rows, end their sessions."""
-    from burnblack import wiring
+    from burnblack.bootstrap import wiring
     from commands.erasure import erase_account
     from projections.erasure import forget
 
@@ -182,7 +182,7 @@ def rotate() -> None:
     """Re-wrap every data key with the current master key (BURNBLACK_CIPHER_KEY), unwrapping
     with the old ones in BURNBLACK_OLD_CIPHER_KEYS. No event is rewritten. Afterwards the old
     keys may be retired from every process's environment."""
-    from burnblack import wiring
+    from burnblack.bootstrap import wiring
     from commands.erasure import data_keys
 
     settings = Settings.from_env()

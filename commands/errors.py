@@ -27,8 +27,8 @@ class VersionConflict(CommandError):
 class FilingNotFound(CommandError):
     code = "filing-not-found"
 
-    def __init__(self, filing_id: uuid.UUID | str) -> None:
-        super().__init__(f"no filing {filing_id}")
+    def __init__(self, filing_id: uuid.UUID | str, detail: str = "") -> None:
+        super().__init__(detail or f"no filing {filing_id}")
 
 
 class FilingAlreadyExists(CommandError):

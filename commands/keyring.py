@@ -9,7 +9,7 @@ Whose key encrypts an event is decided by its aggregate: a created event (versio
 an `owner_id` belongs to that account, an account's own events to the account, anything
 else to `system`. A later event follows its aggregate's first stored event (read once per
 aggregate and process). Both classes are configured through the library's own
-`CIPHER_TOPIC` and `MAPPER_TOPIC` (burnblack/wiring.py).
+`CIPHER_TOPIC` and `MAPPER_TOPIC` (burnblack/bootstrap/wiring.py).
 """
 
 from __future__ import annotations

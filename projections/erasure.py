@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 import redis
+from psycopg_pool import ConnectionPool
 
 from projections.redis_keys import owner_cache_patterns
 from projections.schema import ensure_schema
@@ -74,3 +75,15 @@ def forget(conn: psycopg.Connection[Any], client: redis.Redis, owner_id: str) ->
     ensure_schema(conn)  # erasing before any projector ran: the tables are still to be made
     filings, documents = forget_owner(conn, owner_id)
     return Forgotten(filings, documents, forget_cached(client, owner_id))
+
+
+class ReadModelEraser:
+    """`forget` on the API's pool and Redis client (the erasure endpoint's)."""
+
+    def __init__(self, pool: ConnectionPool[Any], client: redis.Redis) -> None:
+        self._pool = pool
+        self._client = client
+
+    def forget(self, owner_id: str) -> Forgotten:
+        with self._pool.connection() as conn:
+            return forget(conn, self._client, owner_id)

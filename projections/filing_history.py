@@ -83,3 +83,13 @@ def filing_history(app: Filings, filing_id: uuid.UUID, owner_id: str) -> list[di
             entry[key] = _plain(value)
         entries.append(entry)
     return entries
+
+
+class FilingHistories:
+    """The taxpayer's `/history`, on the filings application the composition root built."""
+
+    def __init__(self, app: Filings) -> None:
+        self._app = app
+
+    def of(self, filing_id: uuid.UUID, owner_id: str) -> list[dict[str, Any]]:
+        return filing_history(self._app, filing_id, owner_id)

@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from projections.projector.tracking import advance, lock_position
 from projections.read_models.documents.projection import DocumentStatusProjection

@@ -12,8 +12,8 @@ import httpx
 from litestar.testing import TestClient
 
 from api.app import create_app
-from burnblack import wiring
-from burnblack.asgi import api_services
+from burnblack.bootstrap import wiring
+from burnblack.bootstrap.api import api_services
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.account import Role

@@ -23,9 +23,9 @@ from commands.blobs import BlobMissing
 from commands.context import CommandContext
 from domain.documents.form16 import parse_form16
 from projections.redis_keys import progress_key  # read by the document queries
+from workers.context import JobContext
 from workers.ocr import OcrUnavailable
 from workers.reading import read_document
-from workers.runtime import documents
 
 log = structlog.get_logger(__name__)
 
@@ -69,8 +69,8 @@ def _context(document_id: str, correlation_id: str) -> CommandContext:
     )
 
 
-def parse_document(document_id: str, sha256: str) -> dict[str, Any]:
-    svc = documents()
+def parse_document(ctx: JobContext, document_id: str, sha256: str) -> dict[str, Any]:
+    svc = ctx.documents()
     did = uuid.UUID(document_id)
     document = svc.find(did)
     progress = _Progress(document_id)
@@ -79,24 +79,24 @@ def parse_document(document_id: str, sha256: str) -> dict[str, Any]:
     if document.is_processed:
         progress("done", 100)
         return {"outcome": "already-processed"}
-    ctx = _context(document_id, document.correlation_id)
+    command = _context(document_id, document.correlation_id)
     progress("fetching the file", 2)
     try:
         data = svc.read_file(document.owner_id, sha256)
     except BlobMissing as exc:
-        written = svc.record_failure(ctx, did, f"the stored file is missing: {exc}")
+        written = svc.record_failure(command, did, f"the stored file is missing: {exc}")
         return {"outcome": "failed", "recorded": written is not None}
     try:
         reading = read_document(data, document.media_type, progress)
     except OcrUnavailable:
         raise  # the machine's fault, not the file's: let RQ retry (maybe on another worker)
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        written = svc.record_failure(ctx, did, f"the file could not be read: {exc}")
+        written = svc.record_failure(command, did, f"the file could not be read: {exc}")
         return {"outcome": "failed", "recorded": written is not None}
     progress("extracting fields", 95)
     extraction = parse_form16(reading.pages)
     plain = msgspec.to_builtins(extraction)
-    written = svc.record_parsed(ctx, did, sha256, plain, reading.source)
+    written = svc.record_parsed(command, did, sha256, plain, reading.source)
     progress("done", 100)
     log.info(
         "document.parsed",
@@ -114,7 +114,7 @@ def parse_document(document_id: str, sha256: str) -> dict[str, Any]:
 
 
 def on_parse_failure(
-    job: Job, connection: Redis, exc_type: type, exc: BaseException, tb: object
+    ctx: JobContext, job: Job, connection: Redis, exc_type: type, exc: BaseException, tb: object
 ) -> None:
     """RQ calls this for every failed attempt (and for an abandoned one, when a dead worker's
     job is cleaned up); only when no retry is left is the failure recorded on the document."""
@@ -122,7 +122,7 @@ def on_parse_failure(
         log.warning("document.attempt_failed", job_id=job.id, error=repr(exc), retrying=True)
         return
     document_id, _sha256 = job.args[0], job.args[1]
-    svc = documents()
+    svc = ctx.documents()
     document = svc.find(uuid.UUID(document_id))
     if document is None:
         return

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from prometheus_client import Histogram
@@ -25,6 +26,8 @@ from rq import SimpleWorker
 from rq.defaults import DEFAULT_WORKER_TTL
 from rq.job import Job
 from rq.queue import Queue
+
+from workers.context import JobContext
 
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 JOB_WAIT = Histogram(
@@ -48,6 +51,33 @@ def _waited(job: Job) -> float | None:
     if enqueued.tzinfo is None:  # RQ stores UTC
         enqueued = enqueued.replace(tzinfo=UTC)
     return max(0.0, (datetime.now(UTC) - enqueued).total_seconds())
+
+
+class ContextJob(Job):
+    """A job whose function (and failure callback) receives its process's `JobContext` first.
+
+    RQ resolves a job's function by name and calls it with the stored arguments; this class
+    puts the context in front. The context is a class attribute of a subclass made per
+    process by `job_class(context)`, because RQ creates job instances itself (the worker on
+    dequeue, the registries' clean-up for an abandoned job): they all take the class that
+    the worker and its queues were given."""
+
+    context: JobContext
+
+    @property
+    def func(self) -> Any:
+        found = super().func
+        return None if found is None else partial(found, self.context)
+
+    @property
+    def failure_callback(self) -> Any:
+        found: Any = super().failure_callback
+        return None if found is None else partial(found, self.context)
+
+
+def job_class(context: JobContext) -> type[ContextJob]:
+    """The job class of one worker process: pass it to the worker and to its queues."""
+    return type("BoundJob", (ContextJob,), {"context": context})
 
 
 class BurnblackWorker(SimpleWorker):

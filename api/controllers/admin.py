@@ -16,7 +16,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
 
 from api.access_schemas import RoleChange, SessionsEnded
-from api.context import command_context, services
+from api.context import command_context
+from api.dependencies import Accounts
 from api.guards import requires_role
 from api.problems import problem
 from api.schemas import Me
@@ -41,19 +42,22 @@ class UserAdminController(Controller):
         description="Look an account up by its email.",
         responses={404: ResponseSpec(None, description="no account has this email")},
     )
-    async def find(self, request: Request[Any, Any, Any], email: str) -> Me:
-        account = await anyio.to_thread.run_sync(services(request).accounts.find_by_email, email)
+    async def find(self, request: Request[Any, Any, Any], accounts: Accounts, email: str) -> Me:
+        account = await anyio.to_thread.run_sync(accounts.find_by_email, email)
         if account is None:
             raise problem(404, "not-found", "No such account", "no account has this email")
         return _me(account)
 
     @put("/{user_id:uuid}/role", operation_id="setUserRole", status_code=HTTP_200_OK)
     async def set_role(
-        self, request: Request[Any, Any, Any], user_id: uuid.UUID, data: RoleChange
+        self,
+        request: Request[Any, Any, Any],
+        accounts: Accounts,
+        user_id: uuid.UUID,
+        data: RoleChange,
     ) -> Me:
         sessions = security(request).sessions
         ctx = command_context(request)
-        accounts = services(request).accounts
         # A refused change (unknown account, last admin) must not log the account out.
         await anyio.to_thread.run_sync(accounts.check_role_change, user_id, data.role)
         await sessions.revoke_user(str(user_id))
@@ -69,9 +73,8 @@ class UserAdminController(Controller):
         description="End every session of this account on every instance.",
     )
     async def revoke_sessions(
-        self, request: Request[Any, Any, Any], user_id: uuid.UUID
+        self, request: Request[Any, Any, Any], accounts: Accounts, user_id: uuid.UUID
     ) -> SessionsEnded:
-        accounts = services(request).accounts
         ctx = command_context(request)
 
         def record() -> None:

@@ -20,7 +20,8 @@ from api.access_schemas import (
     FilingEvents,
     StoredEvent,
 )
-from api.context import command_context, services
+from api.context import command_context
+from api.dependencies import Accounts, Inspection
 from api.guards import requires_role
 from api.problems import problem
 from domain.account import Role
@@ -33,8 +34,8 @@ _ENVELOPE = frozenset(
 )
 
 
-def _not_found(filing_id: uuid.UUID, detail: str = "") -> Exception:
-    return problem(404, "not-found", "No such filing", detail or f"no filing {filing_id}")
+def _not_found(filing_id: uuid.UUID) -> Exception:
+    return problem(404, "not-found", "No such filing", f"no filing {filing_id}")
 
 
 def _stored(event: Any) -> StoredEvent:
@@ -83,12 +84,17 @@ class AuditController(Controller):
         sync_to_thread=True,
         description="Every stored event of a filing: version, type, time, meta and data.",
     )
-    def filing_events(self, request: Request[Any, Any, Any], filing_id: uuid.UUID) -> FilingEvents:
-        svc = services(request)
-        events = [_stored(e) for e in svc.filings.repository.event_store.get(filing_id)]
+    def filing_events(
+        self,
+        request: Request[Any, Any, Any],
+        inspection: Inspection,
+        accounts: Accounts,
+        filing_id: uuid.UUID,
+    ) -> FilingEvents:
+        events = [_stored(e) for e in inspection.events(filing_id)]
         if not events:
             raise _not_found(filing_id)
-        svc.accounts.record_action(
+        accounts.record_action(
             command_context(request),
             AuditAction.FILING_HISTORY_INSPECTED,
             str(filing_id),
@@ -106,26 +112,13 @@ class AuditController(Controller):
     def filing_as_of(
         self,
         request: Request[Any, Any, Any],
+        inspection: Inspection,
+        accounts: Accounts,
         filing_id: uuid.UUID,
         at: Annotated[str | None, Parameter(max_length=64)] = None,
     ) -> FilingAsOf:
-        svc = services(request)
-        when = _parse_at(at) if at else None
-        version: int | None
-        if isinstance(when, dt.datetime):
-            version = None
-            for e in svc.filings.repository.event_store.get(filing_id):
-                if getattr(e, "timestamp", when) > when:
-                    break
-                version = e.originator_version
-            if version is None:
-                raise _not_found(filing_id, f"no filing {filing_id} existed at {when.isoformat()}")
-        else:
-            version = when
-        filing = svc.filings.get_filing(filing_id, version=version)  # FilingNotFound → 404
-        if version is not None and filing.version != version:
-            raise _not_found(filing_id, f"filing {filing_id} has no version {version}")
-        svc.accounts.record_action(
+        filing = inspection.as_of(filing_id, _parse_at(at) if at else None)  # FilingNotFound: 404
+        accounts.record_action(
             command_context(request),
             AuditAction.FILING_INSPECTED,
             str(filing_id),
@@ -149,11 +142,11 @@ class AuditController(Controller):
     )
     def trail(
         self,
-        request: Request[Any, Any, Any],
+        accounts: Accounts,
         after: Annotated[int, Parameter(ge=0)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
     ) -> AuditTrail:
-        entries = services(request).accounts.audit_trail(after, limit)
+        entries = accounts.audit_trail(after, limit)
         items = [
             AuditTrailEntry(
                 position=e.position,

@@ -8,17 +8,14 @@ answer (200, `intact: false`, naming the version), not an error of the request.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, get
 
-from api.context import services
+from api.dependencies import Chains
 from api.guards import requires_role
 from api.problems import problem
 from domain.account import Role
-from projections.eventlog.chain import head
-from projections.eventlog.chain_days import verify
 
 
 class ChainBreak(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,14 +46,9 @@ class AuditChainController(Controller):
         "daily roots that anchor it: `intact`, or the first version changed, deleted or "
         "reordered.",
     )
-    def verification(
-        self, request: Request[Any, Any, Any], filing_id: uuid.UUID
-    ) -> FilingVerification:
-        svc = services(request)
-        table = str(getattr(svc.filings.recorder, "events_table_name", "filings_events"))
-        with svc.pool.connection() as conn:
-            report = verify(conn, table, filing_id)
-            last = head(conn, table, filing_id)
+    def verification(self, chains: Chains, filing_id: uuid.UUID) -> FilingVerification:
+        checked = chains.check(filing_id)
+        report, last = checked.report, checked.head
         if report.events == 0 and report.anchors == 0:
             raise problem(404, "not-found", "No such filing", f"no filing {filing_id}")
         return FilingVerification(

@@ -14,7 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from redis.exceptions import RedisError
 
-from api.context import services
+from api.dependencies import Accounts
 from api.guards import current_user_id, requires_session
 from api.idempotency import IDEMPOTENCY_OPT
 from api.problems import problem
@@ -54,13 +54,17 @@ class AuthController(Controller):
         sync_to_thread=True,
         opt=CREDENTIAL_ENDPOINT,
     )
-    def register(self, request: Request[Any, Any, Any], data: Credentials) -> Me:
+    def register(
+        self, request: Request[Any, Any, Any], accounts: Accounts, data: Credentials
+    ) -> Me:
         ctx = CommandContext(actor="anonymous")
-        account = services(request).accounts.register(ctx, data.email, data.password, Role.TAXPAYER)
+        account = accounts.register(ctx, data.email, data.password, Role.TAXPAYER)
         return Me(id=str(account.id), email=account.email, role=account.role.value)
 
     @post("/login", status_code=HTTP_200_OK, operation_id="login", opt=CREDENTIAL_ENDPOINT)
-    async def login(self, request: Request[Any, Any, Any], data: Credentials) -> Response[Me]:
+    async def login(
+        self, request: Request[Any, Any, Any], accounts: Accounts, data: Credentials
+    ) -> Response[Me]:
         sec = security(request)
         address = rate_key(client_ip(request.scope))
         try:
@@ -78,7 +82,6 @@ class AuthController(Controller):
                 headers={"Retry-After": str(decision.retry_after)},
                 retry_after=decision.retry_after,
             )
-        accounts = services(request).accounts
         try:
             account = await anyio.to_thread.run_sync(
                 accounts.authenticate, data.email, data.password

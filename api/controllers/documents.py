@@ -18,16 +18,15 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
-from api.context import command_context, services
+from api.context import command_context
+from api.dependencies import Documents, Filings
 from api.document_schemas import (
     AcceptDocument,
     DocumentList,
     DocumentUpload,
     DocumentUploaded,
     DocumentView,
-    FilingHistory,
 )
-from api.document_services import DocumentApi
 from api.guards import current_user_id, requires_role
 from api.preconditions import etag, expected_version
 from api.problems import problem, rejection_status
@@ -36,11 +35,8 @@ from api.security.config import EXPENSIVE
 from commands.adapters.document_files import DocumentRejected
 from commands.documents import DocumentNotFound
 from domain.account import Role
-from domain.documents.aggregate import Document
 from domain.documents.errors import FieldsNeedReview
 from domain.india_date import today_in_india
-from projections.filing_history import filing_history
-from projections.read_models.documents.projection import masked
 
 _NO_STORE = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
 
@@ -55,39 +51,8 @@ def _problems(**descriptions: str) -> dict[int, ResponseSpec]:
     }
 
 
-def document_api(request: Request[Any, Any, Any]) -> DocumentApi:
-    docs = services(request).documents
-    if docs is None:
-        raise problem(503, "unavailable", "Documents are not configured on this server")
-    return docs
-
-
 def _not_found(document_id: uuid.UUID) -> Exception:
     return problem(404, "not-found", "No such document", f"no document {document_id}")
-
-
-def _from_write_model(document: Document, docs: DocumentApi) -> dict[str, Any]:
-    """The document as its events say, for the moment before the read model has it."""
-    return {
-        "id": str(document.id),
-        "filing_id": str(document.filing_id),
-        "status": document.status.value,
-        "progress": docs.queries.progress(document.id),
-        "media_type": document.media_type,
-        "size": document.size,
-        "filename": document.filename,
-        "pages": document.pages,
-        "sha256": document.sha256,
-        "form": (document.extraction or {}).get("form"),
-        "fields": masked((document.extraction or {}).get("fields")) or {},
-        "problems": (document.extraction or {}).get("problems", []),
-        "error": document.failure,
-        "text_source": document.text_source,
-        "accepted_filing_versions": list(document.accepted_versions),
-        "version": document.version,
-        "uploaded_at": document.created_on,
-        "updated_at": document.modified_on,
-    }
 
 
 class DocumentUploadController(Controller):
@@ -115,21 +80,21 @@ class DocumentUploadController(Controller):
     def upload(
         self,
         request: Request[Any, Any, Any],
+        documents: Documents,
         filing_id: uuid.UUID,
         data: Annotated[DocumentUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Response[DocumentUploaded]:
-        docs = document_api(request)
-        content = data.file.file.read(docs.max_upload_bytes + 1)
-        if len(content) > docs.max_upload_bytes:
+        content = data.file.file.read(documents.max_upload_bytes + 1)
+        if len(content) > documents.max_upload_bytes:
             raise problem(
                 413,
                 "document-too-large",
                 "The file is too large",
-                f"at most {docs.max_upload_bytes} bytes are accepted",
+                f"at most {documents.max_upload_bytes} bytes are accepted",
                 field="file",
             )
         try:
-            uploaded = docs.service.upload(
+            uploaded = documents.service.upload(
                 command_context(request), filing_id, content, data.file.filename or ""
             )
         except DocumentRejected as exc:
@@ -157,27 +122,17 @@ class DocumentUploadController(Controller):
         description="The documents uploaded to this return, oldest first.",
     )
     def list_documents(
-        self, request: Request[Any, Any, Any], filing_id: uuid.UUID
+        self,
+        request: Request[Any, Any, Any],
+        filings: Filings,
+        documents: Documents,
+        filing_id: uuid.UUID,
     ) -> Response[DocumentList]:
         owner = current_user_id(request)
-        services(request).filings.get_owned_filing(filing_id, owner)  # 404 for anyone else
-        items = document_api(request).queries.for_filing(owner, filing_id)
+        filings.get_owned_filing(filing_id, owner)  # 404 for anyone else
+        items = documents.queries.for_filing(owner, filing_id)
         body = DocumentList(items=[msgspec.convert(i, DocumentView) for i in items])
         return Response(body, headers=_NO_STORE)
-
-    @get(
-        "/{filing_id:uuid}/history",
-        operation_id="filingHistory",
-        sync_to_thread=True,
-        description="Every change to the return, oldest first, with who made it; declared "
-        "income and deductions carry their `source` (a document's fields, page and line, "
-        "or the taxpayer).",
-    )
-    def history(
-        self, request: Request[Any, Any, Any], filing_id: uuid.UUID
-    ) -> Response[FilingHistory]:
-        entries = filing_history(services(request).filings, filing_id, current_user_id(request))
-        return Response(msgspec.convert({"items": entries}, FilingHistory), headers=_NO_STORE)
 
 
 class DocumentsController(Controller):
@@ -195,16 +150,11 @@ class DocumentsController(Controller):
         responses=_problems(s404="no such document for you"),
     )
     def get(
-        self, request: Request[Any, Any, Any], document_id: uuid.UUID
+        self, request: Request[Any, Any, Any], documents: Documents, document_id: uuid.UUID
     ) -> Response[DocumentView]:
-        docs = document_api(request)
-        owner = current_user_id(request)
-        view = docs.queries.document(owner, document_id)
+        view = documents.view(current_user_id(request), document_id)
         if view is None:
-            document = docs.service.find(document_id)
-            if document is None or document.owner_id != owner:
-                raise _not_found(document_id)
-            view = _from_write_model(document, docs)
+            raise _not_found(document_id)
         return Response(msgspec.convert(view, DocumentView), headers=_NO_STORE)
 
     @post(
@@ -232,13 +182,13 @@ class DocumentsController(Controller):
     def accept(
         self,
         request: Request[Any, Any, Any],
+        documents: Documents,
         document_id: uuid.UUID,
         data: AcceptDocument | None = None,
     ) -> Response[CommandAccepted]:
-        docs = document_api(request)
         corrections = dict(data.corrections) if data is not None else {}
         try:
-            written = docs.service.accept(
+            written = documents.service.accept(
                 command_context(request),
                 document_id,
                 expected_version(request),

@@ -16,14 +16,14 @@ from litestar import Controller, Request, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
 
-from api.context import command_context, services
+from api.context import command_context
+from api.dependencies import Accounts, Eraser
 from api.erasure_schemas import ErasureDone
 from api.guards import requires_role
 from api.security.metrics import SESSIONS_REVOKED
 from api.security.services import security
 from commands.erasure import erase_account
 from domain.account import Role
-from projections.erasure import forget
 
 
 class ErasureController(Controller):
@@ -42,17 +42,18 @@ class ErasureController(Controller):
         ),
         responses={409: ResponseSpec(None, description="admin-not-erasable: demote first")},
     )
-    async def erase(self, request: Request[Any, Any, Any], user_id: uuid.UUID) -> ErasureDone:
-        svc = services(request)
+    async def erase(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: Accounts,
+        eraser: Eraser,
+        user_id: uuid.UUID,
+    ) -> ErasureDone:
         ctx = command_context(request)
-        erased = await anyio.to_thread.run_sync(erase_account, svc.accounts, ctx, user_id)
+        erased = await anyio.to_thread.run_sync(erase_account, accounts, ctx, user_id)
 
-        def drop_rows() -> tuple[int, int]:
-            with svc.pool.connection() as conn:
-                forgotten = forget(conn, svc.redis, str(user_id))
-            return forgotten.filings, forgotten.documents
-
-        filings, documents = await anyio.to_thread.run_sync(drop_rows)
+        forgotten = await anyio.to_thread.run_sync(eraser.forget, str(user_id))
+        filings, documents = forgotten.filings, forgotten.documents
         ended = await security(request).sessions.revoke_user(str(user_id))
         SESSIONS_REVOKED.labels("erased").inc(ended)
         return ErasureDone(

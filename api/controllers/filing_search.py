@@ -10,7 +10,7 @@ from litestar import Controller, Request, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from api.context import services
+from api.dependencies import Reads
 from api.guards import requires_role
 from api.problems import problem
 from api.read_schemas import AuditFilingList
@@ -49,6 +49,7 @@ class FilingSearchController(Controller):
     async def search(
         self,
         request: Request[Any, Any, Any],
+        reads: Reads,
         status: FilingStatus | None = None,
         assessment_year: AssessmentYear | None = None,
         created_from: Annotated[dt.datetime | None, Parameter(description="inclusive")] = None,
@@ -64,4 +65,4 @@ class FilingSearchController(Controller):
             cursor=_cursor(cursor),
             limit=limit,
         )
-        return await services(request).reads.audit_list(f)
+        return await reads.audit_list(f)

@@ -13,12 +13,14 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from api.context import command_context, services
+from api.context import command_context
+from api.dependencies import Accounts, Filings, Histories, Reading
+from api.document_schemas import FilingHistory
 from api.guards import current_user_id, requires_role
 from api.preconditions import etag, expected_version
 from api.problems import problem
 from api.read_schemas import FilingList, FilingView
-from api.reading import MinPosition, conditional, read_your_writes
+from api.reading import MinPosition, conditional
 from api.schemas import CommandAccepted, EVerify, ReturnTypeView, StartFiling, SubmitReturn
 from api.security.config import EXPENSIVE
 from commands.pan_claims import start_filing_audited
@@ -51,11 +53,14 @@ class FilingsController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED, operation_id="startFiling", sync_to_thread=True)
     def start(
-        self, request: Request[Any, Any, Any], data: StartFiling
+        self,
+        request: Request[Any, Any, Any],
+        filings: Filings,
+        accounts: Accounts,
+        data: StartFiling,
     ) -> Response[CommandAccepted]:
-        svc = services(request)
         written = start_filing_audited(
-            svc.filings, svc.accounts, command_context(request), data.pan, data.assessment_year
+            filings, accounts, command_context(request), data.pan, data.assessment_year
         )
         response = _accepted(written, HTTP_201_CREATED, status="draft")
         response.headers["Location"] = f"/api/v1/filings/{written.aggregate_id}"
@@ -73,12 +78,13 @@ class FilingsController(Controller):
     async def list(
         self,
         request: Request[Any, Any, Any],
+        reading: Reading,
         limit: Annotated[int, Parameter(ge=1, le=100)] = FIRST_PAGE_LIMIT,
         cursor: Annotated[int | None, Parameter(ge=1)] = None,
         min_position: MinPosition = None,
     ) -> Response[bytes]:
-        await read_your_writes(request, min_position)
-        view = await services(request).reads.list_for_owner(current_user_id(request), limit, cursor)
+        await reading.read_your_writes(request, min_position)
+        view = await reading.reads.list_for_owner(current_user_id(request), limit, cursor)
         return conditional(request, view, weak=True)
 
     @get(
@@ -95,11 +101,12 @@ class FilingsController(Controller):
     async def get(
         self,
         request: Request[Any, Any, Any],
+        reading: Reading,
         filing_id: uuid.UUID,
         min_position: MinPosition = None,
     ) -> Response[bytes]:
-        await read_your_writes(request, min_position)
-        view = await services(request).reads.summary(current_user_id(request), filing_id)
+        await reading.read_your_writes(request, min_position)
+        view = await reading.reads.summary(current_user_id(request), filing_id)
         if view is None:
             raise problem(404, "not-found", "No such filing", f"no filing {filing_id}")
         return conditional(request, view)
@@ -115,14 +122,30 @@ class FilingsController(Controller):
     def return_type(
         self,
         request: Request[Any, Any, Any],
+        filings: Filings,
         filing_id: uuid.UUID,
         on: dt.date | None = None,
     ) -> Response[ReturnTypeView]:
-        view = services(request).filings.return_type_on(
-            filing_id, current_user_id(request), on or _today()
-        )
+        view = filings.return_type_on(filing_id, current_user_id(request), on or _today())
         return Response(
             msgspec.convert(view, ReturnTypeView), headers={"Cache-Control": "no-store"}
+        )
+
+    @get_route(
+        "/{filing_id:uuid}/history",
+        operation_id="filingHistory",
+        sync_to_thread=True,
+        description="Every change to the return, oldest first, with who made it; declared "
+        "income and deductions carry their `source` (a document's fields, page and line, "
+        "or the taxpayer).",
+    )
+    def history(
+        self, request: Request[Any, Any, Any], histories: Histories, filing_id: uuid.UUID
+    ) -> Response[FilingHistory]:
+        entries = histories.of(filing_id, current_user_id(request))
+        return Response(
+            msgspec.convert({"items": entries}, FilingHistory),
+            headers={"Cache-Control": "private, no-cache", "Vary": "Cookie"},
         )
 
     @put(
@@ -132,9 +155,13 @@ class FilingsController(Controller):
         sync_to_thread=True,
     )
     def declare_income(
-        self, request: Request[Any, Any, Any], filing_id: uuid.UUID, data: IncomeDeclaration
+        self,
+        request: Request[Any, Any, Any],
+        filings: Filings,
+        filing_id: uuid.UUID,
+        data: IncomeDeclaration,
     ) -> Response[CommandAccepted]:
-        written = services(request).filings.declare_income(
+        written = filings.declare_income(
             command_context(request), filing_id, expected_version(request), data
         )
         return _accepted(written, HTTP_200_OK, status="draft")
@@ -146,9 +173,13 @@ class FilingsController(Controller):
         sync_to_thread=True,
     )
     def claim_deductions(
-        self, request: Request[Any, Any, Any], filing_id: uuid.UUID, data: Deductions
+        self,
+        request: Request[Any, Any, Any],
+        filings: Filings,
+        filing_id: uuid.UUID,
+        data: Deductions,
     ) -> Response[CommandAccepted]:
-        written = services(request).filings.claim_deductions(
+        written = filings.claim_deductions(
             command_context(request), filing_id, expected_version(request), data
         )
         return _accepted(written, HTTP_200_OK, status="draft")
@@ -161,9 +192,9 @@ class FilingsController(Controller):
         opt=EXPENSIVE,
     )
     def request_computation(
-        self, request: Request[Any, Any, Any], filing_id: uuid.UUID
+        self, request: Request[Any, Any, Any], filings: Filings, filing_id: uuid.UUID
     ) -> Response[CommandAccepted]:
-        written = services(request).filings.request_computation(
+        written = filings.request_computation(
             command_context(request), filing_id, expected_version(request), _today()
         )
         response = _accepted(written, HTTP_202_ACCEPTED, status="computing")
@@ -177,9 +208,13 @@ class FilingsController(Controller):
         sync_to_thread=True,
     )
     def submit(
-        self, request: Request[Any, Any, Any], filing_id: uuid.UUID, data: SubmitReturn
+        self,
+        request: Request[Any, Any, Any],
+        filings: Filings,
+        filing_id: uuid.UUID,
+        data: SubmitReturn,
     ) -> Response[CommandAccepted]:
-        written, acknowledgement = services(request).filings.submit(
+        written, acknowledgement = filings.submit(
             command_context(request), filing_id, expected_version(request), data.regime, _today()
         )
         return _accepted(
@@ -199,9 +234,9 @@ class FilingsController(Controller):
         "window or after an updated return; 409 for a stale If-Match.",
     )
     def open_revision(
-        self, request: Request[Any, Any, Any], filing_id: uuid.UUID
+        self, request: Request[Any, Any, Any], filings: Filings, filing_id: uuid.UUID
     ) -> Response[CommandAccepted]:
-        written = services(request).filings.open_revision(
+        written = filings.open_revision(
             command_context(request), filing_id, expected_version(request), _today()
         )
         response = _accepted(written, HTTP_201_CREATED, status="draft")
@@ -215,9 +250,9 @@ class FilingsController(Controller):
         sync_to_thread=True,
     )
     def e_verify(
-        self, request: Request[Any, Any, Any], filing_id: uuid.UUID, data: EVerify
+        self, request: Request[Any, Any, Any], filings: Filings, filing_id: uuid.UUID, data: EVerify
     ) -> Response[CommandAccepted]:
-        written = services(request).filings.e_verify(
+        written = filings.e_verify(
             command_context(request), filing_id, expected_version(request), data.method, _today()
         )
         return _accepted(written, HTTP_200_OK, status="e_verified")

@@ -19,12 +19,12 @@ from litestar.plugins.prometheus import PrometheusController
 from prometheus_client import REGISTRY, CollectorRegistry, Gauge, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
-from api.context import services
 from api.controllers.metrics import refresh_event_log_horizon
+from api.dependencies import Operations, Pool, SyncRedis
 from api.schemas import Liveness, Readiness
 from api.security.services import security
 from api.stream.runtime import stream_runtime
-from projections.projector.status import follower_statuses
+from projections.projector.status import OperationsQueries
 
 log = structlog.get_logger(__name__)
 
@@ -45,18 +45,19 @@ class HealthController(Controller):
         return Liveness("ok")
 
     @get("/ready", operation_id="ready", sync_to_thread=True)
-    def ready(self, request: Request[Any, Any, Any]) -> Response[Readiness]:
-        svc = services(request)
+    def ready(
+        self, request: Request[Any, Any, Any], pool: Pool, sync_redis: SyncRedis
+    ) -> Response[Readiness]:
         checks: dict[str, str] = {}
         try:
-            with svc.pool.connection(timeout=2) as conn:
+            with pool.connection(timeout=2) as conn:
                 conn.execute("SELECT 1")
             checks["postgres"] = "ok"
         except Exception as exc:
             checks["postgres"] = f"failed: {type(exc).__name__}"
         status = security(request).status
         try:
-            svc.redis.ping()
+            sync_redis.ping()
             checks["redis"] = "ok"
             status.succeeded()  # the security store is this same Redis: reachable again
         except Exception as exc:
@@ -71,13 +72,10 @@ class HealthController(Controller):
         )
 
 
-def refresh_projector_lag(request: Request[Any, Any, Any]) -> None:
-    svc = services(request)
+def refresh_projector_lag(operations: OperationsQueries) -> None:
     try:
-        head = svc.event_head()
-        with svc.pool.connection(timeout=2) as conn:
-            for f in follower_statuses(conn, head):
-                PROJECTOR_LAG.labels(f.name).set(f.lag)
+        for f in operations.followers(timeout=2):
+            PROJECTOR_LAG.labels(f.name).set(f.lag)
     except Exception as exc:  # metrics must answer even when PostgreSQL does not
         log.warning("metrics.projector_lag_failed", error=type(exc).__name__)
 
@@ -86,9 +84,9 @@ class MetricsController(PrometheusController):
     """Litestar's Prometheus endpoint, with the followers' lag read at scrape time."""
 
     @get(sync_to_thread=True)
-    def get(self, request: Request[Any, Any, Any]) -> Response[bytes]:
-        refresh_projector_lag(request)
-        refresh_event_log_horizon(request)
+    def get(self, operations: Operations) -> Response[bytes]:
+        refresh_projector_lag(operations)
+        refresh_event_log_horizon(operations)
         registry = REGISTRY
         if "PROMETHEUS_MULTIPROC_DIR" in os.environ or "prometheus_multiproc_dir" in os.environ:
             registry = CollectorRegistry()

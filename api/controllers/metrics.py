@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
-from litestar import Request
 from prometheus_client import Gauge
 
-from api.context import services
-from projections.eventlog.horizon import HORIZON_AGE_SQL
+from projections.projector.status import OperationsQueries
 
 log = structlog.get_logger(__name__)
 
@@ -26,12 +22,11 @@ HORIZON_TRANSACTIONS = Gauge(
 )
 
 
-def refresh_event_log_horizon(request: Request[Any, Any, Any]) -> None:
+def refresh_event_log_horizon(operations: OperationsQueries) -> None:
     try:
-        with services(request).pool.connection(timeout=2) as conn:
-            row = conn.execute(HORIZON_AGE_SQL).fetchone()
-        if row is not None:
-            HORIZON_AGE.set(float(row[0]))
-            HORIZON_TRANSACTIONS.set(int(row[1]))
+        horizon = operations.horizon(timeout=2)
+        if horizon is not None:
+            HORIZON_AGE.set(horizon[0])
+            HORIZON_TRANSACTIONS.set(horizon[1])
     except Exception as exc:  # the rest of the metrics are still worth answering
         log.warning("metrics.horizon_unavailable", error=type(exc).__name__)

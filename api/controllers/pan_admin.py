@@ -13,7 +13,8 @@ from litestar import Controller, Request, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
 
-from api.context import command_context, services
+from api.context import command_context
+from api.dependencies import Accounts, Filings
 from api.guards import requires_role
 from api.pan_schemas import PanTransferRequest, PanTransferView
 from commands.pan_claims import transfer_pan
@@ -36,12 +37,15 @@ class PanAdminController(Controller):
         responses={404: ResponseSpec(None, description="no account has this id")},
     )
     def transfer(
-        self, request: Request[Any, Any, Any], data: PanTransferRequest
+        self,
+        request: Request[Any, Any, Any],
+        filings: Filings,
+        accounts: Accounts,
+        data: PanTransferRequest,
     ) -> PanTransferView:
-        svc = services(request)
         done = transfer_pan(
-            svc.filings,
-            svc.accounts,
+            filings,
+            accounts,
             command_context(request),
             data.pan,
             data.to_user_id,

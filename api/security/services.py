@@ -7,10 +7,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.middleware import ASGIMiddleware
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError, TimeoutError
+from redis.asyncio import Redis
 
 from api.security.client_address import ClientAddressMiddleware
 from api.security.config import SecurityConfig
@@ -40,28 +37,10 @@ class SecurityServices:
             RateLimitMiddleware(self.limiter),
         ]
 
-    async def close(self) -> None:
-        await self.redis.aclose()
 
-
-def build_security(config: SecurityConfig, redis_url: str) -> SecurityServices:
-    # A burst waits for a pooled connection instead of failing at once (issue 16); a restarted
-    # Redis or a dropped pooled connection: reconnect and retry (briefly) instead of failing
-    # the request; idle connections are pinged before reuse.
-    client = Redis(
-        connection_pool=BlockingConnectionPool.from_url(
-            redis_url,
-            max_connections=config.redis_max_connections,
-            timeout=config.redis_pool_timeout,
-            socket_timeout=2,
-            socket_connect_timeout=2,
-            health_check_interval=10,
-            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
-            retry_on_error=[ConnectionError, TimeoutError],
-            # No CLIENT SETINFO on connect (burnblack/wiring.py REDIS_CONNECTION says why).
-            driver_info=None,
-        )
-    )
+def build_security(config: SecurityConfig, redis_url: str, client: Redis) -> SecurityServices:
+    """`client`: the process's asyncio Redis client, built by the composition root (its pool
+    sized by `config.redis_max_connections`); `redis_url` is for `limits`' own storage."""
     status = SecurityStatus(breaker_seconds=config.breaker_seconds)
     return SecurityServices(
         config=config,

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from rq import Queue, Retry
-from rq.job import Job
 
 from domain.filing import events as names
 from projections.projector.runner import AfterCommit
-
-COMPUTE_TAX_JOB = "workers.jobs.compute_tax"
 
 
 def computation_job_id(filing_id: object, requested_version: int) -> str:
@@ -23,12 +20,14 @@ class ComputationReactor:
 
     Enqueueing happens before the position commits, so a crash re-enqueues (at least once);
     the deterministic job id and the aggregate's own check make the repeat harmless.
+    `enqueue(filing_id, requested_version)` is the composition root's (it knows the job and
+    its queue) and returns False when the job already exists.
     """
 
     name = "computation_reactor"
 
-    def __init__(self, queue: Queue) -> None:
-        self._queue = queue
+    def __init__(self, enqueue: Callable[[object, int], bool]) -> None:
+        self._enqueue = enqueue
 
     def handle(
         self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]
@@ -41,17 +40,4 @@ class ComputationReactor:
 
     def enqueue(self, filing_id: object, requested_version: int) -> bool:
         """Enqueue the request's job unless it exists; True if it was enqueued."""
-        job_id = computation_job_id(filing_id, requested_version)
-        if Job.exists(job_id, connection=self._queue.connection):
-            return False
-        self._queue.enqueue(
-            COMPUTE_TAX_JOB,
-            str(filing_id),
-            requested_version,
-            job_id=job_id,
-            retry=Retry(max=3, interval=[2, 10, 30]),
-            result_ttl=3600,
-            failure_ttl=7 * 24 * 3600,
-            description=f"compute tax for filing {filing_id} v{requested_version}",
-        )
-        return True
+        return self._enqueue(filing_id, requested_version)

@@ -11,16 +11,12 @@ RQ's scheduler, whose lock a dead worker holds for another minute.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from rq import Queue, Retry
-from rq.job import Callback, Job
 
 from projections.projector.runner import AfterCommit
-
-PARSE_DOCUMENT_JOB = "workers.documents.parse_document"
-PARSE_FAILURE_CALLBACK = "workers.documents.on_parse_failure"
 
 
 def document_job_id(document_id: object) -> str:
@@ -28,17 +24,13 @@ def document_job_id(document_id: object) -> str:
 
 
 class DocumentReactor:
+    """`enqueue(document_id, sha256)` is the composition root's (the job, its queue, timeout
+    and retries) and returns False when the document's job already exists."""
+
     name = "document_reactor"
 
-    def __init__(
-        self,
-        queue: Queue,
-        job_timeout: int = 300,
-        retry_intervals: tuple[int, ...] = (0, 30, 120),
-    ) -> None:
-        self._queue = queue
-        self._timeout = job_timeout
-        self._intervals = list(retry_intervals)
+    def __init__(self, enqueue: Callable[[object, str], bool]) -> None:
+        self._enqueue = enqueue
 
     def handle(
         self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]
@@ -51,19 +43,4 @@ class DocumentReactor:
 
     def enqueue(self, document_id: object, sha256: str) -> bool:
         """Enqueue the document's job unless it exists; True if it was enqueued."""
-        job_id = document_job_id(document_id)
-        if Job.exists(job_id, connection=self._queue.connection):
-            return False
-        self._queue.enqueue(
-            PARSE_DOCUMENT_JOB,
-            str(document_id),
-            sha256,
-            job_id=job_id,
-            job_timeout=self._timeout,
-            retry=Retry(max=len(self._intervals), interval=self._intervals),
-            on_failure=Callback(PARSE_FAILURE_CALLBACK),
-            result_ttl=24 * 3600,
-            failure_ttl=7 * 24 * 3600,
-            description=f"read document {document_id}",
-        )
-        return True
+        return self._enqueue(document_id, sha256)

@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.account import Role

@@ -25,7 +25,7 @@ import pytest
 import redis
 from rq.job import Job
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from commands.context import CommandContext
 from domain.filing import IncomeDeclaration
 from domain.tax.inputs import Salary

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from tests.processes import TEST_SECURITY_ENV, Platform
 from tests.servers import ServerUrls

@@ -11,7 +11,7 @@ import time
 import psycopg
 import pytest
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.seed import seed_filings
 from tests.e2e.read_side_helpers import read_models_match_the_log, settings_for, wait_quiet
 from tests.processes import Platform, Process

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.seed import seed_filings
 from domain.account import Role
 from tests.e2e.read_side_helpers import (

@@ -15,8 +15,8 @@ from psycopg import AsyncCursor
 from psycopg_pool import AsyncConnectionPool
 
 from api.app import create_app
-from burnblack import wiring
-from burnblack.asgi import api_services
+from burnblack.bootstrap import jobs, wiring
+from burnblack.bootstrap.api import api_services
 from burnblack.settings import Settings
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
@@ -81,7 +81,7 @@ def in_process(settings: Settings) -> Iterator[InProcess]:
         wiring.event_log(settings, filings),
         [
             FilingSummaryFollower(wiring.cache_invalidator(client)),
-            ComputationReactor(wiring.queues(client)["high"]),
+            ComputationReactor(jobs.JobQueues(jobs.queues(client)).compute_tax),
         ],
         batch_size=500,
     )

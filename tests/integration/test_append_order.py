@@ -33,7 +33,7 @@ from eventsourcing.utils import Environment
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.sql import SQL, Composed
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.eventstore import HorizonRecorder
 from burnblack.settings import Settings
 from projections.eventlog.horizon import Base

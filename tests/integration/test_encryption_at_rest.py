@@ -8,7 +8,7 @@ import uuid
 import psycopg
 import pytest
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.keys import generate_key
 from burnblack.settings import Settings
 from commands.context import CommandContext

@@ -13,9 +13,9 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
+from burnblack.bootstrap.operations import rebuild
 from burnblack.cli import app as cli
-from burnblack.operations import rebuild
 from burnblack.settings import Settings
 from commands.blobs import LocalBlobStore
 from commands.context import CommandContext

@@ -13,7 +13,7 @@ from eventsourcing.utils import Environment
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from domain.event_chain import GENESIS, link, verify_chain
 from projections.eventlog.chain import history, verify_links

@@ -11,7 +11,7 @@ import pytest
 from eventsourcing.persistence import InfrastructureFactory, PersistenceError, StoredEvent
 from eventsourcing.utils import Environment
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 
 

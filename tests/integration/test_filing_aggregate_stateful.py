@@ -17,7 +17,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from commands.filings import FilingsApplication
 from domain.errors import ComputationMissing, DomainError, FilingClosed, IncomeMissing

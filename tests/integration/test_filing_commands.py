@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from commands.errors import FilingAlreadyExists, FilingNotFound, VersionConflict

@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.seed import seed_filings
 from burnblack.settings import Settings
 from projections.eventlog.records import Recorded

@@ -12,7 +12,7 @@ import sys
 import uuid
 from typing import Any
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from commands.adapters.passwords import hash_password
 from commands.id_indexes import ensure_indexes

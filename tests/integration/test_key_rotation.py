@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.cli import app as cli
 from burnblack.keys import generate_key
 from burnblack.settings import Settings
@@ -93,7 +93,7 @@ def test_rotation_rewraps_data_keys_and_rewrites_no_event(own_database: Settings
     # A process started with only the retired key opens nothing any more.
     script = (
         "import sys, uuid\n"
-        "from burnblack import wiring\n"
+        "from burnblack.bootstrap import wiring\n"
         "from burnblack.settings import Settings\n"
         "app = wiring.filings_app(Settings.from_env())\n"
         "app.get_filing(uuid.UUID(sys.argv[1]))\n"

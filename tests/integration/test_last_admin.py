@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from commands.errors import LastAdmin

@@ -14,7 +14,7 @@ import httpx
 import psycopg
 import pytest
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.account import Role

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import redis
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.seed import seed_filings
 from burnblack.settings import Settings
 from commands.context import CommandContext

@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from domain.filing import Filing, IncomeDeclaration
 from domain.tax.inputs import Deductions, Salary

@@ -11,9 +11,9 @@ from typing import Any
 import psycopg
 from typer.testing import CliRunner
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
+from burnblack.bootstrap.operations import rebuild
 from burnblack.cli import app as cli
-from burnblack.operations import rebuild
 from burnblack.seed import seed_filings
 from burnblack.settings import Settings
 from domain.audit import AuditAction

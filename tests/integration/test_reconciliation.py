@@ -10,7 +10,8 @@ import psycopg
 from rq import Queue
 from rq.job import Job
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
+from burnblack.bootstrap.jobs import JobQueues
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.filing import IncomeDeclaration
@@ -58,13 +59,15 @@ def test_a_lost_job_is_enqueued_again_after_the_grace_and_only_then(
     kept_request = filings.request_computation(ctx, kept.aggregate_id, v, dt.date(2026, 7, 1))
     runner.run_once()
 
-    computations = ComputationReactor(queue)
+    document_queue = Queue(f"default-{uuid.uuid4().hex[:8]}", connection=client)
+    enqueue = JobQueues({"high": queue, "default": document_queue})
+    computations = ComputationReactor(enqueue.compute_tax)
     assert computations.enqueue(kept.aggregate_id, kept_request.version)  # RQ has this one
     clock = Clock()
     sweeper = Reconciler(
         client,
         computations,
-        DocumentReactor(Queue(f"default-{uuid.uuid4().hex[:8]}", connection=client)),
+        DocumentReactor(enqueue.read_document),
         after=30,
         clock=clock,
     )

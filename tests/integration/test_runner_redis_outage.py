@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import redis.exceptions
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from projections.projector.backoff import Backoff

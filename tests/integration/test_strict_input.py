@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.account import Role

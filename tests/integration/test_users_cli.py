@@ -7,7 +7,7 @@ import subprocess
 import sys
 import uuid
 
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from domain.account import Role
 from tests.cipher import TEST_CIPHER_KEY

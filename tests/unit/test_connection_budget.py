@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from burnblack import budget, wiring
+from burnblack import budget
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

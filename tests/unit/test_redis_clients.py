@@ -7,7 +7,7 @@ import asyncio
 
 from api.security.config import SecurityConfig
 from api.security.services import build_security
-from burnblack import wiring
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 
 URL = "redis://127.0.0.1:6379/15"  # nothing connects: the clients are only built
@@ -19,11 +19,12 @@ def test_no_client_sends_setinfo() -> None:
     assert sync.connection_pool.connection_kwargs["driver_info"] is None
 
     async def built() -> list[object]:
-        clients = [wiring.async_redis_client(settings), build_security(SecurityConfig(), URL).redis]
-        found = [c.connection_pool.connection_kwargs["driver_info"] for c in clients]
-        for c in clients:
-            await c.aclose()
+        client = wiring.async_redis_client(settings)
+        # The security layer uses the process's one asyncio client (built by the root).
+        assert build_security(SecurityConfig(), URL, client).redis is client
+        found = [client.connection_pool.connection_kwargs["driver_info"]]
+        await client.aclose()
         return found
 
-    assert asyncio.run(built()) == [None, None]
+    assert asyncio.run(built()) == [None]
     sync.close()

@@ -1,23 +1,49 @@
-"""ASGI entry point for the API server (Granian imports this in each worker process)."""
+"""The API process's composition root: `run_api` starts Granian, which calls `create_app` in
+each of its worker processes; that builds the process's clients, pools and services once
+and hands them to the Litestar app, which injects them into handlers (api/dependencies.py).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from granian.constants import Interfaces
+from granian.server import Server
 from litestar import Litestar
 from psycopg_pool import AsyncConnectionPool
 
 from api.app import create_app as create_litestar_app
 from api.document_services import DocumentApi
-from api.security import services as security_services
 from api.services import ApiServices
-from burnblack import document_wiring, wiring
+from burnblack.bootstrap import jobs, wiring
 from burnblack.logs import configure_logging
 from burnblack.metrics import capacity
 from burnblack.settings import Settings
 from burnblack.supervisor import die_with_parent
 from commands.id_indexes import ensure_indexes
+from commands.inspection import FilingInspection
+from projections.erasure import ReadModelEraser
+from projections.eventlog.chain_queries import ChainQueries
+from projections.filing_history import FilingHistories
+from projections.projector.status import OperationsQueries
 from projections.schema import ensure_schema
+
+APP_FACTORY = "burnblack.bootstrap.api:create_app"
+
+
+def run_api(settings: Settings, host: str, port: int, workers: int) -> None:
+    settings.require_urls()
+    wiring.check_connection_budget(settings)
+    Server(
+        APP_FACTORY,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        factory=True,
+        log_access=False,
+        respawn_failed_workers=True,
+    ).serve()
 
 
 def create_app() -> Litestar:
@@ -26,16 +52,20 @@ def create_app() -> Litestar:
     # main cannot stop it, and the orphan would keep serving the port with the old code.
     die_with_parent()
     configure_logging()
-    svc = api_services(Settings.from_env())
-    app = create_litestar_app(svc)
-    capacity().add_redis("security", app.state[security_services.STATE_KEY].redis)
-    return app
+    return create_litestar_app(api_services(Settings.from_env()))
 
 
 def api_services(
     settings: Settings, read_pool: AsyncConnectionPool[Any] | None = None
 ) -> ApiServices:
-    """Everything the API needs; tests may hand in their own read pool (e.g. to count queries)."""
+    """Everything the API needs; tests may hand in their own read pool (e.g. to count queries).
+
+    Per process: two event stores (filings, accounts), one sync pool (the sync handlers:
+    health, documents, operations, erasure), one async read pool, one sync Redis client (the
+    sync handlers, the rebuild queue) and one asyncio Redis client (everything async). The
+    stream's pub/sub reader has a client of its own (api/stream/backend.py: no retries, so
+    that a lost connection is noticed and re-subscribed) and `limits` keeps its storage's.
+    """
     _, redis_url = settings.require_urls()
     filings = wiring.filings_app(settings)
     accounts = wiring.accounts_app(settings)
@@ -48,6 +78,10 @@ def api_services(
     async_client = wiring.async_redis_client(settings)
     async_pool = read_pool or wiring.async_pg_pool(settings, "api-reads")
     _export_capacity(filings, accounts, pool, async_pool, client, async_client)
+
+    def event_head() -> int:
+        return filings.recorder.max_notification_id() or 0
+
     return ApiServices(
         filings=filings,
         accounts=accounts,
@@ -56,16 +90,21 @@ def api_services(
         pool=pool,
         async_pool=async_pool,
         redis=client,
+        async_redis=async_client,
         redis_url=redis_url,
-        event_head=lambda: filings.recorder.max_notification_id() or 0,
-        secure_cookies=settings.secure_cookies,
-        session_max_age=settings.session_max_age,
+        event_head=event_head,
+        inspection=FilingInspection(filings),
+        histories=FilingHistories(filings),
+        operations=OperationsQueries(pool, event_head),
+        rebuilds=jobs.JobQueues(jobs.queues(client)),
+        chains=ChainQueries(pool, wiring.events_table(filings)),
+        eraser=ReadModelEraser(pool, client),
         read_your_writes_timeout=settings.read_your_writes_timeout,
         security=settings.security,
         stream=settings.stream,
         documents=DocumentApi(
-            service=document_wiring.documents_service(settings, filings),
-            queries=document_wiring.document_queries(pool, client),
+            service=wiring.documents_service(settings, filings),
+            queries=wiring.document_queries(pool, client),
             max_upload_bytes=settings.documents.max_upload_bytes,
         ),
     )

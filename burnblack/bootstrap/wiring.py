@@ -1,4 +1,6 @@
-"""Builds the pools, clients and applications every process needs, from Settings."""
+"""The builders of every pool, client and application, from Settings. Only the process roots
+beside this module (api, worker, projector, operations) and the CLI tools call them: each root
+builds what its process needs once and hands it down."""
 
 from __future__ import annotations
 
@@ -15,20 +17,23 @@ from redis.asyncio import Redis as AsyncRedis
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
-from rq import Queue
 
 from burnblack import budget
+from burnblack.document_settings import DocumentSettings
 from burnblack.keys import CIPHER_TOPIC, MAPPER_TOPIC
 from burnblack.settings import Settings
 from commands.accounts import AccountsApplication
+from commands.adapters.document_files import UploadLimits
+from commands.blobs import BlobStore, LocalBlobStore
+from commands.documents import DocumentsService
 from commands.filings import FilingsApplication
 from projections.cache.invalidation import CacheInvalidator
 from projections.cache.read_cache import ReadCache
 from projections.consistency import PositionWaiter
 from projections.eventlog.reader import StoredEventLog
+from projections.read_models.documents.queries import DocumentQueries
 from projections.read_models.filings.queries import FilingReads
 
-QUEUES = ("high", "default", "low")
 APPLICATION_RECORDER_TOPIC = "burnblack.eventstore:HorizonRecorder"
 
 
@@ -180,24 +185,31 @@ def pg_pool(settings: Settings, name: str) -> ConnectionPool[Any]:
     )
 
 
+def events_table(app: FilingsApplication) -> str:
+    return str(getattr(app.recorder, "events_table_name", f"{app.name}_events"))
+
+
 def event_log(settings: Settings, app: FilingsApplication) -> StoredEventLog:
     database_url, _ = settings.require_urls()
-    table = getattr(app.recorder, "events_table_name", f"{app.name}_events")
+    table = events_table(app)
     channel = getattr(app.recorder, "channel_name", table)
     return StoredEventLog(database_url, table, app.mapper, channel)
 
 
 def async_redis_client(settings: Settings) -> AsyncRedis:
-    """A burst waits up to `redis_pool_timeout` for a pooled connection instead of failing
-    at once with MaxConnectionsError (503s at 1,000 users in issue 16)."""
+    """The API process's one asyncio client: sessions, rate limits, lockout, idempotency,
+    stream leases, the read cache and read-your-writes. A burst waits up to
+    `redis_pool_timeout` for a pooled connection instead of failing at once with
+    MaxConnectionsError (503s at 1,000 users in issue 16)."""
     _, redis_url = settings.require_urls()
     return AsyncRedis(
         connection_pool=AsyncBlockingConnectionPool.from_url(
             redis_url,
             max_connections=settings.security.redis_max_connections,
             timeout=settings.security.redis_pool_timeout,
-            socket_timeout=5,
-            socket_connect_timeout=5,
+            # Short: every request's session and rate limit go through this client.
+            socket_timeout=2,
+            socket_connect_timeout=2,
             health_check_interval=REDIS_HEALTH_CHECK_SECONDS,
             # Requests wait: a short retry, not the worker loops' long one.
             retry=AsyncRetry(ExponentialBackoff(cap=0.5, base=0.05), 3),
@@ -237,5 +249,31 @@ def cache_invalidator(client: redis.Redis, ttl_seconds: int = 300) -> CacheInval
     return CacheInvalidator(client, "filing_summary", ttl_seconds)
 
 
-def queues(client: redis.Redis) -> dict[str, Queue]:
-    return {name: Queue(name, connection=client) for name in QUEUES}
+def upload_limits(d: DocumentSettings) -> UploadLimits:
+    return UploadLimits(
+        max_bytes=d.max_upload_bytes, max_pixels=d.max_pixels, max_pages=d.max_pages
+    )
+
+
+def blob_store(settings: Settings) -> BlobStore:
+    d = settings.documents
+    if d.s3_bucket:
+        from commands.adapters.s3_blobs import S3BlobStore
+
+        return S3BlobStore(
+            d.s3_bucket,
+            prefix=d.s3_prefix,
+            endpoint_url=d.s3_endpoint,
+            region=d.s3_region,
+            access_key=d.s3_access_key,
+            secret_key=d.s3_secret_key,
+        )
+    return LocalBlobStore(d.documents_dir)
+
+
+def documents_service(settings: Settings, app: FilingsApplication) -> DocumentsService:
+    return DocumentsService(app, blob_store(settings), upload_limits(settings.documents))
+
+
+def document_queries(pool: ConnectionPool[Any], client: redis.Redis) -> DocumentQueries:
+    return DocumentQueries(pool, client)

@@ -1,15 +1,16 @@
-"""Operator work that spans the layers: projection rebuilds (CLI and the admin API's RQ job)."""
+"""Operator work that spans the layers: projection rebuilds, for the CLI and for the worker's
+rebuild job (which gets `rebuild` through its JobContext: burnblack/bootstrap/worker.py)."""
 
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import asdict
 from typing import Any
 
-from rq import get_current_job
+import redis
 
-from burnblack import budget, wiring
+from burnblack import budget
+from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.audit import AuditAction
@@ -17,7 +18,6 @@ from projections.projector.bulk_load import Progress
 from projections.projector.rebuild import Rebuilder, RebuildReport, TableComparison
 from projections.schema import ensure_schema
 
-REBUILD_JOB = "burnblack.operations.rebuild_projection"
 PROJECTIONS = ("filing_summary",)
 
 
@@ -29,9 +29,11 @@ def rebuild(
     processes: int = 2,
     force: bool = False,
     actor: str = "system",
+    client: redis.Redis | None = None,
 ) -> RebuildReport:
     """Rebuild, compare and switch; refuses to switch on differences unless `force`, which
-    is recorded in the audit trail (by `actor`) before the switch."""
+    is recorded in the audit trail (by `actor`) before the switch. `client`: the calling
+    process's Redis client (the worker's), else one is built for the rebuild."""
     if name not in PROJECTIONS:
         raise ValueError(f"unknown projection {name!r}; known: {', '.join(PROJECTIONS)}")
     database_url, _ = settings.require_urls()
@@ -56,7 +58,7 @@ def rebuild(
         rebuilder = Rebuilder(
             database_url,
             wiring.event_log(settings, app),
-            wiring.redis_client(settings),
+            client or wiring.redis_client(settings),
             processes=processes,
             on_forced=audit,
         )
@@ -82,27 +84,3 @@ def report_dict(report: RebuildReport) -> dict[str, Any]:
         "forced": report.forced,
         "comparisons": [asdict(c) for c in report.comparisons],
     }
-
-
-def rebuild_projection(name: str) -> dict[str, Any]:
-    """RQ job (low queue): rebuild with progress in the job's meta."""
-    job = get_current_job()
-    started = time.monotonic()
-    last_save = 0.0
-
-    def progress(done: int, total: int) -> None:
-        nonlocal last_save
-        if job is None or time.monotonic() - last_save < 0.5:
-            return
-        last_save = time.monotonic()
-        elapsed = max(1e-6, last_save - started)
-        job.meta["progress"] = {
-            "position": done,
-            "target": total,
-            "percent": round(100 * done / max(1, total), 1),
-            "events_per_second": round(done / elapsed, 1),
-        }
-        job.save_meta()  # type: ignore[no-untyped-call]
-
-    report = rebuild(Settings.from_env(), name, progress)
-    return report_dict(report)
