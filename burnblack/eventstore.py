@@ -116,6 +116,17 @@ class CoalescedWakeups:
                 conn.close()
 
 
+# The event store's creation, one starter at a time (HorizonRecorder.create_table).
+_CREATE_LOCK = 0x73746F72  # "stor"
+
+
+def _connect_kwargs(pool: Any) -> dict[str, Any]:
+    """The pool's own connection arguments (database, host, user, password), nothing else."""
+    kwargs = pool.kwargs if isinstance(pool.kwargs, dict) else {}
+    keep = ("dbname", "host", "port", "user", "password")
+    return {k: v for k, v in kwargs.items() if k in keep}
+
+
 class HorizonRecorder(PostgresApplicationRecorder):
     """Appends without `LOCK TABLE`; reads notifications only below the horizon. Each row is
     linked into its aggregate's hash chain by the INSERT itself (projections/eventlog/chain.py)."""
@@ -139,7 +150,18 @@ class HorizonRecorder(PostgresApplicationRecorder):
     # --- the column, the base, migration ---------------------------------------------
 
     def create_table(self) -> None:
-        super().create_table()
+        # API, worker and projector start together on a new database and run the library's
+        # CREATE TYPE / CREATE TABLE IF NOT EXISTS at once; PostgreSQL then refuses the losers
+        # ("duplicate key ... pg_type", "tuple concurrently updated") instead of finding the
+        # winner's: seen killing a projector at start. One starter at a time, under a
+        # session lock on a connection of its own (the pool may hold a single connection).
+        pool = self.datastore.pool
+        with psycopg.connect(autocommit=True, connect_timeout=5, **_connect_kwargs(pool)) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (_CREATE_LOCK,))
+            try:
+                super().create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_CREATE_LOCK,))
         self.base()
 
     def base(self) -> Base:
