@@ -7,7 +7,6 @@ from typing import Any
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.plugins.prometheus import PrometheusConfig
 
 from api.controllers.admin import UserAdminController
 from api.controllers.audit import AuditController
@@ -46,9 +45,6 @@ def _lifecycle(svc: ApiServices) -> tuple[list[Any], list[Any]]:
 def create_app(svc: ApiServices) -> Litestar:
     # Sessions, CSRF, rate limits and lockout: in Redis, shared by every instance.
     security = security_services.build_security(svc.security, svc.redis_url)
-    metrics = PrometheusConfig(
-        app_name="burnblack", prefix="burnblack", group_path=True, exclude=["^/metrics"]
-    )
     on_startup, on_shutdown = _lifecycle(svc)
     on_shutdown = [*on_shutdown, security.close]
     # The stream's channels plugin (its Redis backend survives restarts: api/stream/backend.py).
@@ -79,11 +75,9 @@ def create_app(svc: ApiServices) -> Litestar:
             stream,
             *(document_controllers(svc.documents.max_body_bytes) if svc.documents else []),
         ],
-        middleware=[
-            metrics.middleware,
-            *security.middleware(),
-            IdempotencyMiddleware(security.redis),
-        ],
+        # Request metrics, client address, session and CSRF, rate limits and idempotency,
+        # as one middleware (api/security/edge.py).
+        middleware=security.middleware(IdempotencyMiddleware(security.redis)),
         plugins=[problem_details_plugin(), live.plugin],
         exception_handlers=INTERNAL_ERROR_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(

@@ -246,12 +246,12 @@ def limited(scope: Scope) -> bool:
     """Whether the rate-limit middleware counts this request."""
     return (
         scope["type"] == ScopeType.HTTP
-        and not _unlimited_path(scope)
+        and not unlimited_path(scope)
         and limit_class_of(scope) != "exempt"
     )
 
 
-def _unlimited_path(scope: Scope) -> bool:
+def unlimited_path(scope: Scope) -> bool:
     """Probes and metrics scrapes are never limited."""
     return scope["path"].startswith(("/health/", "/metrics"))
 
@@ -271,7 +271,7 @@ def _counted(limit_class: str, decision: str) -> Any:
 class RateLimitMiddleware(ASGIMiddleware):
     """Runs inside the session middleware, so it knows who is logged in."""
 
-    should_bypass_for_scope = staticmethod(_unlimited_path)
+    should_bypass_for_scope = staticmethod(unlimited_path)
 
     def __init__(self, limiter: RequestLimiter) -> None:
         self.limiter = limiter

@@ -12,8 +12,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 
-from api.security.client_address import ClientAddressMiddleware
 from api.security.config import SecurityConfig
+from api.security.edge import EdgeMiddleware
 from api.security.lockout import LoginLockout
 from api.security.rate_limits import RateLimitMiddleware, RequestLimiter
 from api.security.session_middleware import SessionMiddleware
@@ -32,12 +32,16 @@ class SecurityServices:
     limiter: RequestLimiter
     status: SecurityStatus
 
-    def middleware(self) -> list[ASGIMiddleware]:
-        """Outermost first: who is calling, then their session (and CSRF), then limits."""
+    def middleware(self, idempotency: ASGIMiddleware | None = None) -> list[ASGIMiddleware]:
+        """One middleware (api/security/edge.py): request metrics, who is calling, their
+        session (and CSRF), limits, then `idempotency` for POSTs."""
         return [
-            ClientAddressMiddleware(self.config.trusted_proxies),
-            SessionMiddleware(self.sessions, self.config, self.status, self.limiter),
-            RateLimitMiddleware(self.limiter),
+            EdgeMiddleware(
+                self.config.trusted_proxies,
+                SessionMiddleware(self.sessions, self.config, self.status, self.limiter),
+                RateLimitMiddleware(self.limiter),
+                idempotency,
+            )
         ]
 
     async def close(self) -> None:

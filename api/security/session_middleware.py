@@ -22,6 +22,7 @@ import hmac
 from typing import Any
 
 import structlog
+from litestar._parsers import parse_cookie_string
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
@@ -76,6 +77,16 @@ def session_unavailable(scope: Scope) -> bool:
     return bool(_state(scope).get(SESSION_UNAVAILABLE))
 
 
+def request_cookie(scope: Scope, name: str) -> str | None:
+    """A cookie of the request, parsed as `ASGIConnection.cookies` does (its first Cookie
+    header, Litestar's own cached parser) without building a connection and its headers
+    on every request (issue 16)."""
+    for key, value in scope.get("headers", ()):
+        if key == b"cookie":
+            return parse_cookie_string(value.decode("latin-1")).get(name) or None
+    return None
+
+
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or (
@@ -113,8 +124,7 @@ class SessionMiddleware(ASGIMiddleware):
         return raw
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
-        session_id = connection.cookies.get(self.config.session_cookie) or None
+        session_id = request_cookie(scope, self.config.session_cookie)
         record: SessionRecord | None = None
         stale_cookie = False
         loaded: dict[str, Any] = {}
@@ -148,7 +158,7 @@ class SessionMiddleware(ASGIMiddleware):
         scope["session"] = dict(loaded)
         if scope["type"] == ScopeType.HTTP and scope["method"] not in SAFE_METHODS:
             try:
-                self._check_unsafe(connection, record)
+                self._check_unsafe(ASGIConnection(scope), record)
             except ProblemDetailsException as exc:
                 await send_problem(scope, receive, send, exc)
                 return
