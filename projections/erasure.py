@@ -1,7 +1,7 @@
 """An erased taxpayer's rows leave the read models.
 
 Once their data key is destroyed, their events read as redacted and a rebuild makes no row
-for them (projections/records.py); the live read models are brought to the same state here,
+for them (projections/eventlog/records.py); the live read models are brought to the same state here,
 in one transaction: the filing summaries (PAN shape, income, deductions, computation,
 acknowledgement), the owner's list, the counts by year and status, and the documents' rows
 (display name, fields read, problems). What is left is what a rebuild leaves: nothing of
