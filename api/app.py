@@ -23,6 +23,7 @@ from api.controllers.tax import TaxController
 from api.idempotency import IdempotencyMiddleware
 from api.openapi_truth import tell_the_truth
 from api.problems import INTERNAL_ERROR_HANDLERS, problem_details_plugin
+from api.reading import read_ahead_planner
 from api.security import services as security_services
 from api.services import ApiServices
 from api.stream import runtime as stream_runtime
@@ -76,8 +77,11 @@ def create_app(svc: ApiServices) -> Litestar:
             *(document_controllers(svc.documents.max_body_bytes) if svc.documents else []),
         ],
         # Request metrics, client address, session and CSRF, rate limits and idempotency,
-        # as one middleware (api/security/edge.py).
-        middleware=security.middleware(IdempotencyMiddleware(security.redis)),
+        # as one middleware (api/security/edge.py); a cached read's entry is read in the
+        # session's round trip (api/reading.py).
+        middleware=security.middleware(
+            IdempotencyMiddleware(security.redis), read_ahead_planner(svc.reads)
+        ),
         plugins=[problem_details_plugin(), live.plugin],
         exception_handlers=INTERNAL_ERROR_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(

@@ -16,7 +16,7 @@ from api.security.config import SecurityConfig
 from api.security.edge import EdgeMiddleware
 from api.security.lockout import LoginLockout
 from api.security.rate_limits import RateLimitMiddleware, RequestLimiter
-from api.security.session_middleware import SessionMiddleware
+from api.security.session_middleware import ReadAheadPlanner, SessionMiddleware
 from api.security.sessions import SessionStore
 from api.security.status import SecurityStatus
 
@@ -32,13 +32,20 @@ class SecurityServices:
     limiter: RequestLimiter
     status: SecurityStatus
 
-    def middleware(self, idempotency: ASGIMiddleware | None = None) -> list[ASGIMiddleware]:
+    def middleware(
+        self,
+        idempotency: ASGIMiddleware | None = None,
+        read_ahead: ReadAheadPlanner | None = None,
+    ) -> list[ASGIMiddleware]:
         """One middleware (api/security/edge.py): request metrics, who is calling, their
-        session (and CSRF), limits, then `idempotency` for POSTs."""
+        session (and CSRF, and the cache entries `read_ahead` names), limits, then
+        `idempotency` for POSTs."""
         return [
             EdgeMiddleware(
                 self.config.trusted_proxies,
-                SessionMiddleware(self.sessions, self.config, self.status, self.limiter),
+                SessionMiddleware(
+                    self.sessions, self.config, self.status, self.limiter, read_ahead
+                ),
                 RateLimitMiddleware(self.limiter),
                 idempotency,
             )

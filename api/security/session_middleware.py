@@ -11,7 +11,9 @@
   domain cannot forge it. Endpoints that take a password (`opt["credentials"]`) accept
   only JSON, which a cross-site form cannot send: no login CSRF.
 - One round trip: with the rate limiter given, the session is read in the same Redis script
-  that takes the caller's rate-limit entry (`RequestLimiter.with_session`).
+  that takes the caller's rate-limit entry (`RequestLimiter.with_session`). With `read_ahead`
+  given, the same script also reads the cache entries the route will read for the session's
+  user (`ReadAhead`), so a cached read costs one round trip in all (issue 16).
 - Redis unreachable: the request continues anonymously and handlers that need a login
   answer 503 instead of 401 (see `api.guards`).
 """
@@ -19,6 +21,8 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -94,6 +98,19 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class ReadAhead:
+    """What a route will read for the caller: key parts around the session's uid (see
+    `RequestLimiter.with_session`), and where the values read go once the session is
+    accepted (never for a session that was not)."""
+
+    parts: tuple[str, ...]
+    deliver: Callable[[dict[str, bytes | None]], None]
+
+
+ReadAheadPlanner = Callable[[Scope], ReadAhead | None]
+
+
 class SessionMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
@@ -103,25 +120,35 @@ class SessionMiddleware(ASGIMiddleware):
         config: SecurityConfig,
         status: SecurityStatus,
         limiter: RequestLimiter | None = None,
+        read_ahead: ReadAheadPlanner | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.status = status
         self.limiter = limiter
+        self.read_ahead = read_ahead
 
-    async def _load_with_limit(self, scope: Scope, session_id: str | None) -> bytes | None:
+    async def _load_with_limit(
+        self, scope: Scope, session_id: str | None
+    ) -> tuple[bytes | None, Callable[[], None] | None]:
         """Reads the session and takes the rate-limit entry in one round trip (the rate-limit
-        middleware inside then uses the decision); raises StoreUnavailable as either would."""
+        middleware inside then uses the decision); raises StoreUnavailable as either would.
+        Returns the stored session and what hands the entries read ahead to the route."""
         assert self.limiter is not None
         limit_class = limit_class_of(scope)
-        raw, decision = await self.limiter.with_session(
-            self.store.key_of(session_id) if session_id else None,
+        key = self.store.key_of(session_id) if session_id else None
+        plan = self.read_ahead(scope) if self.read_ahead is not None and key else None
+        raw, decision, ahead = await self.limiter.with_session(
+            key,
             self.store.idle_seconds,
             limit_class,
             anonymous_identity(scope),
+            plan.parts if plan is not None else (),
         )
         _state(scope)[LIMIT_DECISION] = (limit_class, decision)
-        return raw
+        if plan is None or not ahead:
+            return raw, None
+        return raw, lambda: plan.deliver(ahead)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         session_id = request_cookie(scope, self.config.session_cookie)
@@ -131,7 +158,7 @@ class SessionMiddleware(ASGIMiddleware):
         together = self.limiter is not None and limited(scope)
         if together:
             try:
-                raw = await self._load_with_limit(scope, session_id)
+                raw, deliver = await self._load_with_limit(scope, session_id)
             except StoreUnavailable:
                 together = False  # each on its own, each failing as it does alone
             else:
@@ -143,6 +170,8 @@ class SessionMiddleware(ASGIMiddleware):
                         _state(scope)[SESSION_UNAVAILABLE] = True
                     else:
                         stale_cookie = record is None
+                        if record is not None and deliver is not None:
+                            deliver()
         if session_id and not together:
             try:
                 record = await self.store.load(session_id)
