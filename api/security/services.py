@@ -23,6 +23,17 @@ from api.security.status import SecurityStatus
 STATE_KEY = "security"
 
 
+class _Pool(BlockingConnectionPool):
+    """redis-py 8 wraps `get_connection` in a check for deprecated arguments (it inspects
+    the call's arguments on every command: a tenth of a cached read's Redis CPU, issue 16).
+    Called without arguments, as the client does, it never warns: the function it wraps
+    does the same work."""
+
+    get_connection = getattr(
+        BlockingConnectionPool.get_connection, "__wrapped__", BlockingConnectionPool.get_connection
+    )
+
+
 @dataclass
 class SecurityServices:
     config: SecurityConfig
@@ -60,7 +71,7 @@ def build_security(config: SecurityConfig, redis_url: str) -> SecurityServices:
     # Redis or a dropped pooled connection: reconnect and retry (briefly) instead of failing
     # the request; idle connections are pinged before reuse.
     client = Redis(
-        connection_pool=BlockingConnectionPool.from_url(
+        connection_pool=_Pool.from_url(
             redis_url,
             max_connections=config.redis_max_connections,
             timeout=config.redis_pool_timeout,
