@@ -5,8 +5,9 @@
 2. CPU per request: the API process's CPU seconds (Granian's main and worker processes,
    user + system, from /proc) over the requests it served, for the cached GET, the list, a
    write (declare income, 4 on each of 24 new filings) and a login, each against
-   `/health/live`'s (the login against one bare argon2 verification in this process). A shared, noisy machine slows both halves of
-   a throughput ratio unevenly; it barely moves CPU per request. These metrics are "lower is
+   `/health/live`'s (the login against one bare argon2 verification in this process). A
+   shared, noisy machine slows both halves of a throughput ratio unevenly; it barely moves
+   CPU per request. These metrics are "lower is
    better": `ratio` is the request's CPU over the baseline's and `target` a ceiling (2.0 for
    the cached GET is the issue's 0.5 in requests per CPU-second).
 3. Cache hit ratio under a read-heavy mix (98% reads of summaries and lists by 50 taxpayers,
