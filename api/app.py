@@ -7,7 +7,6 @@ from typing import Any
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.plugins.prometheus import PrometheusConfig
 
 from api.controllers.admin import UserAdminController
 from api.controllers.audit import AuditController
@@ -25,6 +24,7 @@ from api.dependencies import dependencies
 from api.idempotency import IdempotencyMiddleware
 from api.openapi_truth import tell_the_truth
 from api.problems import INTERNAL_ERROR_HANDLERS, problem_details_plugin
+from api.reading import read_ahead_planner
 from api.security import services as security_services
 from api.services import ApiServices
 from api.stream import runtime as stream_runtime
@@ -50,9 +50,6 @@ def _lifecycle(svc: ApiServices) -> tuple[list[Any], list[Any]]:
 def create_app(svc: ApiServices) -> Litestar:
     # Sessions, CSRF, rate limits and lockout: in Redis, shared by every instance.
     security = security_services.build_security(svc.security, svc.redis_url, svc.async_redis)
-    metrics = PrometheusConfig(
-        app_name="burnblack", prefix="burnblack", group_path=True, exclude=["^/metrics"]
-    )
     on_startup, on_shutdown = _lifecycle(svc)
     # The stream's channels plugin (its Redis backend survives restarts: api/stream/backend.py).
     live = stream_runtime.build_stream(
@@ -83,11 +80,12 @@ def create_app(svc: ApiServices) -> Litestar:
             stream,
             *(document_controllers(svc.documents.max_body_bytes) if svc.documents else []),
         ],
-        middleware=[
-            metrics.middleware,
-            *security.middleware(),
-            IdempotencyMiddleware(security.redis),
-        ],
+        # Request metrics, client address, session and CSRF, rate limits and idempotency,
+        # as one middleware (api/security/edge.py); a cached read's entry is read in the
+        # session's round trip (api/reading.py).
+        middleware=security.middleware(
+            IdempotencyMiddleware(security.redis), read_ahead_planner(svc.reads)
+        ),
         plugins=[problem_details_plugin(), live.plugin],
         exception_handlers=INTERNAL_ERROR_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(

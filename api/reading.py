@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from litestar import Request, Response
+from litestar.enums import ScopeType
 from litestar.params import Parameter
+from litestar.types import Scope
 
 from api.guards import current_user_id
 from api.preconditions import etag, matches_if_none_match
 from api.problems import problem
-from projections.cache.read_cache import CachedView
+from api.security.session_middleware import ReadAhead, ReadAheadPlanner
+from projections.cache.read_cache import CachedView, use_read_ahead
 from projections.consistency import PositionWaiter, ProjectionNotCaughtUp, TooManyWaiting
 from projections.read_models.filings.queries import FilingReads
 
@@ -104,3 +108,28 @@ class Reading:
                 position=exc.position,
                 reached=exc.reached,
             ) from None
+
+
+def read_ahead_planner(reads: FilingReads) -> ReadAheadPlanner:
+    """Which cache entries a route will read for the caller, so the session's round trip reads
+    them too (api/security/session_middleware.py): a filing's summary and the first page of
+    the list, when nothing could make the handler read later or elsewhere (a query string, an
+    `X-Min-Position` to wait for)."""
+
+    def plan(scope: Scope) -> ReadAhead | None:
+        if scope["type"] != ScopeType.HTTP or scope["method"] != "GET" or scope["query_string"]:
+            return None
+        handler = scope.get("route_handler")
+        operation = getattr(handler, "operation_id", None)
+        filing_id: object = scope["path_params"].get("filing_id")
+        if operation == "getFiling" and isinstance(filing_id, uuid.UUID):
+            parts: tuple[str, ...] = reads.summary_read_ahead(filing_id)
+        elif operation == "listFilings":
+            parts = reads.list_read_ahead()
+        else:
+            return None
+        if any(name == b"x-min-position" for name, _ in scope["headers"]):
+            return None
+        return ReadAhead(parts, use_read_ahead)
+
+    return plan

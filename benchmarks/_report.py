@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable
 
 
-def emit(benchmark: str, metric: str, value: float, baseline: float | None, target: float) -> None:
+def emit(
+    benchmark: str, metric: str, value: float, baseline: float | None, target: float | None
+) -> None:
     ratio = round(value / baseline, 4) if baseline else None
     print(
         json.dumps(

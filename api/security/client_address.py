@@ -7,6 +7,7 @@ can send it). IPv6 clients are keyed by their /64, which one subscriber usually 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Any
 
@@ -56,6 +57,27 @@ def resolve_client_ip(
     return str(client)
 
 
+@functools.lru_cache(maxsize=8192)
+def _resolved(peer: str | None, forwarded: tuple[str, ...], trusted: tuple[IPNetwork, ...]) -> str:
+    """`resolve_client_ip`, remembered: parsing addresses cost more than the rest of a
+    probe's request (issue 16). Bounded, so forged headers only evict older entries."""
+    return resolve_client_ip(peer, list(forwarded), trusted)
+
+
+def resolve_scope(scope: Scope, trusted_proxies: tuple[IPNetwork, ...]) -> str:
+    """Resolves the client address into `scope["state"]` (read by `client_ip`)."""
+    peer = scope.get("client")
+    forwarded = tuple(
+        value.decode("latin-1")
+        for name, value in scope.get("headers", ())
+        if name == b"x-forwarded-for"
+    )
+    ip = _resolved(peer[0] if peer else None, forwarded, trusted_proxies)
+    scope.setdefault("state", {})[STATE_KEY] = ip
+    return ip
+
+
+@functools.lru_cache(maxsize=8192)
 def rate_key(ip: str) -> str:
     """What limits and lockouts count against: the address, or an IPv6 address's /64."""
     address = _parse(ip)
@@ -77,12 +99,5 @@ class ClientAddressMiddleware(ASGIMiddleware):
         self.trusted_proxies = trusted_proxies
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        peer = scope.get("client")
-        forwarded = [
-            value.decode("latin-1")
-            for name, value in scope.get("headers", [])
-            if name == b"x-forwarded-for"
-        ]
-        ip = resolve_client_ip(peer[0] if peer else None, forwarded, self.trusted_proxies)
-        scope.setdefault("state", {})[STATE_KEY] = ip
+        resolve_scope(scope, self.trusted_proxies)
         await next_app(scope, receive, send)

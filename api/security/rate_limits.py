@@ -142,7 +142,12 @@ def window_decision(item: RateLimitItem, allowed: bool, raw: list[Any]) -> Decis
 # exists (its uid read from the stored JSON), as `_identity` would have it after loading the
 # session. The window keys are built here, not declared: fine on one Redis, not on a Cluster.
 # Returns {session value or false, taken, previous count, previous TTL ms, current count,
-# current TTL ms}.
+# current TTL ms}, then, when the session names a user and ARGV[8] asks for it, the user's
+# cache entries read ahead for the handler (`ReadAhead`), as key, value pairs: ARGV[8] 'key'
+# reads ARGV[9] .. uid .. ARGV[10]; 'list' reads a list's generation (ARGV[9] .. uid ..
+# ARGV[10]) and then its page (ARGV[11] .. uid .. ARGV[12] .. generation .. ARGV[13]), as
+# projections/cache/read_cache.py's READ_LIST does. The keys are built from the uid stored
+# in the session itself, so a caller only ever reads ahead their own entries.
 SESSION_AND_LIMIT = (
     _as_function("acquire", RedisBridge.SCRIPT_ACQUIRE_SLIDING_WINDOW)
     + _as_function("window", RedisBridge.SCRIPT_SLIDING_WINDOW)
@@ -160,10 +165,24 @@ local current = ARGV[2] .. identity .. ARGV[3]
 local keys = {current .. '/-1', current}
 local taken = acquire(keys, {ARGV[5], ARGV[6], ARGV[7]}) and 1 or 0
 local w = window(keys, {ARGV[6]})
-return {raw, taken, w[1], w[2], w[3], w[4]}
+local out = {raw, taken, w[1], w[2], w[3], w[4]}
+if identity ~= ARGV[4] then
+  local uid = string.sub(identity, 6)
+  if ARGV[8] == 'key' then
+    local k = ARGV[9] .. uid .. ARGV[10]
+    out[7], out[8] = k, redis.call('GET', k)
+  elseif ARGV[8] == 'list' then
+    local g = ARGV[9] .. uid .. ARGV[10]
+    local generation = redis.call('GET', g)
+    local k = ARGV[11] .. uid .. ARGV[12] .. (generation or '0') .. ARGV[13]
+    out[7], out[8], out[9], out[10] = g, generation, k, redis.call('GET', k)
+  end
+end
+return out
 """
 )
 _MARK = "\x00identity\x00"
+_READ_AHEAD_KIND = {2: "key", 5: "list"}
 
 LIMIT_DECISION = "bb.rate_limit_decision"
 """Scope state: (limit class, Decision) taken with the session's read (session middleware)."""
@@ -205,11 +224,17 @@ class RequestLimiter:
         return window_decision(item, bool(raw[0]), raw[1:])
 
     async def with_session(
-        self, session_key: str | None, idle_seconds: int, limit_class: str, anonymous: str
-    ) -> tuple[bytes | None, Decision]:
+        self,
+        session_key: str | None,
+        idle_seconds: int,
+        limit_class: str,
+        anonymous: str,
+        read_ahead: tuple[str, ...] = (),
+    ) -> tuple[bytes | None, Decision, dict[str, bytes | None]]:
         """Reads the session (renewing its idle time) and takes the caller's entry, in one
-        round trip: (stored session or None, decision). `anonymous`: the identity without a
-        session (`ip:...`)."""
+        round trip: (stored session or None, decision, entries read ahead). `anonymous`: the
+        identity without a session (`ip:...`); `read_ahead`: key parts around the session's
+        uid (2: one key; 5: a list's generation and page; see SESSION_AND_LIMIT)."""
         item = self.items[limit_class]
         if self.status.breaker_open:
             raise StoreUnavailable("recent failure")
@@ -217,14 +242,28 @@ class RequestLimiter:
         try:
             raw = await self._session_and_limit(
                 keys=[session_key] if session_key else [],
-                args=[idle_seconds, head, tail, anonymous, item.amount, item.get_expiry(), 1],
+                args=[
+                    idle_seconds,
+                    head,
+                    tail,
+                    anonymous,
+                    item.amount,
+                    item.get_expiry(),
+                    1,
+                    _READ_AHEAD_KIND.get(len(read_ahead), ""),
+                    *read_ahead,
+                ],
             )
         except (StorageError, RedisError, OSError) as exc:
             self.status.failed("rate_limits", exc)
             raise StoreUnavailable(type(exc).__name__) from exc
         self.status.succeeded()
         session = raw[0] if isinstance(raw[0], bytes) else None
-        return session, window_decision(item, bool(raw[1]), raw[2:])
+        ahead: dict[str, bytes | None] = {}
+        for i in range(6, len(raw) - 1, 2):
+            key = raw[i]
+            ahead[key.decode() if isinstance(key, bytes) else str(key)] = raw[i + 1]
+        return session, window_decision(item, bool(raw[1]), raw[2:6]), ahead
 
     async def reset(self, limit_class: str, identity: str) -> None:
         await self._limiter.clear(self.items[limit_class], limit_class, identity)
@@ -244,12 +283,12 @@ def limited(scope: Scope) -> bool:
     """Whether the rate-limit middleware counts this request."""
     return (
         scope["type"] == ScopeType.HTTP
-        and not _unlimited_path(scope)
+        and not unlimited_path(scope)
         and limit_class_of(scope) != "exempt"
     )
 
 
-def _unlimited_path(scope: Scope) -> bool:
+def unlimited_path(scope: Scope) -> bool:
     """Probes and metrics scrapes are never limited."""
     return scope["path"].startswith(("/health/", "/metrics"))
 
@@ -269,7 +308,7 @@ def _counted(limit_class: str, decision: str) -> Any:
 class RateLimitMiddleware(ASGIMiddleware):
     """Runs inside the session middleware, so it knows who is logged in."""
 
-    should_bypass_for_scope = staticmethod(_unlimited_path)
+    should_bypass_for_scope = staticmethod(unlimited_path)
 
     def __init__(self, limiter: RequestLimiter) -> None:
         self.limiter = limiter

@@ -9,11 +9,11 @@ from litestar import Request
 from litestar.middleware import ASGIMiddleware
 from redis.asyncio import Redis
 
-from api.security.client_address import ClientAddressMiddleware
 from api.security.config import SecurityConfig
+from api.security.edge import EdgeMiddleware
 from api.security.lockout import LoginLockout
 from api.security.rate_limits import RateLimitMiddleware, RequestLimiter
-from api.security.session_middleware import SessionMiddleware
+from api.security.session_middleware import ReadAheadPlanner, SessionMiddleware
 from api.security.sessions import SessionStore
 from api.security.status import SecurityStatus
 
@@ -29,12 +29,23 @@ class SecurityServices:
     limiter: RequestLimiter
     status: SecurityStatus
 
-    def middleware(self) -> list[ASGIMiddleware]:
-        """Outermost first: who is calling, then their session (and CSRF), then limits."""
+    def middleware(
+        self,
+        idempotency: ASGIMiddleware | None = None,
+        read_ahead: ReadAheadPlanner | None = None,
+    ) -> list[ASGIMiddleware]:
+        """One middleware (api/security/edge.py): request metrics, who is calling, their
+        session (and CSRF, and the cache entries `read_ahead` names), limits, then
+        `idempotency` for POSTs."""
         return [
-            ClientAddressMiddleware(self.config.trusted_proxies),
-            SessionMiddleware(self.sessions, self.config, self.status, self.limiter),
-            RateLimitMiddleware(self.limiter),
+            EdgeMiddleware(
+                self.config.trusted_proxies,
+                SessionMiddleware(
+                    self.sessions, self.config, self.status, self.limiter, read_ahead
+                ),
+                RateLimitMiddleware(self.limiter),
+                idempotency,
+            )
         ]
 
 

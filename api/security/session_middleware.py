@@ -11,7 +11,9 @@
   domain cannot forge it. Endpoints that take a password (`opt["credentials"]`) accept
   only JSON, which a cross-site form cannot send: no login CSRF.
 - One round trip: with the rate limiter given, the session is read in the same Redis script
-  that takes the caller's rate-limit entry (`RequestLimiter.with_session`).
+  that takes the caller's rate-limit entry (`RequestLimiter.with_session`). With `read_ahead`
+  given, the same script also reads the cache entries the route will read for the session's
+  user (`ReadAhead`), so a cached read costs one round trip in all (issue 16).
 - Redis unreachable: the request continues anonymously and handlers that need a login
   answer 503 instead of 401 (see `api.guards`).
 """
@@ -19,9 +21,12 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from litestar._parsers import parse_cookie_string
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
@@ -76,11 +81,34 @@ def session_unavailable(scope: Scope) -> bool:
     return bool(_state(scope).get(SESSION_UNAVAILABLE))
 
 
+def request_cookie(scope: Scope, name: str) -> str | None:
+    """A cookie of the request, parsed as `ASGIConnection.cookies` does (its first Cookie
+    header, Litestar's own cached parser) without building a connection and its headers
+    on every request (issue 16)."""
+    for key, value in scope.get("headers", ()):
+        if key == b"cookie":
+            return parse_cookie_string(value.decode("latin-1")).get(name) or None
+    return None
+
+
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
     )
+
+
+@dataclass(frozen=True)
+class ReadAhead:
+    """What a route will read for the caller: key parts around the session's uid (see
+    `RequestLimiter.with_session`), and where the values read go once the session is
+    accepted (never for a session that was not)."""
+
+    parts: tuple[str, ...]
+    deliver: Callable[[dict[str, bytes | None]], None]
+
+
+ReadAheadPlanner = Callable[[Scope], ReadAhead | None]
 
 
 class SessionMiddleware(ASGIMiddleware):
@@ -92,36 +120,45 @@ class SessionMiddleware(ASGIMiddleware):
         config: SecurityConfig,
         status: SecurityStatus,
         limiter: RequestLimiter | None = None,
+        read_ahead: ReadAheadPlanner | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.status = status
         self.limiter = limiter
+        self.read_ahead = read_ahead
 
-    async def _load_with_limit(self, scope: Scope, session_id: str | None) -> bytes | None:
+    async def _load_with_limit(
+        self, scope: Scope, session_id: str | None
+    ) -> tuple[bytes | None, Callable[[], None] | None]:
         """Reads the session and takes the rate-limit entry in one round trip (the rate-limit
-        middleware inside then uses the decision); raises StoreUnavailable as either would."""
+        middleware inside then uses the decision); raises StoreUnavailable as either would.
+        Returns the stored session and what hands the entries read ahead to the route."""
         assert self.limiter is not None
         limit_class = limit_class_of(scope)
-        raw, decision = await self.limiter.with_session(
-            self.store.key_of(session_id) if session_id else None,
+        key = self.store.key_of(session_id) if session_id else None
+        plan = self.read_ahead(scope) if self.read_ahead is not None and key else None
+        raw, decision, ahead = await self.limiter.with_session(
+            key,
             self.store.idle_seconds,
             limit_class,
             anonymous_identity(scope),
+            plan.parts if plan is not None else (),
         )
         _state(scope)[LIMIT_DECISION] = (limit_class, decision)
-        return raw
+        if plan is None or not ahead:
+            return raw, None
+        return raw, lambda: plan.deliver(ahead)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
-        session_id = connection.cookies.get(self.config.session_cookie) or None
+        session_id = request_cookie(scope, self.config.session_cookie)
         record: SessionRecord | None = None
         stale_cookie = False
         loaded: dict[str, Any] = {}
         together = self.limiter is not None and limited(scope)
         if together:
             try:
-                raw = await self._load_with_limit(scope, session_id)
+                raw, deliver = await self._load_with_limit(scope, session_id)
             except StoreUnavailable:
                 together = False  # each on its own, each failing as it does alone
             else:
@@ -133,6 +170,8 @@ class SessionMiddleware(ASGIMiddleware):
                         _state(scope)[SESSION_UNAVAILABLE] = True
                     else:
                         stale_cookie = record is None
+                        if record is not None and deliver is not None:
+                            deliver()
         if session_id and not together:
             try:
                 record = await self.store.load(session_id)
@@ -148,7 +187,7 @@ class SessionMiddleware(ASGIMiddleware):
         scope["session"] = dict(loaded)
         if scope["type"] == ScopeType.HTTP and scope["method"] not in SAFE_METHODS:
             try:
-                self._check_unsafe(connection, record)
+                self._check_unsafe(ASGIConnection(scope), record)
             except ProblemDetailsException as exc:
                 await send_problem(scope, receive, send, exc)
                 return

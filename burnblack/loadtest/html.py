@@ -338,11 +338,21 @@ def render_html(report: dict[str, Any]) -> str:
         )
         parts.append("</div>")
     parts.append("<h2>CPU per process (% of one core)</h2>")
+    if cpu.get("api_ms_per_request") is not None:
+        parts.append(
+            f"<p>The API processes together: {cpu['api_ms_per_request']:.2f} ms of CPU per "
+            "request served (all endpoints of the mix).</p>"
+        )
     parts.append(
         _table(
-            ["process", "average %", "max %"],
+            ["process", "average %", "max %", "CPU ms per request"],
             [
-                (n, f"{v['avg_percent']:.0f}", f"{v['max_percent']:.0f}")
+                (
+                    n,
+                    f"{v['avg_percent']:.0f}",
+                    f"{v['max_percent']:.0f}",
+                    "" if v.get("ms_per_request") is None else f"{v['ms_per_request']:.2f}",
+                )
                 for n, v in sorted(cpu["processes"].items())
             ]
             + [
@@ -350,6 +360,7 @@ def render_html(report: dict[str, Any]) -> str:
                     "whole machine (% of all cores)",
                     f"{cpu['machine'].get('avg_percent', 0):.0f}",
                     f"{cpu['machine'].get('max_percent', 0):.0f}",
+                    "",
                 )
             ],
         )

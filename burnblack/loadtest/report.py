@@ -345,6 +345,18 @@ def cpu(points: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def add_cpu_per_request(cpu_report: dict[str, Any], rps: float) -> None:
+    """CPU milliseconds per request served, per process (the load generator's included): a
+    share of a core divided by requests per second. Wall-clock latency on a shared machine
+    moves with everything else running; this moves with the code (issue 16)."""
+    for values in cpu_report["processes"].values():
+        values["ms_per_request"] = round(10 * values["avg_percent"] / rps, 3) if rps else None
+    apis = [v for n, v in cpu_report["processes"].items() if n.startswith("api")]
+    cpu_report["api_ms_per_request"] = (
+        round(sum(v["ms_per_request"] for v in apis), 3) if apis and rps else None
+    )
+
+
 def _target(
     metric: str, target: str, value: float | None, ok: bool | None, shown: str
 ) -> dict[str, Any]:
@@ -454,6 +466,7 @@ def build_report(
         "phases": {"seed": seed, "ramp": phase(ramp, ramp_seconds)},
         "scenario": extras or {},
     }
+    add_cpu_per_request(report["cpu"], report["summary"]["rps"])
     # Every failure counts; the 5xx and transport ones (what the alert watches) are also shown.
     report["summary"]["server_errors"] = sum(
         int(e["occurrences"])

@@ -542,3 +542,10 @@ def print_summary(report: dict[str, Any], folder: Path) -> None:
         f"p50 {s['p50_ms']:,.0f} ms, p95 {s['p95_ms']:,.0f} ms, p99 {s['p99_ms']:,.0f} ms, "
         f"errors {s['error_rate']:.3%}. Report: {folder / 'report.html'}"
     )
+    processes = report["cpu"]["processes"]
+    generator = processes.get("load generator", {}).get("ms_per_request")
+    if report["cpu"].get("api_ms_per_request") is not None and generator is not None:
+        Console().print(
+            f"CPU per request: API processes {report['cpu']['api_ms_per_request']:.2f} ms, "
+            f"load generator {generator:.2f} ms"
+        )

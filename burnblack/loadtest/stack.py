@@ -23,6 +23,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from psycopg.conninfo import conninfo_to_dict
 
@@ -201,6 +202,24 @@ def _servers(work: Path, embedded: bool = False) -> Iterator[tuple[str, str]]:
         yield urls.database_url, urls.redis_url
 
 
+def _take_over_stale_claim(claims: Any, name: str, admin_url: str) -> int:
+    """A Redis database whose claim names a database that is gone (a killed test or load
+    test left it), taken over as tests/servers.py does; -1 if every claim is live."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        alive = {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
+    for d in range(FIRST_REDIS_DB, 16):
+        key = db_claim_key(d)
+        stale = claims.get(key)
+        if stale is None or (stale.decode() if isinstance(stale, bytes) else stale) in alive:
+            continue
+        # Taken over only if nobody else took it since we looked.
+        if claims.set(key, name, xx=True, ex=3 * 3600, get=True) == stale:
+            return d
+    return -1
+
+
 @contextlib.contextmanager
 def fresh_data(work: Path, embedded: bool = False) -> Iterator[tuple[str, str]]:
     """A new database and a Redis database nobody else uses, removed afterwards."""
@@ -225,6 +244,8 @@ def fresh_data(work: Path, embedded: bool = False) -> Iterator[tuple[str, str]]:
                 ),
                 -1,
             )
+            if db < 0:
+                db = _take_over_stale_claim(claims, name, admin_url)
             if db < 0:
                 raise SystemExit("every spare Redis database (8-15) is in use; try again later")
         redis_url = redis_base if embedded else f"{redis_base}/{db}"

@@ -398,3 +398,11 @@ def test_server_errors_are_counted_apart_from_client_errors() -> None:
     report = synthetic_report()
     assert report["summary"]["server_errors"] == 0  # the two failures were 409s
     assert "server errors and transport failures 0" in report["targets"][-1]["shown"]
+
+
+def test_cpu_per_request_per_process_from_its_share_of_a_core() -> None:
+    cpu = synthetic_report()["cpu"]
+    # api-0 averaged 90 % of a core while 110 requests/s were served: 0.9 s / 110 requests.
+    assert cpu["processes"]["api-0"]["ms_per_request"] == pytest.approx(900 / 110, abs=1e-3)
+    assert cpu["processes"]["worker"]["ms_per_request"] == pytest.approx(100 / 110, abs=1e-3)
+    assert cpu["api_ms_per_request"] == pytest.approx(900 / 110, abs=1e-3)

@@ -161,6 +161,14 @@ class FilingReads:
         row = await fetch_one(self._pool, self._head_sql)
         return int(row[0]) if row else 0
 
+    def summary_read_ahead(self, filing_id: uuid.UUID) -> tuple[str, str]:
+        """`summary`'s cache key around its owner, to read it ahead (`use_read_ahead`)."""
+        return self._cache.summary_read_ahead(filing_id)
+
+    def list_read_ahead(self) -> tuple[str, str, str, str, str]:
+        """The first page's keys around the owner and generation (`ReadCache.list_read_ahead`)."""
+        return self._cache.list_read_ahead(page_name(None, FIRST_PAGE_LIMIT))
+
     async def summary(self, owner_id: str, filing_id: uuid.UUID) -> CachedView | None:
         async def load() -> CachedView | None:
             row = await fetch_one(self._pool, SUMMARY_SQL, (filing_id, owner_id))
