@@ -21,7 +21,9 @@ from burnblack import budget
 from burnblack.keys import CIPHER_TOPIC, MAPPER_TOPIC
 from burnblack.settings import Settings
 from commands.accounts import AccountsApplication
+from commands.field_seal import field_seal
 from commands.filings import FilingsApplication
+from projections import sealing
 from projections.cache import ReadCache
 from projections.consistency import PositionWaiter
 from projections.eventlog import StoredEventLog
@@ -97,12 +99,16 @@ def filings_app(settings: Settings, pool_size: int | None = None) -> FilingsAppl
     database_url, _ = settings.require_urls()
     cap_pool_reconnect_delay()
     size = pool_size or settings.eventstore_pool_size
-    return FilingsApplication(
+    app = FilingsApplication(
         env=eventsourcing_env(
             database_url, size, settings.require_cipher_key(), settings.old_cipher_keys
         ),
         index_key=settings.require_index_key(),
     )
+    seal = field_seal(app.mapper.cipher)
+    if seal is not None:  # the read models' personal fields: the same owners' keys
+        sealing.use(seal)
+    return app
 
 
 def accounts_app(settings: Settings, pool_size: int | None = None) -> AccountsApplication:

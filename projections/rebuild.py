@@ -28,6 +28,7 @@ from projections.cache import MODEL_VERSION_KEY
 from projections.eventlog import EventSource
 from projections.filing_summary import NAME, FilingSummaryProjection, Touched
 from projections.invalidation import CacheInvalidator
+from projections.redacted_rows import carry_redacted
 from projections.schema import READ_MODEL_TABLES, create_shadow, index_shadow
 
 
@@ -255,6 +256,7 @@ class Rebuilder:
                 self._conninfo, self._source, suffix, self._batch, None, progress
             )
         with conn.transaction():
+            carry_redacted(conn, suffix)
             self._projection.derive_from_summary(conn, suffix)
         return position, done
 

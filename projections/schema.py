@@ -40,7 +40,7 @@ CREATE TABLE filing_summary{x} (
     status text NOT NULL,
     version integer NOT NULL,
     income json COMPRESSION {z},
-    deductions json COMPRESSION {z} NOT NULL,
+    deductions json COMPRESSION {z},
     computation json COMPRESSION {z},  -- kept as written: read whole, never queried inside
     recommended_regime text,
     regime text,
@@ -53,7 +53,12 @@ CREATE TABLE filing_summary{x} (
     started_position bigint NOT NULL,
     position bigint NOT NULL,
     created_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL
+    updated_at timestamptz NOT NULL,
+    -- The owner's figures, sealed with their data key (projections/personal.py); the clear
+    -- columns above (income ... total_tax) are NULL but in rows written before sealing.
+    redacted boolean NOT NULL DEFAULT false,
+    personal bytea,
+    totals bytea
 );
 
 CREATE TABLE owner_filing{x} (
@@ -67,7 +72,9 @@ CREATE TABLE owner_filing{x} (
     recommended_regime text,
     acknowledgement text,
     created_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL
+    updated_at timestamptz NOT NULL,
+    redacted boolean NOT NULL DEFAULT false,
+    totals bytea
 );
 
 CREATE TABLE filing_counts{x} (
@@ -93,6 +100,8 @@ CREATE INDEX filing_summary{x}_by_year
     ON filing_summary{x} (assessment_year, created_at DESC, filing_id DESC);
 CREATE INDEX filing_summary{x}_by_year_status
     ON filing_summary{x} (assessment_year, status, created_at DESC, filing_id DESC);
+-- An erased taxpayer's rows, which a rebuild carries over (projections/redacted_rows.py).
+CREATE INDEX filing_summary{x}_redacted ON filing_summary{x} (filing_id) WHERE redacted;
 """
 
 
@@ -123,6 +132,33 @@ def ensure_schema(conn: psycopg.Connection[Any]) -> None:
                 "INSERT INTO read_model_version (name, version) VALUES ('filing_summary', 1) "
                 "ON CONFLICT (name) DO NOTHING"
             )
+        else:
+            add_sealed_columns(conn)
+
+
+# Tables made before the personal fields were sealed get the columns (once: looked up first,
+# so a start does not queue an ALTER's lock behind the readers). Their rows keep their clear
+# values, read as they are, until a rebuild (`burnblack projections rebuild --force`: the
+# comparison sees the clear rows differ from sealed ones) seals them.
+SEALED_COLUMNS_DDL = """
+ALTER TABLE filing_summary ALTER COLUMN deductions DROP NOT NULL,
+    ADD COLUMN IF NOT EXISTS redacted boolean NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS personal bytea,
+    ADD COLUMN IF NOT EXISTS totals bytea;
+ALTER TABLE owner_filing ADD COLUMN IF NOT EXISTS redacted boolean NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS totals bytea;
+CREATE INDEX IF NOT EXISTS filing_summary_redacted ON filing_summary (filing_id) WHERE redacted;
+"""
+
+
+def add_sealed_columns(conn: psycopg.Connection[Any]) -> None:
+    row = conn.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND ((table_name = 'filing_summary' AND column_name = 'totals') "
+        "OR (table_name = 'owner_filing' AND column_name = 'totals'))"
+    ).fetchone()
+    if row is None or row[0] < 2:
+        conn.execute(SEALED_COLUMNS_DDL.encode())
 
 
 def create_shadow(conn: psycopg.Connection[Any], suffix: str) -> None:
