@@ -32,6 +32,7 @@ from psycopg.conninfo import make_conninfo
 
 from commands.datakeys import LEGACY_KEY_ID, LEGACY_OWNER, SYSTEM_OWNER, DataKey, DataKeys
 from domain.account import Account
+from domain.email_index import AccountEmail
 from domain.erasure import KeyDestroyed, Redacted
 
 MAGIC = b"BBk1"
@@ -188,6 +189,8 @@ def owner_of_created(event: Any) -> str:
         return str(owner)
     if isinstance(event, Account.Event):  # (called for created events only)
         return str(event.originator_id)  # an account's own data: its email, its password hash
+    if isinstance(event, AccountEmail.Event):  # the link from an email to the account
+        return str(getattr(event, "account_id"))  # noqa: B009 (set by its __init__)
     return SYSTEM_OWNER
 
 

@@ -23,9 +23,9 @@ from commands.context import CommandContext
 from commands.datakeys import DataKeys
 from commands.documents import DocumentsService
 from commands.erasure import ERASED_ACTION, AdminNotErasable, erase_account
-from commands.errors import FilingNotFound
+from commands.errors import EmailTaken, FilingNotFound
 from commands.field_seal import KeyedFieldSeal
-from domain.erasure import REDACTED, KeyDestroyed, Redacted
+from domain.erasure import REDACTED, ErasedSubject, KeyDestroyed, Redacted
 from domain.filing import IncomeDeclaration
 from domain.pan import mask_pan
 from domain.tax.inputs import Salary
@@ -227,3 +227,29 @@ def test_a_key_destroyed_elsewhere_is_forgotten_by_every_cache(app_settings: Set
     finally:
         here.close()
         elsewhere.close()
+
+
+def test_an_erased_email_points_nowhere_and_can_register_again(app_settings: Settings) -> None:
+    """The email's index entry was sealed with the account's key: after the erasure it no
+    longer names the account, and the email registers again (the index's next generation)."""
+    email = f"again-{uuid.uuid4().hex[:8]}@example.com"
+    accounts = wiring.accounts_app(app_settings)
+    try:
+        first = accounts.register(CommandContext("test"), email, PASSWORD)
+        entry_id = accounts.email_index_id(email)
+        erase_account(accounts, CommandContext("cli:test"), first.id)
+        assert isinstance(accounts.repository.get(entry_id), ErasedSubject)  # no account id
+        assert accounts.find_by_email(email) is None
+
+        second = accounts.register(CommandContext("test"), email.upper(), PASSWORD)
+        assert second.id != first.id
+        assert accounts.find_by_email(email) == second
+        assert accounts.authenticate(email, PASSWORD).id == second.id
+        with pytest.raises(EmailTaken):
+            accounts.register(CommandContext("test"), email, PASSWORD)
+        erase_account(accounts, CommandContext("cli:test"), second.id)
+        assert accounts.find_by_email(email) is None
+        third = accounts.register(CommandContext("test"), email, PASSWORD)
+        assert accounts.find_by_email(email) == third
+    finally:
+        accounts.close()
