@@ -91,6 +91,7 @@ def _status(row: dict[str, Any]) -> str:
     return filing_status(
         submitted=row["acknowledgement"] is not None,
         e_verified=row["status"] == FilingStatus.E_VERIFIED.value,
+        withdrawn=row["status"] == FilingStatus.WITHDRAWN.value,
         inputs_version=row["inputs_version"],
         requested_version=row["requested_version"],
         computed_inputs_version=(
@@ -178,6 +179,8 @@ def _record(row: dict[str, Any], event: Recorded, position: int) -> None:
         row["status"] = FilingStatus.SUBMITTED.value
     elif name == names.RETURN_E_VERIFIED:
         row["status"] = FilingStatus.E_VERIFIED.value
+    elif name == names.RETURN_WITHDRAWN:
+        row["status"] = FilingStatus.WITHDRAWN.value  # final: kept like "e_verified"
     elif name == names.REVISION_OPENED:
         # A revision replaces the submitted return: open again, the last computation stale.
         row["regime"] = row["acknowledgement"] = None
