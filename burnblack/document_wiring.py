@@ -14,9 +14,9 @@ from commands.blobs import BlobStore, LocalBlobStore
 from commands.document_files import UploadLimits
 from commands.documents import DocumentsService
 from commands.filings import FilingsApplication
-from projections.document_queries import DocumentQueries
-from projections.document_reactor import DocumentReactor
-from projections.document_status import DocumentStatusFollower
+from projections.reactors.documents import DocumentReactor
+from projections.read_models.documents.projection import DocumentStatusFollower
+from projections.read_models.documents.queries import DocumentQueries
 
 
 def upload_limits(d: DocumentSettings) -> UploadLimits:

@@ -1,4 +1,5 @@
-"""Read-model fields sealed with their owner's data key (projections/sealing.py's FieldSeal).
+"""Read-model fields sealed with their owner's data key (the `FieldSeal` of
+projections/read_models/sealing.py).
 
 The same keys, format and cipher as the events (commands/keyring.py), with a synthetic nonce
 so that a value re-derived by a rebuild seals to the bytes the live projector wrote.

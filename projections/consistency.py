@@ -8,7 +8,7 @@ import time
 
 from redis.asyncio import Redis
 
-from projections.invalidation import POSITION_CHANNEL, POSITION_KEY
+from projections.cache.invalidation import POSITION_CHANNEL, POSITION_KEY
 
 
 class ProjectionNotCaughtUp(Exception):

@@ -5,8 +5,9 @@ versions, times): the personal fields (PAN shape, income, deductions, computatio
 acknowledgement, tax) were sealed with the destroyed key and are set to NULL here too (rows
 written before sealing held them in clear), and the rows are marked `redacted`. Their events
 can no longer be read, so a rebuild carries these rows over as they are
-(projections/rebuild.py). The documents' rows (display name, fields read, problems) go: no
-auditor view or count uses them. Their cached reads go from Redis too. Idempotent.
+(projections/read_models/filings/redacted_rows.py). The documents' rows (display name,
+fields read, problems) go: no auditor view or count uses them. Their cached reads go from
+Redis too. Idempotent.
 """
 
 from __future__ import annotations

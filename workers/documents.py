@@ -32,7 +32,7 @@ PROGRESS_TTL_SECONDS = 24 * 3600
 
 
 def progress_key(document_id: str) -> str:
-    return f"bb:doc-progress:{document_id}"  # read by projections.document_queries
+    return f"bb:doc-progress:{document_id}"  # read by projections.read_models.documents.queries
 
 
 class _Progress:

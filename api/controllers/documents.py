@@ -40,7 +40,7 @@ from commands.history import filing_history
 from domain.account import Role
 from domain.documents.aggregate import Document
 from domain.documents.errors import FieldsNeedReview
-from projections.document_status import masked
+from projections.read_models.documents.projection import masked
 
 _NO_STORE = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
 

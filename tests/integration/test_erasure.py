@@ -29,7 +29,7 @@ from domain.erasure import REDACTED, ErasedSubject, KeyDestroyed, Redacted
 from domain.filing import IncomeDeclaration
 from domain.pan import mask_pan
 from domain.tax.inputs import Salary
-from projections.reads import SUMMARY_COLUMNS, summary_view
+from projections.read_models.filings.queries import SUMMARY_COLUMNS, summary_view
 from tests.erasure_helpers import blob_files, clear_text_pdf, forms, hits, pg_dump, project_all
 from tests.taxpayer import PASSWORD, random_pan
 

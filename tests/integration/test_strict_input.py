@@ -15,7 +15,7 @@ from burnblack import wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.account import Role
-from projections.invalidation import POSITION_KEY
+from projections.cache.invalidation import POSITION_KEY
 from tests.integration.read_side import InProcess, in_process
 from tests.processes import TEST_SECURITY_ENV
 from tests.taxpayer import PASSWORD, random_pan, send_csrf_token

@@ -12,8 +12,8 @@ from typing import Any
 import redis
 from psycopg_pool import ConnectionPool
 
-from projections.document_status import COLUMNS
-from projections.pooled import sync_fetch_all, sync_fetch_one
+from projections.read_models.documents.table import COLUMNS
+from projections.read_models.pooled import sync_fetch_all, sync_fetch_one
 
 _BY_ID = (
     f"SELECT {', '.join(COLUMNS)} FROM document_status WHERE document_id = %s AND owner_id = %s"

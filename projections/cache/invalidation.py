@@ -1,5 +1,5 @@
 """What the projector does after a batch commits: replace the cache entries it changed (with
-their new values when it has them, projections/warming.py; else with tombstones) and tell
+their new values when it has them, projections/cache/warming.py; else with tombstones) and tell
 waiting readers (read-your-writes) how far the projection has got."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import redis
 
-from projections.cache import (
+from projections.cache.read_cache import (
     MODEL_VERSION_KEY,
     STORE_IF_NOT_OLDER,
     WARM_LIST,
@@ -17,9 +17,9 @@ from projections.cache import (
     list_key_prefix,
     tombstone,
 )
-from projections.filing_summary import Touched
-from projections.reads import FIRST_PAGE_LIMIT, page_name
-from projections.warming import Warmed
+from projections.cache.warming import Warmed
+from projections.read_models.filings.projection import Touched
+from projections.read_models.filings.queries import FIRST_PAGE_LIMIT, page_name
 
 POSITION_KEY = "bb:projection-position:{name}"
 POSITION_CHANNEL = "bb:projection-position:{name}"

@@ -5,7 +5,7 @@ the live rows still say: a filing's assessment year, status, versions and times.
 copies those rows, which hold nothing personal (projections/erasure.py), from the live
 summaries into its shadow before it derives the owners' lists and the counts from it; a
 filing whose events it could read itself (stored before data keys, under the legacy key) it
-has folded and stored redacted already (projections/personal.py), and that row stays. So a
+has folded and stored redacted already (personal.py), and that row stays. So a
 rebuild after an erasure compares identical with the live tables, and the counts keep the
 erased taxpayers' returns.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 
-from projections.filing_summary import STORED_COLUMNS
+from projections.read_models.filings.projection import STORED_COLUMNS
 
 
 def carry_redacted(conn: psycopg.Connection[Any], suffix: str) -> int:

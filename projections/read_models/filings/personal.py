@@ -1,5 +1,5 @@
 """Which columns of the filing read models are the taxpayer's own, and how a row's are
-sealed on the way into a table and opened on the way out (projections/sealing.py).
+sealed on the way into a table and opened on the way out (projections/read_models/sealing.py).
 
 In memory (the fold, the views) a row has its personal values in their own keys. In the
 tables they are NULL and live sealed in two values: `personal` (income, deductions, the
@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from domain.erasure import REDACTED
-from projections.sealing import FieldSeal
+from projections.read_models.sealing import FieldSeal
 
 PERSONAL = ("income", "deductions", "computation")
 TOTALS = ("acknowledgement", "total_tax")

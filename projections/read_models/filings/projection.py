@@ -25,9 +25,9 @@ from psycopg.types.json import set_json_loads
 from domain.filing import events as names
 from domain.filing.status import FilingStatus, filing_status
 from domain.pan import mask_pan
-from projections import sealing
-from projections.personal import opened, sealed
-from projections.records import Recorded
+from projections.eventlog.records import Recorded
+from projections.read_models import sealing
+from projections.read_models.filings.personal import opened, sealed
 
 NAME = "filing_summary"
 
@@ -69,7 +69,7 @@ _OWNER_COLUMNS = (
     "updated_at",
     "redacted",
 )
-# As stored: the personal columns NULL, their values sealed (projections/personal.py).
+# As stored: the personal columns NULL, their values sealed (personal.py).
 STORED_COLUMNS = (*COLUMNS, "personal", "totals")
 _OWNER_STORED = (*_OWNER_COLUMNS, "totals")
 _dumps = msgspec.json.encode
@@ -278,7 +278,7 @@ class FilingSummaryProjection:
     name = NAME
 
     def __init__(self, seal: sealing.FieldSeal | None = None) -> None:
-        self._seal = seal  # None: the process's (projections/sealing.py), looked up on use
+        self._seal = seal  # None: the process's (read_models/sealing.py), looked up on use
 
     @property
     def seal(self) -> sealing.FieldSeal:

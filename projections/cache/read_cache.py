@@ -6,7 +6,7 @@ one's entries. The projector deletes the entries it changed (`invalidation.py`);
 staleness if it dies between commit and delete. Concurrent misses on one key load once: the
 first takes a short lock, the others wait for its value. Entries are b"<version>|<json>" so
 the ETag is read without decoding the body. The projector writes the new value after a
-change (projections/warming.py), so a read after a write hits too.
+change (projections/cache/warming.py), so a read after a write hits too.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ import psycopg
 import redis
 import structlog
 
-from projections.runner import AfterCommit
-from projections.stream import (
+from projections.projector.runner import AfterCommit
+from projections.read_models.stream.messages import (
     BROADCAST_CHANNEL,
     CATCH_UP,
     DOCUMENT_MESSAGES,
