@@ -19,6 +19,7 @@ import psycopg
 import redis
 
 from domain.erasure import REDACTED
+from projections.redis_keys import owner_cache_patterns
 from projections.schema import ensure_schema
 
 # The counts by year and status are left as they are: the rows keep both.
@@ -57,7 +58,7 @@ def forget_cached(client: redis.Redis, owner_id: str) -> int:
     """Drops the owner's cached reads (every read-model version), and their documents'
     progress entries are keyed by document, expiring on their own."""
     removed = 0
-    for pattern in (f"bb:rm*:filing:{owner_id}:*", f"bb:rm*:filings*:{owner_id}*"):
+    for pattern in owner_cache_patterns(owner_id):
         keys = list(client.scan_iter(match=pattern, count=1000))
         if keys:
             removed += int(client.delete(*keys))

@@ -23,7 +23,6 @@ import psycopg
 import redis
 
 from projections.cache.invalidation import CacheInvalidator
-from projections.cache.read_cache import MODEL_VERSION_KEY
 from projections.eventlog.reader import EventSource
 from projections.projector import tracking
 from projections.projector.bulk_load import (
@@ -35,6 +34,7 @@ from projections.projector.bulk_load import (
 from projections.read_models.filings.projection import NAME, FilingSummaryProjection, Touched
 from projections.read_models.filings.redacted_rows import carry_redacted
 from projections.read_models.filings.table import READ_MODEL_TABLES, create_shadow, index_shadow
+from projections.redis_keys import MODEL_VERSION_KEY
 
 
 @dataclass

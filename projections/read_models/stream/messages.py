@@ -14,15 +14,10 @@ import msgspec
 
 from domain.filing import events as names
 
-USER_CHANNEL = "bb:stream:user:{owner}"
-BROADCAST_CHANNEL = "bb:stream:all"
-"""Every socket listens here too: the projector sends CATCH_UP when it starts, so messages a
-dead predecessor committed but never published are fetched from the table."""
 CATCH_UP = b"catch-up"
-
-
-def user_channel(owner_id: str) -> str:
-    return USER_CHANNEL.format(owner=owner_id)
+"""Sent on the broadcast channel (projections/redis_keys.py), which every socket listens to,
+when a projector starts: messages a dead predecessor committed but never published are then
+fetched from the table."""
 
 
 class StreamMessage(msgspec.Struct, omit_defaults=True):
