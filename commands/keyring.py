@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import contextvars
-import hashlib
 import hmac
 import secrets
 import threading
@@ -74,7 +73,7 @@ def seal_deterministic(key: DataKey, plaintext: bytes) -> bytes:
     if not key.nonce_key:
         raise ValueError(f"data key {key.key_id} has no nonce key")
     header = MAGIC + key.key_id.bytes
-    nonce = hmac.new(key.nonce_key, header + plaintext, hashlib.sha256).digest()[:_NONCE]
+    nonce = hmac.digest(key.nonce_key, header + plaintext, "sha256")[:_NONCE]
     return header + nonce + key.aead.encrypt(nonce, plaintext, header)
 
 
