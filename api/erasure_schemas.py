@@ -11,6 +11,8 @@ class ErasureDone(msgspec.Struct, frozen=True, kw_only=True):
     user_id: str
     erased_at: dt.datetime  # when the data key was destroyed
     already_erased: bool  # an earlier erasure had destroyed it (this one finished the rest)
-    filings_removed: int  # read-model rows dropped (the events stay, unreadable)
-    documents_removed: int
+    # Read-model rows redacted: kept with status, year and times, personal fields gone (the
+    # events stay, unreadable).
+    filings_redacted: int
+    documents_removed: int  # the documents' read-model rows dropped
     sessions_ended: int

@@ -26,3 +26,11 @@ class PanTransferView(msgspec.Struct, frozen=True, kw_only=True):
     from_user_id: str | None  # null: nobody had claimed the PAN
     to_user_id: str
     transferred: bool  # false: it already belonged to that account, nothing changed
+    withdrawn_filing_ids: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="Returns other accounts had started on the PAN and not submitted: "
+            "withdrawn (status `withdrawn`, closed for good), their years free for the new "
+            "holder to start afresh. Submitted returns are not moved."
+        ),
+    ]

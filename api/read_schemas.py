@@ -7,14 +7,20 @@ response against them (tests/e2e/test_openapi_contract.py)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+REDACTED_DOC = (
+    "true once the taxpayer was erased: the personal fields (pan, income, deductions, "
+    "computation, acknowledgement_number, total_tax) were sealed with their destroyed key "
+    'and read as null (`pan`: "[erased]"); status, year, versions and times remain'
+)
 
 
 class FilingView(msgspec.Struct, frozen=True, kw_only=True):
     """A return as the read model has it: `version` is its ETag, `position` the log position
-    of its last change."""
+    of its last change. `redacted`: see the field."""
 
     id: str
     assessment_year: str
@@ -32,6 +38,7 @@ class FilingView(msgspec.Struct, frozen=True, kw_only=True):
     position: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    redacted: Annotated[bool, msgspec.Meta(description=REDACTED_DOC)]
 
 
 class FilingListItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -44,6 +51,7 @@ class FilingListItem(msgspec.Struct, frozen=True, kw_only=True):
     acknowledgement_number: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    redacted: Annotated[bool, msgspec.Meta(description=REDACTED_DOC)]
 
 
 class FilingList(msgspec.Struct, frozen=True, kw_only=True):
@@ -64,6 +72,7 @@ class AuditFilingItem(msgspec.Struct, frozen=True, kw_only=True):
     acknowledgement_number: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    redacted: Annotated[bool, msgspec.Meta(description=REDACTED_DOC)]
 
 
 class AuditFilingList(msgspec.Struct, frozen=True, kw_only=True):

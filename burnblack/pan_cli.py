@@ -50,6 +50,10 @@ def transfer(
         accounts.close()
     if done.transferred:
         console.print(f"[green]PAN moved[/green] to {account.email} (from {done.from_user_id})")
+        for filing_id in done.withdrawn:
+            console.print(
+                f"withdrew return {filing_id} (not submitted; started by another account)"
+            )
     else:
         console.print(f"the PAN already belongs to {account.email}: nothing changed")
     sys.stdout.write(f"{done.claim_id}\n")

@@ -142,7 +142,7 @@ def erase(
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone")] = False,
 ) -> None:
     """Erase a taxpayer for good: destroy their data key (their events, returns, documents
-    and files can no longer be read), drop their read-model rows, end their sessions."""
+    and files can no longer be read), redact their read-model rows, end their sessions."""
     from burnblack.bootstrap import wiring
     from commands.erasure import erase_account
     from projections.erasure import forget
@@ -171,8 +171,8 @@ def erase(
     ended = _revoke_sessions(settings, str(erased.account_id))
     console.print(
         f"[green]erased[/green] {erased.account_id}: data key destroyed, "
-        f"{forgotten.filings} filing(s) and {forgotten.documents} document(s) dropped from "
-        f"the read models, {ended} session(s) ended"
+        f"{forgotten.filings} filing(s) redacted and {forgotten.documents} document(s) "
+        f"dropped in the read models, {ended} session(s) ended"
     )
     sys.stdout.write(f"{erased.account_id}\n")
 

@@ -29,7 +29,7 @@ from commands.transcodings import register_domain_transcodings
 from domain.account import Account, Role, normalise_email
 from domain.admin_roster import ROSTER_ID, AdminRoster
 from domain.audit import AuditAction, AuditRecord
-from domain.email_index import AccountEmail, email_index_id
+from domain.email_index import MAX_GENERATIONS, AccountEmail, email_index_id
 from domain.errors import DomainError
 
 _AUDIT_TOPIC = get_topic(AuditRecord.PrivilegedActionRecorded)
@@ -107,18 +107,34 @@ class AccountsApplication(Application[uuid.UUID]):
         return account if isinstance(account, Account) else None
 
     def find_by_email(self, email: str) -> Account | None:
-        """Through the email's blind index: the account id says nothing about the email."""
+        """Through the email's blind index: the account id says nothing about the email.
+        Erased accounts' entries are stepped over (domain/email_index.py: generations)."""
         try:
-            entry_id = self.email_index_id(email)
+            normalised = normalise_email(email)
         except DomainError:
             return None
+        for generation in range(MAX_GENERATIONS):
+            found = self._email_entry_account(
+                email_index_id(self.index_key, normalised, generation)
+            )
+            if found is None:
+                return None  # no entry: no later generation either
+            if isinstance(found, Account):
+                return found
+        return None
+
+    def _email_entry_account(self, entry_id: uuid.UUID) -> Account | bool | None:
+        """The live account an email entry points at; True for an entry of an erased account
+        (unreadable, or pointing at an erased account); None when there is no entry."""
         try:
             entry: object = self.repository.get(entry_id)
         except AggregateNotFoundError:
             return None
-        if not isinstance(entry, AccountEmail):
-            return None
-        return self.find(uuid.UUID(entry.account_id))
+        if isinstance(entry, AccountEmail):
+            account = self.find(uuid.UUID(entry.account_id))
+            if account is not None:
+                return account
+        return True
 
     def email_index_id(self, email: str) -> uuid.UUID:
         return email_index_id(self.index_key, normalise_email(email))
@@ -239,8 +255,16 @@ class AccountsApplication(Application[uuid.UUID]):
         )
 
     def _email_entry(self, account: Account) -> AccountEmail:
-        # Saved with the account: a second registration of the email collides on its id.
-        return AccountEmail.open(self.email_index_id(account.email), str(account.id))
+        """Saved with the account: a second registration of the email collides on its id.
+        The first generation without an entry, past those of erased accounts."""
+        for generation in range(MAX_GENERATIONS):
+            entry_id = email_index_id(self.index_key, account.email, generation)
+            found = self._email_entry_account(entry_id)
+            if found is None:
+                return AccountEmail.open(entry_id, str(account.id))
+            if isinstance(found, Account):
+                break
+        raise EmailTaken("an account with this email already exists")
 
     def _save_new(self, *aggregates: Account | AccountEmail | AuditRecord | AdminRoster) -> None:
         try:

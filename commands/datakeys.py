@@ -69,11 +69,17 @@ class MasterKeyMismatch(ValueError):
     """No configured master key wrapped this data key (a wrong or a retired key)."""
 
 
+_NONCE_LABEL = b"burnblack sealed field nonce"
+
+
 @dataclass(frozen=True)
 class DataKey:
     key_id: uuid.UUID
     owner_id: str
     aead: AESGCM
+    # Keys the synthetic nonces of deterministic sealing (commands/keyring.py:
+    # `seal_deterministic`), derived from the data key: destroyed with it.
+    nonce_key: bytes = b""
 
 
 class DataKeys:
@@ -199,7 +205,9 @@ class DataKeys:
         if wrapped is None:
             self._by_id.pop(key_id, None)
             raise KeyDestroyed(key_id, owner, destroyed_at)
-        key = DataKey(key_id, owner, AESGCM(self._unwrap(key_id, bytes(wrapped), master_id)))
+        raw = self._unwrap(key_id, bytes(wrapped), master_id)
+        nonce_key = hmac.new(raw, _NONCE_LABEL, hashlib.sha256).digest()
+        key = DataKey(key_id, owner, AESGCM(raw), nonce_key)
         if len(self._by_id) >= _CACHED_KEYS:
             self._by_id.clear()  # rare, and refilled on use
         self._by_id[key_id] = key

@@ -25,6 +25,7 @@ from domain.tax.inputs import Deductions
 
 _RECORD_ATTEMPTS = 5
 _CLAIM_ATTEMPTS = 5
+PAN_TRANSFERRED = "pan-transferred"  # why a return was withdrawn (stored: stable)
 
 
 class FilingsApplication(Application[uuid.UUID]):
@@ -78,20 +79,36 @@ class FilingsApplication(Application[uuid.UUID]):
 
     def transfer_pan_claim(
         self, ctx: CommandContext, claim_id: uuid.UUID, to_owner_id: str, reason: str
-    ) -> str | None:
-        """Give the claim to `to_owner_id` (creating it if nobody had claimed the PAN);
-        returns the previous holder. Retried when a start changes the claim meanwhile."""
+    ) -> tuple[str | None, list[str]]:
+        """Give the claim to `to_owner_id` (creating it if nobody had claimed the PAN), and
+        withdraw the returns other accounts started on it and never submitted, freeing their
+        years (commands/pan_claims.py says why); all in one transaction. Returns the previous
+        holder and the withdrawn filings' ids. Retried when a start changes the claim."""
         for _ in range(_CLAIM_ATTEMPTS):
             claim = self.find_pan_claim(claim_id)
+            withdrawn: list[Filing] = []
             if claim is None:
                 claim = PanClaim.open(claim_id, to_owner_id, ctx.meta())
                 before = None
             else:
                 before = claim.owner_id
                 claim.transfer(to_owner_id, reason, ctx.meta())
+                for year, (filing_id, starter) in sorted(claim.filings.items()):
+                    if starter == to_owner_id:
+                        continue
+                    try:
+                        filing: Filing | None = self.get_filing(uuid.UUID(filing_id))
+                    except FilingNotFound:
+                        filing = None  # its owner was erased: nothing left to withdraw
+                    if filing is not None and filing.status.is_closed:
+                        continue  # filed with the department: it stays where it is
+                    if filing is not None:
+                        filing.withdraw(PAN_TRANSFERRED, ctx.meta())
+                        withdrawn.append(filing)
+                    claim.release(year, PAN_TRANSFERRED, ctx.meta())
             try:
-                self.save(claim)
-                return before
+                self.save(claim, *withdrawn)
+                return before, [str(f.id) for f in withdrawn]
             except IntegrityError:
                 continue
         raise PanClaimBusy("the PAN's claim is changing; retry")

@@ -27,6 +27,7 @@ from commands.filings import FilingsApplication
 from domain.account import Account
 from domain.blind_index import MARKER_ID, IdIndexesBuilt
 from domain.email_index import AccountEmail
+from domain.erasure import Redacted
 from domain.filing import Filing
 from domain.pan_claim import PanClaim
 
@@ -78,7 +79,9 @@ def _created_events(app: Application[uuid.UUID], topic: str) -> Iterator[Any]:
         start=after, limit=_PAGE, topics=[topic], inclusive_of_start=False
     ):
         for notification in page:
-            yield app.mapper.to_domain_event(notification)
+            event = app.mapper.to_domain_event(notification)
+            if not isinstance(event, Redacted):  # an erased taxpayer's: nothing to index
+                yield event
         after = page[-1].id
 
 

@@ -54,6 +54,7 @@ class PanTransfer:
     from_user_id: str | None  # None: nobody had claimed the PAN
     to_user_id: str
     transferred: bool  # False: it already belonged to that account, nothing was written
+    withdrawn: tuple[str, ...] = ()  # other accounts' unsubmitted returns on it, withdrawn
 
 
 def start_filing_audited(
@@ -89,7 +90,16 @@ def transfer_pan(
     reason: str,
 ) -> PanTransfer:
     """Move a PAN to another account after a dispute. The audit record is saved first (the
-    trail lives in the other store): there is no transfer without its record."""
+    trail lives in the other store): there is no transfer without its record.
+
+    The returns other accounts started on the PAN and never submitted are withdrawn
+    (`ReturnWithdrawn`, status `withdrawn`, closed for good) and their years freed: the new
+    holder starts afresh. They are not moved to the new holder: they hold what another
+    account typed and uploaded (sealed with that account's data key, which its events keep
+    for good and which that account's erasure destroys), and the new holder must not read
+    someone else's inputs nor build a return on them. Submitted returns stay where they
+    are: they were filed with the department under the PAN, and are corrected there (a
+    revised return), not by moving history between accounts. docs/security.md."""
     validate_pan(pan)
     accounts.get(to_user_id)  # AccountNotFound (404) for an unknown account
     claim_id = filings.pan_claim_id(pan)
@@ -103,5 +113,12 @@ def transfer_pan(
         str(claim_id),
         {"from": holder or "", "to": str(to_user_id), "reason": reason},
     )
-    before = filings.transfer_pan_claim(ctx, claim_id, str(to_user_id), reason)
-    return PanTransfer(claim_id, before, str(to_user_id), transferred=True)
+    before, withdrawn = filings.transfer_pan_claim(ctx, claim_id, str(to_user_id), reason)
+    if withdrawn:  # what the transfer did to other accounts' returns, audited too
+        accounts.record_action(
+            ctx,
+            AuditAction.PAN_RETURNS_WITHDRAWN,
+            str(claim_id),
+            {"to": str(to_user_id), "filings": ",".join(withdrawn)},
+        )
+    return PanTransfer(claim_id, before, str(to_user_id), True, tuple(withdrawn))

@@ -37,4 +37,5 @@ class AuditAction:
     FILING_HISTORY_INSPECTED = "filing.history_inspected"
     PAN_CLAIM_REFUSED = "pan.claim_refused"  # a return refused: another account's PAN
     PAN_TRANSFERRED = "pan.transferred"  # an admin moved a PAN to another account
+    PAN_RETURNS_WITHDRAWN = "pan.returns_withdrawn"  # what the move did to others' returns
     REBUILD_FORCED = "projection.rebuild_forced"  # switched although live and shadow differed

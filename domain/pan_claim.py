@@ -78,9 +78,19 @@ class PanClaim(Aggregate):
     ) -> None:
         self.filings = {**self.filings, assessment_year: (filing_id, owner_id)}
 
+    def release(self, assessment_year: str, reason: str, meta: Meta) -> None:
+        """The year's return was withdrawn (its PAN moved): the year is free again."""
+        if assessment_year not in self.filings:
+            raise ValueError(f"assessment year {assessment_year} has no return")
+        self._filing_released(assessment_year=assessment_year, reason=reason, meta=meta)
+
+    @event("FilingReleased")
+    def _filing_released(self, assessment_year: str, reason: str, meta: Meta) -> None:
+        self.filings = {y: f for y, f in self.filings.items() if y != assessment_year}
+
     def transfer(self, to_owner_id: str, reason: str, meta: Meta) -> None:
         """An admin settles a dispute: the PAN belongs to `to_owner_id` from now on.
-        Returns already started stay with the accounts that started them."""
+        What happens to the returns other accounts started on it: commands/pan_claims.py."""
         self._transferred(
             from_owner_id=self.owner_id, to_owner_id=to_owner_id, reason=reason, meta=meta
         )

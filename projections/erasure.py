@@ -1,11 +1,13 @@
-"""An erased taxpayer's rows leave the read models.
+"""An erased taxpayer's rows in the read models are redacted.
 
-Once their data key is destroyed, their events read as redacted and a rebuild makes no row
-for them (projections/eventlog/records.py); the live read models are brought to the same state here,
-in one transaction: the filing summaries (PAN shape, income, deductions, computation,
-acknowledgement), the owner's list, the counts by year and status, and the documents' rows
-(display name, fields read, problems). What is left is what a rebuild leaves: nothing of
-theirs. Their cached reads go from Redis too. Idempotent.
+Their filings' rows stay, with what auditors and the counts need (status, assessment year,
+versions, times): the personal fields (PAN shape, income, deductions, computation,
+acknowledgement, tax) were sealed with the destroyed key and are set to NULL here too (rows
+written before sealing held them in clear), and the rows are marked `redacted`. Their events
+can no longer be read, so a rebuild carries these rows over as they are
+(projections/read_models/filings/redacted_rows.py). The documents' rows (display name,
+fields read, problems) go: no auditor view or count uses them. Their cached reads go from
+Redis too. Idempotent.
 """
 
 from __future__ import annotations
@@ -17,8 +19,20 @@ import psycopg
 import redis
 from psycopg_pool import ConnectionPool
 
+from domain.erasure import REDACTED
 from projections.redis_keys import owner_cache_patterns
 from projections.schema import ensure_schema
+
+# The counts by year and status are left as they are: the rows keep both.
+REDACT_OWNER_SQL = (
+    "UPDATE owner_filing SET redacted = true, acknowledgement = NULL, total_tax = NULL, "
+    "totals = NULL WHERE owner_id = %s RETURNING filing_id"
+)
+REDACT_SUMMARY_SQL = (
+    "UPDATE filing_summary SET redacted = true, pan_masked = %s, income = NULL, "
+    "deductions = NULL, computation = NULL, acknowledgement = NULL, total_tax = NULL, "
+    "personal = NULL, totals = NULL WHERE filing_id = ANY(%s)"
+)
 
 
 @dataclass(frozen=True)
@@ -29,35 +43,16 @@ class Forgotten:
 
 
 def forget_owner(conn: psycopg.Connection[Any], owner_id: str) -> tuple[int, int]:
-    """Deletes the owner's read-model rows; (filings, documents) deleted."""
+    """Redacts the owner's filing rows and deletes their documents' rows; (filings redacted,
+    documents deleted)."""
     with conn.transaction():
         # Through the indexed owner list, not a scan: owner_filing has every filing of theirs.
-        filing_ids = [
-            row[0]
-            for row in conn.execute(
-                "DELETE FROM owner_filing WHERE owner_id = %s RETURNING filing_id", (owner_id,)
-            ).fetchall()
-        ]
-        gone = conn.execute(
-            "DELETE FROM filing_summary WHERE filing_id = ANY(%s) "
-            "RETURNING assessment_year, status",
-            (filing_ids,),
-        ).fetchall()
-        counts: dict[tuple[str, str], int] = {}
-        for year, status in gone:
-            counts[(year, status)] = counts.get((year, status), 0) + 1
-        for (year, status), n in counts.items():
-            conn.execute(
-                "UPDATE filing_counts SET filings = filings - %s "
-                "WHERE assessment_year = %s AND status = %s",
-                (n, year, status),
-            )
-        # No zero rows: the table says the same whichever way it was built (a rebuild).
-        conn.execute("DELETE FROM filing_counts WHERE filings <= 0")
+        filing_ids = [row[0] for row in conn.execute(REDACT_OWNER_SQL, (owner_id,)).fetchall()]
+        redacted = conn.execute(REDACT_SUMMARY_SQL, (REDACTED, filing_ids)).rowcount
         documents = conn.execute(
             "DELETE FROM document_status WHERE filing_id = ANY(%s)", (filing_ids,)
         ).rowcount
-    return len(gone), documents
+    return redacted, documents
 
 
 def forget_cached(client: redis.Redis, owner_id: str) -> int:

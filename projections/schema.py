@@ -43,3 +43,30 @@ def ensure_schema(conn: psycopg.Connection[Any]) -> None:
                 "INSERT INTO read_model_version (name, version) VALUES ('filing_summary', 1) "
                 "ON CONFLICT (name) DO NOTHING"
             )
+        else:
+            add_sealed_columns(conn)
+
+
+# Tables made before the personal fields were sealed get the columns (once: looked up first,
+# so a start does not queue an ALTER's lock behind the readers). Their rows keep their clear
+# values, read as they are, until a rebuild (`burnblack projections rebuild --force`: the
+# comparison sees the clear rows differ from sealed ones) seals them.
+SEALED_COLUMNS_DDL = """
+ALTER TABLE filing_summary ALTER COLUMN deductions DROP NOT NULL,
+    ADD COLUMN IF NOT EXISTS redacted boolean NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS personal bytea,
+    ADD COLUMN IF NOT EXISTS totals bytea;
+ALTER TABLE owner_filing ADD COLUMN IF NOT EXISTS redacted boolean NOT NULL DEFAULT false,
+    ADD COLUMN IF NOT EXISTS totals bytea;
+CREATE INDEX IF NOT EXISTS filing_summary_redacted ON filing_summary (filing_id) WHERE redacted;
+"""
+
+
+def add_sealed_columns(conn: psycopg.Connection[Any]) -> None:
+    row = conn.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND ((table_name = 'filing_summary' AND column_name = 'totals') "
+        "OR (table_name = 'owner_filing' AND column_name = 'totals'))"
+    ).fetchone()
+    if row is None or row[0] < 2:
+        conn.execute(SEALED_COLUMNS_DDL.encode())

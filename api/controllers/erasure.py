@@ -2,7 +2,8 @@
 
 The same as `burnblack users erase EMAIL --yes`. The account's events, returns, documents
 and files stay stored but can no longer be decrypted (crypto-shredding, docs/security.md);
-their read-model rows and cached reads are dropped and their sessions end. The erasure is
+their read-model rows are redacted (status and year stay, personal fields read as null),
+their cached reads dropped and their sessions ended. The erasure is
 itself recorded in the audit trail (by account id, never by email).
 """
 
@@ -37,8 +38,9 @@ class ErasureController(Controller):
         status_code=HTTP_200_OK,
         description=(
             "Erase a taxpayer for good: destroy their data key (their events, returns, "
-            "documents and files can no longer be read; the history's structure stays), drop "
-            "their read-model rows and end their sessions. Idempotent. Audited."
+            "documents and files can no longer be read; the history's structure stays), redact "
+            "their read-model rows (kept for the counts and auditors, `redacted: true`, "
+            "personal fields null) and end their sessions. Idempotent. Audited."
         ),
         responses={409: ResponseSpec(None, description="admin-not-erasable: demote first")},
     )
@@ -60,7 +62,7 @@ class ErasureController(Controller):
             user_id=str(user_id),
             erased_at=erased.erased_at,
             already_erased=erased.already,
-            filings_removed=filings,
+            filings_redacted=filings,
             documents_removed=documents,
             sessions_ended=ended,
         )

@@ -2,7 +2,8 @@
 
 The PAN travels in the body, never in the path (paths end up in logs and metrics). The
 transfer is recorded in the audit trail before it happens, with the admin as the actor.
-Returns already started on the PAN stay with the accounts that started them.
+Returns other accounts started on the PAN and never submitted are withdrawn, their years
+freed for the new holder (commands/pan_claims.py: `transfer_pan` says why).
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ class PanAdminController(Controller):
         status_code=HTTP_200_OK,
         sync_to_thread=True,
         description="Move a PAN to another account after a dispute: from then on only that "
-        "account may start returns on it (others get 409 `pan-unavailable`). Audited. "
-        "404 for an unknown account; moving it to its holder changes nothing.",
+        "account may start returns on it (others get 409 `pan-unavailable`). Returns other "
+        "accounts started on it and never submitted are withdrawn (closed; the new holder "
+        "starts afresh); submitted ones stay. Audited. 404 for an unknown account; moving "
+        "it to its holder changes nothing.",
         responses={404: ResponseSpec(None, description="no account has this id")},
     )
     def transfer(
@@ -56,4 +59,5 @@ class PanAdminController(Controller):
             from_user_id=done.from_user_id,
             to_user_id=done.to_user_id,
             transferred=done.transferred,
+            withdrawn_filing_ids=list(done.withdrawn),
         )

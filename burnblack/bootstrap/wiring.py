@@ -26,11 +26,13 @@ from commands.accounts import AccountsApplication
 from commands.adapters.document_files import UploadLimits
 from commands.blobs import BlobStore, LocalBlobStore
 from commands.documents import DocumentsService
+from commands.field_seal import field_seal
 from commands.filings import FilingsApplication
 from projections.cache.invalidation import CacheInvalidator
 from projections.cache.read_cache import ReadCache
 from projections.consistency import PositionWaiter
 from projections.eventlog.reader import StoredEventLog
+from projections.read_models import sealing
 from projections.read_models.documents.queries import DocumentQueries
 from projections.read_models.filings.queries import FilingReads
 
@@ -102,12 +104,16 @@ def filings_app(settings: Settings, pool_size: int | None = None) -> FilingsAppl
     database_url, _ = settings.require_urls()
     cap_pool_reconnect_delay()
     size = pool_size or settings.eventstore_pool_size
-    return FilingsApplication(
+    app = FilingsApplication(
         env=eventsourcing_env(
             database_url, size, settings.require_cipher_key(), settings.old_cipher_keys
         ),
         index_key=settings.require_index_key(),
     )
+    seal = field_seal(app.mapper.cipher)
+    if seal is not None:  # the read models' personal fields: the same owners' keys
+        sealing.use(seal)
+    return app
 
 
 def accounts_app(settings: Settings, pool_size: int | None = None) -> AccountsApplication:

@@ -102,6 +102,7 @@ class Filing(Aggregate):
         self.submissions: list[dict[str, Any]] = []
         self.revision = 0
         self.revises: dict[str, Any] | None = None
+        self.withdrawn = False
 
     # --- the life of a return -------------------------------------------------------
 
@@ -116,6 +117,7 @@ class Filing(Aggregate):
                 self.computed_inputs_version if self.computation is not None else None
             ),
             failed=self.computation_error is not None,
+            withdrawn=getattr(self, "withdrawn", False),
         )
 
     @property
@@ -214,6 +216,7 @@ class Filing(Aggregate):
         """A result counts only if it was computed for the inputs as they stand now."""
         return (
             not self.status.is_closed
+            and self.status is not FilingStatus.WITHDRAWN
             and self.requested_version == requested_version
             and self.inputs_version < requested_version
             and self.computed_request_version != requested_version
@@ -288,7 +291,21 @@ class Filing(Aggregate):
             raise InvalidTransition("only a submitted, unverified return can be e-verified")
         self._return_e_verified(method=method, verified_on=verified_on, meta=meta)
 
+    def withdraw(self, reason: str, meta: Meta) -> None:
+        """Close a return that was never submitted, for good: its PAN was moved to another
+        account (commands/pan_claims.py). Refused for a submitted return (it was filed with
+        the department) and for one withdrawn already."""
+        if self.status.is_closed or self.status is FilingStatus.WITHDRAWN:
+            raise InvalidTransition(
+                f"only a return not yet submitted can be withdrawn; this one is {self.status.value}"
+            )
+        self._return_withdrawn(reason=reason, meta=meta)
+
     def _require_open(self) -> None:
+        if self.status is FilingStatus.WITHDRAWN:
+            raise FilingClosed(
+                "the return was withdrawn: its PAN was moved to another account after a dispute"
+            )
         if self.status.is_closed:
             raise FilingClosed(
                 "the return was submitted; it changes only by a revised or updated return "
@@ -364,6 +381,10 @@ class Filing(Aggregate):
             *self.submissions,
             submission(acknowledgement, submitted_on, regime, self.computation),
         ]
+
+    @event(names.RETURN_WITHDRAWN)
+    def _return_withdrawn(self, reason: str, meta: Meta) -> None:
+        self.withdrawn = True
 
     @event(names.RETURN_E_VERIFIED)
     def _return_e_verified(self, method: str, verified_on: dt.date, meta: Meta) -> None:

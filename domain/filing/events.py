@@ -17,6 +17,8 @@ TAX_COMPUTATION_FAILED: Final = "TaxComputationFailed"
 RETURN_SUBMITTED: Final = "ReturnSubmitted"
 RETURN_E_VERIFIED: Final = "ReturnEVerified"
 REVISION_OPENED: Final = "RevisionOpened"
+RETURN_WITHDRAWN: Final = "ReturnWithdrawn"
+"""An unsubmitted return closed for good because its PAN was moved to another account."""
 """A submitted return reopened as a revised (s.139(5)) or updated (s.139(8A)) return."""
 
 INPUT_EVENTS: Final = frozenset({INCOME_DECLARED, DEDUCTIONS_CLAIMED, REVISION_OPENED})

@@ -16,6 +16,7 @@ class FilingStatus(StrEnum):
     COMPUTED = "computed"  # the latest computation matches the current inputs
     SUBMITTED = "submitted"  # filed with the department, acknowledgement issued
     E_VERIFIED = "e_verified"  # the taxpayer verified the submitted return
+    WITHDRAWN = "withdrawn"  # never submitted, closed for good: its PAN went to another account
 
     @property
     def is_closed(self) -> bool:
@@ -30,6 +31,7 @@ def filing_status(
     requested_version: int | None,
     computed_inputs_version: int | None,
     failed: bool,
+    withdrawn: bool = False,
 ) -> FilingStatus:
     """The status from what the events recorded.
 
@@ -37,8 +39,10 @@ def filing_status(
     was submitted / e-verified; `inputs_version`: the version of the latest event that changed
     what is taxed; `requested_version`: the latest computation request; `computed_inputs_version`:
     the inputs version the latest result was computed for (None: no result); `failed`: the
-    latest request was refused by the engine.
+    latest request was refused by the engine; `withdrawn`: the return was withdrawn.
     """
+    if withdrawn:
+        return FilingStatus.WITHDRAWN
     if e_verified:
         return FilingStatus.E_VERIFIED
     if submitted:

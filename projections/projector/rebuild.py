@@ -32,6 +32,7 @@ from projections.projector.bulk_load import (
     read_batches,
 )
 from projections.read_models.filings.projection import NAME, FilingSummaryProjection, Touched
+from projections.read_models.filings.redacted_rows import carry_redacted
 from projections.read_models.filings.table import READ_MODEL_TABLES, create_shadow, index_shadow
 from projections.redis_keys import MODEL_VERSION_KEY
 
@@ -260,6 +261,7 @@ class Rebuilder:
                 self._conninfo, self._source, suffix, self._batch, None, progress
             )
         with conn.transaction():
+            carry_redacted(conn, suffix)
             self._projection.derive_from_summary(conn, suffix)
         return position, done
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from fpdf import FPDF
 
@@ -216,6 +217,13 @@ def test_a_text_layer_form16_is_read_directly_and_a_wrong_pan_is_refused(
     doc = wait_document(me, r.json()["id"], done)
     assert doc["text_source"] == "text-layer"
     assert {k: f["value"] for k, f in doc["fields"].items()} == as_shown(form.truth)
+    # At rest the fields read are sealed with the taxpayer's data key, not kept in clear.
+    with psycopg.connect(servers.database_url) as conn:
+        stored = conn.execute(
+            "SELECT fields, problems, sealed FROM document_status WHERE document_id = %s",
+            (doc["id"],),
+        ).fetchone()
+    assert stored is not None and stored[:2] == (None, []) and bytes(stored[2])[:4] == b"BBk1"
     before = event_count(servers.database_url)
     refused = me.post(f"/api/v1/documents/{doc['id']}/acceptance", filing["version"], {})
     body = _problem(refused, 422, "pan-mismatch")

@@ -4,11 +4,15 @@ views read the taxpayer's history as redacted (structure, no content), never a 5
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from burnblack.settings import Settings
 from domain.account import Role
+from domain.erasure import REDACTED
+from domain.pan import mask_pan
+from tests.erasure_helpers import project_all
 from tests.security_client import App, api_client, logged_in, security_settings
 from tests.servers import ServerUrls
 from tests.taxpayer import random_pan
@@ -40,13 +44,30 @@ def test_an_admin_erases_a_taxpayer_and_auditors_see_only_structure(
         headers={"If-Match": '"1"'},
     )
     assert r.status_code == 200, r.text
+    project_all(settings)
+
+    def listed() -> dict[str, Any]:
+        r = auditor.get("/api/v1/audit/filings", params={"limit": 500})
+        assert r.status_code == 200, r.text
+        return next(item for item in r.json()["items"] if item["id"] == fid)
+
+    assert listed()["redacted"] is False and listed()["pan"] == mask_pan(pan)
+    counts = admin.get("/api/v1/admin/filings/counts").json()
 
     assert auditor.post(f"/api/v1/admin/users/{uid}/erasure").status_code == 403
     r = admin.post(f"/api/v1/admin/users/{uid}/erasure")
     assert r.status_code == 200, r.text
     done = r.json()
     assert done["user_id"] == uid and done["already_erased"] is False
-    assert done["sessions_ended"] >= 1
+    assert done["sessions_ended"] >= 1 and done["filings_redacted"] == 1
+
+    # The auditors' list keeps her return, redacted; the counts are unchanged.
+    project_all(settings)  # the projector meets her redacted events: the row stays as it is
+    item = listed()
+    assert item["redacted"] is True and item["pan"] == REDACTED
+    assert (item["status"], item["assessment_year"], item["version"]) == ("draft", "2026-27", 2)
+    assert item["total_tax"] is None and item["acknowledgement_number"] is None
+    assert admin.get("/api/v1/admin/filings/counts").json() == counts
 
     assert taxpayer.get("/api/v1/auth/me").status_code == 401  # her session is gone
     r = auditor.get(f"/api/v1/audit/filings/{fid}/events")

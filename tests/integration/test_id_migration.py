@@ -171,8 +171,11 @@ def test_the_cli_migrates_and_moves_a_pan(own_database: Settings) -> None:
         assert claim is not None and claim.owner_id == str(old.accounts["bala"])
         trail = [e for e in accounts.audit_trail(0, 1000) if e.subject == claim_id]
         assert [(e.action, e.details["to"], e.actor[:4]) for e in trail] == [
-            ("pan.transferred", str(old.accounts["bala"]), "cli:")
+            ("pan.transferred", str(old.accounts["bala"]), "cli:"),
+            # The other account's returns on it were never submitted: withdrawn.
+            ("pan.returns_withdrawn", str(old.accounts["bala"]), "cli:"),
         ]
+        assert "withdrew" in moved.stderr
     finally:
         filings.close()
         accounts.close()

@@ -15,6 +15,10 @@ from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from commands.accounts import AuditEntry
 from domain.account import Role
+from domain.errors import FilingClosed
+from domain.filing import IncomeDeclaration
+from domain.filing.status import FilingStatus
+from domain.tax.inputs import Salary
 from tests.security_client import App, api_client, logged_in, security_settings
 from tests.servers import ServerUrls
 from tests.taxpayer import random_pan
@@ -99,7 +103,9 @@ def test_an_admin_moves_a_pan_after_a_dispute(
     squatter, squatter_id = logged_in(app, settings, Role.TAXPAYER)
     owner, owner_id = logged_in(app, settings, Role.TAXPAYER)
     pan = random_pan()
-    assert _start(squatter, pan, "2026-27").status_code == 201
+    started = _start(squatter, pan, "2026-27")
+    assert started.status_code == 201
+    squatter_return = started.json()["id"]
     before = _refusal(_start(owner, pan, "2025-26"))
 
     r = admin.post(
@@ -109,11 +115,27 @@ def test_an_admin_moves_a_pan_after_a_dispute(
     moved = r.json()
     assert moved["from_user_id"] == squatter_id and moved["to_user_id"] == owner_id
     assert moved["transferred"] is True and pan not in r.text
+    # The squatter's unsubmitted return on it is withdrawn: closed for good, its year free.
+    assert moved["withdrawn_filing_ids"] == [squatter_return]
+    filings = wiring.filings_app(settings)
+    try:
+        withdrawn = filings.get_filing(uuid.UUID(squatter_return))
+        assert withdrawn.status is FilingStatus.WITHDRAWN and withdrawn.owner_id == squatter_id
+        with pytest.raises(FilingClosed):
+            withdrawn.declare_income(IncomeDeclaration(salary=Salary(gross=1)), {})
+    finally:
+        filings.close()
+    r = squatter.put(
+        f"{FILINGS}/{squatter_return}/income",
+        json={"salary": {"gross": 900_000}},
+        headers={"If-Match": '"2"'},
+    )
+    assert r.status_code == 422 and r.json()["type"].endswith("/filing-closed"), r.text
 
     assert _start(owner, pan, "2025-26").status_code == 201  # the owner may start returns now
     assert _refusal(_start(squatter, pan, "2024-25")) == before  # the squatter may not
-    # The year the squatter started stays theirs; the owner hears the same neutral answer.
-    assert _refusal(_start(owner, pan, "2026-27")) == before
+    # The year the squatter had started is the owner's to start afresh.
+    assert _start(owner, pan, "2026-27").status_code == 201
 
     again = admin.post(TRANSFERS, json={"pan": pan, "to_user_id": owner_id, "reason": "retry"})
     assert again.status_code == 200 and again.json()["transferred"] is False
@@ -126,6 +148,8 @@ def test_an_admin_moves_a_pan_after_a_dispute(
         "to": owner_id,
         "reason": "ticket 4711: PAN card",
     }
+    withdrawals = [e for e in trail if e.action == "pan.returns_withdrawn"]
+    assert [e.details for e in withdrawals] == [{"to": owner_id, "filings": squatter_return}]
 
 
 def test_an_unclaimed_pan_can_be_assigned(

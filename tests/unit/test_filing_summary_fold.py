@@ -52,6 +52,7 @@ commands = st.lists(
         st.tuples(st.just("submit"), st.sampled_from([0, 1])),
         st.tuples(st.just("verify"), st.just(0)),
         st.tuples(st.just("revise"), st.just(0)),
+        st.tuples(st.just("withdraw"), st.just(0)),
     ),
     max_size=14,
 )
@@ -81,6 +82,8 @@ def live(filing: Filing, steps: list[tuple[str, int]]) -> None:
                 filing.e_verify("aadhaar_otp", DAY, META)
             elif kind == "revise":
                 filing.open_revision(DAY, META)
+            elif kind == "withdraw":
+                filing.withdraw("pan-transferred", META)
         except DomainError:
             pass
 
@@ -90,6 +93,7 @@ def live(filing: Filing, steps: list[tuple[str, int]]) -> None:
 @example(steps=[("income", 9), ("request", 0), ("result", 0), ("request", 0), ("failure", 0)])
 @example(steps=[("income", 2_000_000), ("request", 0), ("result", 0), ("submit", 1), ("verify", 0)])
 @example(steps=[("income", 1), ("request", 0), ("income", 2), ("result", 0)])
+@example(steps=[("income", 9), ("request", 0), ("withdraw", 0), ("result", 0), ("income", 3)])
 @example(
     steps=[
         *[("income", 2_000_000), ("request", 0), ("result", 0), ("submit", 1), ("verify", 0)],

@@ -18,7 +18,9 @@ from psycopg.types.json import Jsonb, set_json_loads
 
 from domain.documents.aggregate import DocumentStatus
 from domain.pan import mask_pan
-from projections.read_models.documents.table import COLUMNS
+from projections.read_models import sealing
+from projections.read_models.documents.personal import open_row, seal_row
+from projections.read_models.documents.table import STORED_COLUMNS
 from projections.read_models.folding import fold
 
 NAME = "document_status"
@@ -117,25 +119,28 @@ class DocumentStatusProjection:
         with conn.cursor() as cur:
             set_json_loads(msgspec.json.decode, cur)
             cur.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM document_status WHERE document_id = ANY(%s)",
+                f"SELECT {', '.join(STORED_COLUMNS)} FROM document_status "
+                "WHERE document_id = ANY(%s)",
                 (ids,),
             )
+            seal = sealing.current()
             for values in cur.fetchall():
-                rows[values[0]] = dict(zip(COLUMNS, values, strict=True))
+                rows[values[0]] = open_row(dict(zip(STORED_COLUMNS, values, strict=True)), seal)
             upserts = fold(rows, mine, apply_event)
             if not upserts:
                 return 0
+            stored = [seal_row(r, seal) for r in upserts]
             cur.executemany(
-                f"INSERT INTO document_status ({', '.join(COLUMNS)}) "
-                f"VALUES ({', '.join('%s' for _ in COLUMNS)}) "
+                f"INSERT INTO document_status ({', '.join(STORED_COLUMNS)}) "
+                f"VALUES ({', '.join('%s' for _ in STORED_COLUMNS)}) "
                 "ON CONFLICT (document_id) DO UPDATE SET "
-                + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:]),
+                + ", ".join(f"{c} = EXCLUDED.{c}" for c in STORED_COLUMNS[1:]),
                 [
                     tuple(
                         Jsonb(r[c], _dumps) if c in _JSON and r[c] is not None else r[c]
-                        for c in COLUMNS
+                        for c in STORED_COLUMNS
                     )
-                    for r in upserts
+                    for r in stored
                 ],
             )
         return len(upserts)

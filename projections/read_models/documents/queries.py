@@ -12,7 +12,9 @@ from typing import Any
 import redis
 from psycopg_pool import ConnectionPool
 
-from projections.read_models.documents.table import COLUMNS
+from projections.read_models import sealing
+from projections.read_models.documents.personal import open_row
+from projections.read_models.documents.table import STORED_COLUMNS as COLUMNS
 from projections.read_models.pooled import sync_fetch_all, sync_fetch_one
 from projections.redis_keys import progress_key
 
@@ -80,10 +82,11 @@ class DocumentQueries:
         values = sync_fetch_one(self._pool, _BY_ID, (document_id, owner_id))
         if values is None:
             return None
-        row = dict(zip(COLUMNS, values, strict=True))
+        row = open_row(dict(zip(COLUMNS, values, strict=True)), sealing.current())
         progress = self.progress(document_id) if row["status"] == "uploaded" else None
         return view(row, progress)
 
     def for_filing(self, owner_id: str, filing_id: uuid.UUID) -> list[dict[str, Any]]:
         rows = sync_fetch_all(self._pool, _BY_FILING, (filing_id, owner_id))
-        return [view(dict(zip(COLUMNS, r, strict=True)), None) for r in rows]
+        seal = sealing.current()
+        return [view(open_row(dict(zip(COLUMNS, r, strict=True)), seal), None) for r in rows]

@@ -24,8 +24,16 @@ CREATE TABLE IF NOT EXISTS document_status (
     version integer NOT NULL,
     position bigint NOT NULL,
     uploaded_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL
+    updated_at timestamptz NOT NULL,
+    sealed bytea  -- fields and problems, sealed with the owner's data key (personal.py)
 );
+-- Tables made before sealing get the column (once, looked up first: no lock on every start).
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema =
+            current_schema() AND table_name = 'document_status' AND column_name = 'sealed') THEN
+        ALTER TABLE document_status ADD COLUMN sealed bytea;
+    END IF;
+END $$;
 CREATE INDEX IF NOT EXISTS document_status_by_filing ON document_status (filing_id, uploaded_at);
 -- The reconciliation sweep: documents still being read (projections/reactors/reconciliation.py).
 CREATE INDEX IF NOT EXISTS document_status_uploaded ON document_status (uploaded_at)
@@ -54,3 +62,4 @@ COLUMNS = (
     "uploaded_at",
     "updated_at",
 )
+STORED_COLUMNS = (*COLUMNS, "sealed")

@@ -26,6 +26,8 @@ from domain.filing import events as names
 from domain.filing.status import FilingStatus, filing_status
 from domain.pan import mask_pan
 from projections.eventlog.records import Recorded
+from projections.read_models import sealing
+from projections.read_models.filings.personal import opened, sealed
 
 NAME = "filing_summary"
 
@@ -51,6 +53,7 @@ COLUMNS = (
     "position",
     "created_at",
     "updated_at",
+    "redacted",
 )
 _OWNER_COLUMNS = (
     "owner_id",
@@ -64,7 +67,11 @@ _OWNER_COLUMNS = (
     "acknowledgement",
     "created_at",
     "updated_at",
+    "redacted",
 )
+# As stored: the personal columns NULL, their values sealed (personal.py).
+STORED_COLUMNS = (*COLUMNS, "personal", "totals")
+_OWNER_STORED = (*_OWNER_COLUMNS, "totals")
 _dumps = msgspec.json.encode
 
 
@@ -84,6 +91,7 @@ def _status(row: dict[str, Any]) -> str:
     return filing_status(
         submitted=row["acknowledgement"] is not None,
         e_verified=row["status"] == FilingStatus.E_VERIFIED.value,
+        withdrawn=row["status"] == FilingStatus.WITHDRAWN.value,
         inputs_version=row["inputs_version"],
         requested_version=row["requested_version"],
         computed_inputs_version=(
@@ -136,12 +144,14 @@ def _started(event: Recorded, position: int) -> dict[str, Any]:
         "position": position,
         "created_at": at,
         "updated_at": at,
+        "redacted": False,
     }
 
 
 def _is_new(row: dict[str, Any], event: Recorded) -> bool:
-    """Whether the event is later than what the row has applied."""
-    return bool(event.originator_version > row["version"])
+    """Whether the event is later than what the row has applied. A redacted row (its owner
+    was erased) is final: what it showed is gone, what it still says does not change."""
+    return bool(event.originator_version > row["version"]) and not row["redacted"]
 
 
 def _record(row: dict[str, Any], event: Recorded, position: int) -> None:
@@ -169,6 +179,8 @@ def _record(row: dict[str, Any], event: Recorded, position: int) -> None:
         row["status"] = FilingStatus.SUBMITTED.value
     elif name == names.RETURN_E_VERIFIED:
         row["status"] = FilingStatus.E_VERIFIED.value
+    elif name == names.RETURN_WITHDRAWN:
+        row["status"] = FilingStatus.WITHDRAWN.value  # final: kept like "e_verified"
     elif name == names.REVISION_OPENED:
         # A revision replaces the submitted return: open again, the last computation stale.
         row["regime"] = row["acknowledgement"] = None
@@ -265,6 +277,13 @@ class Folded:
 class FilingSummaryProjection:
     name = NAME
 
+    def __init__(self, seal: sealing.FieldSeal | None = None) -> None:
+        self._seal = seal  # None: the process's (read_models/sealing.py), looked up on use
+
+    @property
+    def seal(self) -> sealing.FieldSeal:
+        return self._seal or sealing.current()
+
     def apply(
         self,
         conn: psycopg.Connection[Any],
@@ -313,11 +332,14 @@ class FilingSummaryProjection:
             with conn.cursor() as cur:
                 set_json_loads(msgspec.Raw, cur)  # JSON columns pass through the fold undecoded
                 cur.execute(
-                    f"SELECT {', '.join(COLUMNS)} FROM filing_summary{table_suffix} "
+                    f"SELECT {', '.join(STORED_COLUMNS)} FROM filing_summary{table_suffix} "
                     "WHERE filing_id = ANY(%s)".encode(),
                     (lookup,),
                 )
-                before.update((v[0].int, dict(zip(COLUMNS, v, strict=True))) for v in cur)
+                seal = self.seal
+                before.update(
+                    (v[0].int, opened(dict(zip(STORED_COLUMNS, v, strict=True)), seal)) for v in cur
+                )
         rows = fold_batch(dict(before), filing_events)
         if not rows:
             return None
@@ -339,7 +361,7 @@ class FilingSummaryProjection:
         """The owners' lists and the counts, from the summaries, set-based: what every batch
         would have written one by one."""
         sfx = table_suffix
-        cols = ", ".join(_OWNER_COLUMNS)
+        cols = ", ".join(_OWNER_STORED)
         conn.execute(
             f"INSERT INTO owner_filing{sfx} ({cols}) "
             f"SELECT {cols} FROM filing_summary{sfx}".encode()
@@ -360,14 +382,15 @@ class FilingSummaryProjection:
     ) -> None:
         # Filings new to the table are COPYed straight in (one writer per table: the active
         # projector, or a rebuild into its own shadow); only known ones need the upsert.
-        new = [r for r, old in zip(rows, previous, strict=True) if old is None]
-        known = [r for r, old in zip(rows, previous, strict=True) if old is not None]
+        seal = self.seal
+        new = [sealed(r, seal) for r, old in zip(rows, previous, strict=True) if old is None]
+        known = [sealed(r, seal) for r, old in zip(rows, previous, strict=True) if old is not None]
         with conn.cursor() as cur:
             cur.adapters.register_dumper(msgspec.Raw, _RawJsonDumper)
             if new:
-                _copy(cur, f"filing_summary{sfx}", COLUMNS, new)
+                _copy(cur, f"filing_summary{sfx}", STORED_COLUMNS, new)
                 if not summary_only:
-                    _copy(cur, f"owner_filing{sfx}", _OWNER_COLUMNS, new)
+                    _copy(cur, f"owner_filing{sfx}", _OWNER_STORED, new)
             if known:
                 self._upsert(cur, known, sfx, summary_only)
             if summary_only:
@@ -397,19 +420,19 @@ class FilingSummaryProjection:
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
             f"(LIKE filing_summary{sfx} INCLUDING COMPRESSION) ON COMMIT DELETE ROWS".encode()
         )
-        _copy(cur, stage, COLUMNS, rows)
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
+        _copy(cur, stage, STORED_COLUMNS, rows)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in STORED_COLUMNS[1:])
         cur.execute(
-            f"INSERT INTO filing_summary{sfx} ({', '.join(COLUMNS)}) "
-            f"SELECT {', '.join(COLUMNS)} FROM {stage} "
+            f"INSERT INTO filing_summary{sfx} ({', '.join(STORED_COLUMNS)}) "
+            f"SELECT {', '.join(STORED_COLUMNS)} FROM {stage} "
             f"ON CONFLICT (filing_id) DO UPDATE SET {updates}".encode()
         )
         if summary_only:
             return
-        owner_updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _OWNER_COLUMNS[3:])
+        owner_updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _OWNER_STORED[3:])
         cur.execute(
-            f"INSERT INTO owner_filing{sfx} ({', '.join(_OWNER_COLUMNS)}) "
-            f"SELECT {', '.join(_OWNER_COLUMNS)} FROM {stage} "
+            f"INSERT INTO owner_filing{sfx} ({', '.join(_OWNER_STORED)}) "
+            f"SELECT {', '.join(_OWNER_STORED)} FROM {stage} "
             f"ON CONFLICT (owner_id, started_position) DO UPDATE SET {owner_updates}".encode()
         )
 

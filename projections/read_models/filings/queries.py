@@ -3,6 +3,7 @@ served by an index, and the taxpayer's reads through the per-user cache."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 import zlib
@@ -13,17 +14,21 @@ import msgspec
 from psycopg_pool import AsyncConnectionPool
 
 from projections.cache.read_cache import CachedView, ReadCache
+from projections.read_models import sealing
+from projections.read_models.filings.personal import opened
 from projections.read_models.pooled import fetch_all, fetch_one
+from projections.read_models.sealing import FieldSeal
 
 SUMMARY_COLUMNS = (
     "filing_id, assessment_year, pan_masked, status, version, income, deductions, "
     "computation, computation_error, recommended_regime, regime, acknowledgement, total_tax, "
-    "position, created_at, updated_at"
+    "position, created_at, updated_at, redacted, personal, totals"
 )
+_SUMMARY_NAMES = tuple(SUMMARY_COLUMNS.split(", "))
 SUMMARY_SQL = f"SELECT {SUMMARY_COLUMNS} FROM filing_summary WHERE filing_id = %s AND owner_id = %s"
 LIST_COLUMNS = (
     "filing_id, assessment_year, status, version, total_tax, recommended_regime, "
-    "acknowledgement, started_position, created_at, updated_at"
+    "acknowledgement, started_position, created_at, updated_at, redacted, totals"
 )
 OWNER_LIST_SQL = (
     f"SELECT {LIST_COLUMNS} FROM owner_filing "
@@ -40,72 +45,78 @@ COUNTS_SQL = (
 _NO_CURSOR = 2**63 - 1
 
 
-def _summary(row: tuple[Any, ...]) -> dict[str, Any]:
-    (
-        fid,
-        ay,
-        pan,
-        status,
-        version,
-        income,
-        deductions,
-        computation,
-        error,
-        recommended,
-        regime,
-        ack,
-        total_tax,
-        position,
-        created,
-        updated,
-    ) = row
+def _summary(row: tuple[Any, ...], seal: FieldSeal) -> dict[str, Any]:
+    r = opened(dict(zip(_SUMMARY_NAMES, row, strict=True)), seal)
     return {
-        "id": str(fid),
-        "assessment_year": ay,
-        "pan": pan,
-        "status": status,
-        "version": version,
-        "income": income,
-        "deductions": deductions,
-        "computation": computation,
-        "computation_error": error,
-        "recommended_regime": recommended,
-        "regime": regime,
-        "acknowledgement_number": ack,
-        "total_tax": total_tax,
-        "position": position,
-        "created_at": created,
-        "updated_at": updated,
+        "id": str(r["filing_id"]),
+        "assessment_year": r["assessment_year"],
+        "pan": r["pan_masked"],
+        "status": r["status"],
+        "version": r["version"],
+        "income": r["income"],
+        "deductions": r["deductions"],
+        "computation": r["computation"],
+        "computation_error": r["computation_error"],
+        "recommended_regime": r["recommended_regime"],
+        "regime": r["regime"],
+        "acknowledgement_number": r["acknowledgement"],
+        "total_tax": r["total_tax"],
+        "position": r["position"],
+        "created_at": r["created_at"],
+        "updated_at": r["updated_at"],
+        "redacted": r["redacted"],
     }
 
 
-def summary_view(row: tuple[Any, ...]) -> CachedView:
+def _totals(
+    ack: Any, total_tax: Any, redacted: bool, totals: Any, seal: FieldSeal
+) -> tuple[Any, Any, bool]:
+    """(acknowledgement, total_tax, redacted) of a row, its sealed `totals` opened."""
+    r = opened(
+        {"acknowledgement": ack, "total_tax": total_tax, "redacted": redacted, "totals": totals},
+        seal,
+    )
+    return r["acknowledgement"], r["total_tax"], r["redacted"]
+
+
+def summary_view(row: tuple[Any, ...], seal: FieldSeal | None = None) -> CachedView:
     """A filing's cached answer from its SUMMARY_COLUMNS row (the API on a miss, the
-    projector when it warms the cache: both must encode the same bytes)."""
-    doc = _summary(row)
+    projector when it warms the cache: both must encode the same bytes). Opening its sealed
+    fields may read a data key: call it from a thread, not an event loop."""
+    doc = _summary(row, seal or sealing.current())
     return CachedView(doc["version"], msgspec.json.encode(doc), doc["position"])
 
 
-def list_view(rows: list[tuple[Any, ...]], limit: int) -> CachedView:
+def list_view(rows: list[tuple[Any, ...]], limit: int, seal: FieldSeal | None = None) -> CachedView:
     """A page of an owner's list from up to `limit + 1` LIST_COLUMNS rows, newest first."""
-    items = [
-        {
-            "id": str(r[0]),
-            "assessment_year": r[1],
-            "status": r[2],
-            "version": r[3],
-            "total_tax": r[4],
-            "recommended_regime": r[5],
-            "acknowledgement_number": r[6],
-            "created_at": r[8],
-            "updated_at": r[9],
-        }
-        for r in rows[:limit]
-    ]
+    seal = seal or sealing.current()
+    items = []
+    for r in rows[:limit]:
+        total_tax, ack, redacted = _list_totals(r, seal)
+        items.append(
+            {
+                "id": str(r[0]),
+                "assessment_year": r[1],
+                "status": r[2],
+                "version": r[3],
+                "total_tax": total_tax,
+                "recommended_regime": r[5],
+                "acknowledgement_number": ack,
+                "created_at": r[8],
+                "updated_at": r[9],
+                "redacted": redacted,
+            }
+        )
     next_cursor = rows[limit - 1][7] if len(rows) > limit else None
     body = msgspec.json.encode({"items": items, "next_cursor": next_cursor})
     # A list has no version of its own: its ETag is a digest of what it says.
     return CachedView(zlib.crc32(body), body)
+
+
+def _list_totals(r: tuple[Any, ...], seal: FieldSeal) -> tuple[Any, Any, bool]:
+    # LIST_COLUMNS: total_tax at 4, acknowledgement at 6, redacted and totals last.
+    ack, total_tax, redacted = _totals(r[6], r[4], r[10], r[11], seal)
+    return total_tax, ack, redacted
 
 
 def page_name(before: int | None, limit: int) -> str:
@@ -139,12 +150,34 @@ def audit_list_sql(f: AuditFilter) -> tuple[str, list[Any]]:
     params: list[Any] = [v for _, values in given if values[0] is not None for v in values]
     sql = (
         "SELECT filing_id, owner_id, assessment_year, pan_masked, status, version, total_tax, "
-        "acknowledgement, created_at, updated_at FROM filing_summary"
+        "acknowledgement, created_at, updated_at, redacted, totals FROM filing_summary"
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY created_at DESC, filing_id DESC LIMIT %s"
     )
     params.append(f.limit + 1)
     return sql, params
+
+
+def _audit_items(rows: list[tuple[Any, ...]], seal: FieldSeal) -> list[dict[str, Any]]:
+    items = []
+    for r in rows:
+        ack, total_tax, redacted = _totals(r[7], r[6], r[10], r[11], seal)
+        items.append(
+            {
+                "id": str(r[0]),
+                "owner_id": r[1],
+                "assessment_year": r[2],
+                "pan": r[3],
+                "status": r[4],
+                "version": r[5],
+                "total_tax": total_tax,
+                "acknowledgement_number": ack,
+                "created_at": r[8],
+                "updated_at": r[9],
+                "redacted": redacted,
+            }
+        )
+    return items
 
 
 class FilingReads:
@@ -172,7 +205,7 @@ class FilingReads:
     async def summary(self, owner_id: str, filing_id: uuid.UUID) -> CachedView | None:
         async def load() -> CachedView | None:
             row = await fetch_one(self._pool, SUMMARY_SQL, (filing_id, owner_id))
-            return None if row is None else summary_view(row)
+            return None if row is None else await asyncio.to_thread(summary_view, row)
 
         return await self._cache.read_through(
             await self._cache.filing_key(owner_id, filing_id), load
@@ -183,7 +216,7 @@ class FilingReads:
             rows = await fetch_all(
                 self._pool, OWNER_LIST_SQL, (owner_id, before or _NO_CURSOR, limit + 1)
             )
-            return list_view(rows, limit)
+            return await asyncio.to_thread(list_view, rows, limit)
 
         view = await self._cache.read_list(owner_id, page_name(before, limit), load)
         assert view is not None
@@ -192,21 +225,7 @@ class FilingReads:
     async def audit_list(self, f: AuditFilter) -> dict[str, Any]:
         sql, params = audit_list_sql(f)
         rows = await fetch_all(self._pool, sql.encode(), params)
-        items = [
-            {
-                "id": str(r[0]),
-                "owner_id": r[1],
-                "assessment_year": r[2],
-                "pan": r[3],
-                "status": r[4],
-                "version": r[5],
-                "total_tax": r[6],
-                "acknowledgement_number": r[7],
-                "created_at": r[8],
-                "updated_at": r[9],
-            }
-            for r in rows[: f.limit]
-        ]
+        items = await asyncio.to_thread(_audit_items, rows[: f.limit], sealing.current())
         cursor = None
         if len(rows) > f.limit:
             last = rows[f.limit - 1]

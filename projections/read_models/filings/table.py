@@ -24,7 +24,7 @@ CREATE TABLE filing_summary{x} (
     status text NOT NULL,
     version integer NOT NULL,
     income json COMPRESSION {z},
-    deductions json COMPRESSION {z} NOT NULL,
+    deductions json COMPRESSION {z},
     computation json COMPRESSION {z},  -- kept as written: read whole, never queried inside
     recommended_regime text,
     regime text,
@@ -37,7 +37,12 @@ CREATE TABLE filing_summary{x} (
     started_position bigint NOT NULL,
     position bigint NOT NULL,
     created_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL
+    updated_at timestamptz NOT NULL,
+    -- The owner's figures, sealed with their data key (filings/personal.py); the clear
+    -- columns above (income ... total_tax) are NULL but in rows written before sealing.
+    redacted boolean NOT NULL DEFAULT false,
+    personal bytea,
+    totals bytea
 );
 
 CREATE TABLE owner_filing{x} (
@@ -51,7 +56,9 @@ CREATE TABLE owner_filing{x} (
     recommended_regime text,
     acknowledgement text,
     created_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL
+    updated_at timestamptz NOT NULL,
+    redacted boolean NOT NULL DEFAULT false,
+    totals bytea
 );
 
 CREATE TABLE filing_counts{x} (
@@ -77,6 +84,8 @@ CREATE INDEX filing_summary{x}_by_year
     ON filing_summary{x} (assessment_year, created_at DESC, filing_id DESC);
 CREATE INDEX filing_summary{x}_by_year_status
     ON filing_summary{x} (assessment_year, status, created_at DESC, filing_id DESC);
+-- An erased taxpayer's rows, which a rebuild carries over (filings/redacted_rows.py).
+CREATE INDEX filing_summary{x}_redacted ON filing_summary{x} (filing_id) WHERE redacted;
 """
 
 

@@ -51,6 +51,7 @@ FILING_MESSAGES: dict[str, tuple[str, str]] = {
     names.TAX_COMPUTATION_FAILED: ("computation.failed", "computation_failed"),
     names.RETURN_SUBMITTED: ("submission.acknowledged", "submitted"),
     names.RETURN_E_VERIFIED: ("return.e_verified", "e_verified"),
+    names.RETURN_WITHDRAWN: ("return.withdrawn", "withdrawn"),
     names.REVISION_OPENED: ("revision.opened", "draft"),
 }
 DOCUMENT_MESSAGES: dict[str, tuple[str, str]] = {
