@@ -114,6 +114,49 @@ def chained_insert(
     )
 
 
+def hashed_insert(
+    table: Identifier,
+    row_type: Identifier,
+    position: Callable[[str], str],
+    *,
+    only_first_versions: bool = False,
+) -> Composed:
+    """The append when no aggregate has two rows in it (the usual save: one event, or one
+    event each of several aggregates): PostgreSQL computes every link itself (`link_sql`, the
+    SQL twin that verification uses), from the stored link of version - 1 read by primary
+    key in the same statement and the row's own bytes as stored. The writer sends only the
+    rows: no hashing, no packing, no memory of links in the writer's process (its one core
+    is where 16 writer threads queue; the server's work runs beside it). A missing version -
+    1 gives NULL (`sha256(NULL)`), which the NOT NULL column refuses; two rows of one
+    aggregate in one append would not see each other (the statement's snapshot), so the
+    second fails the same way: such appends take `chained_insert` instead.
+
+    `only_first_versions`: for appends of new aggregates only (every version <= 1), without
+    the lookup (a plan holding it pays its set-up on every execution, run or not); a row
+    above version 1 gets NULL from it, so choosing it wrongly fails the append."""
+    previous = (
+        _GENESIS_SQL
+        if only_first_versions
+        else SQL(
+            "CASE WHEN e.originator_version <= 1 THEN {genesis} ELSE "
+            "(SELECT p.chain_hash FROM {table} p WHERE p.originator_id = e.originator_id "
+            "AND p.originator_version = e.originator_version - 1) END"
+        ).format(genesis=_GENESIS_SQL, table=table)
+    )
+    chain = link_sql(previous, "e")
+    if only_first_versions:
+        chain = SQL("CASE WHEN e.originator_version <= 1 THEN {0} END").format(chain)
+    return SQL(
+        "INSERT INTO {table} (originator_id, originator_version, topic, state, "
+        "transaction_id, notification_id, chain_hash) "
+        "SELECT e.originator_id, e.originator_version, e.topic, e.state, "
+        "pg_current_xact_id(), {position}, {chain} "
+        "FROM unnest((SELECT %s::{type}[])) "
+        "WITH ORDINALITY AS e(originator_id, originator_version, topic, state, n) "
+        "RETURNING notification_id"
+    ).format(table=table, type=row_type, position=SQL(position("e.n")), chain=chain)
+
+
 class Links:
     """The writer's side of the chain: the last link it saw of each aggregate (from its own
     appends and reads), so that an append usually needs no extra read. A wrong or stale

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from burnblack import wiring
 from burnblack.settings import Settings
 from domain.event_chain import GENESIS, link, verify_chain
-from projections.event_chain import history, verify_links
+from projections.event_chain import history, pack_links, verify_links
 
 
 def _recorder(database_url: str, locked: bool = False) -> tuple[Any, Any]:
@@ -149,28 +149,91 @@ def test_postgresql_links_exactly_as_python_does(
 
 
 def test_two_processes_taking_turns_on_one_aggregate(own_database: Settings) -> None:
-    """Each writer remembers the last link it saw; when the other wrote since, it reads the
-    stored one; a remembered link that is wrong fails that append once, never the chain."""
+    """One-row appends are hashed by PostgreSQL from the stored previous link, whatever the
+    writer remembers. Appends of several rows of one aggregate are linked by the writer from
+    the last link it saw; when the other wrote since, it reads the stored one; a remembered
+    link that is wrong fails that append once, never the chain."""
     url, _ = own_database.require_urls()
     fa, a = _recorder(url)
     fb, b = _recorder(url)
     try:
         oid = uuid.uuid4()
         a.insert_events([_event(oid, 1)])
-        b.insert_events([_event(oid, 2)])  # b never saw version 1: reads it
-        a.insert_events([_event(oid, 3)])  # a remembers version 1 only: reads version 2
-        assert [e.originator_version for e in b.select_events(oid)] == [1, 2, 3]
-        b.insert_events([_event(oid, 4)])  # remembered from its read
-        a._links.saw(oid, 4, b"\x01" * 32)  # a wrong memory (e.g. a rewritten row)
+        b.insert_events([_event(oid, 2)])  # hashed in PostgreSQL
+        a._links.saw(oid, 2, b"\x01" * 32)  # a wrong memory: one-row appends never use it
+        a.insert_events([_event(oid, 3)])
+        b.insert_events([_event(oid, 4), _event(oid, 5)])  # b never saw version 3: reads it
+        assert [e.originator_version for e in a.select_events(oid)] == [1, 2, 3, 4, 5]
+        a.insert_events([_event(oid, 6), _event(oid, 7)])  # remembered from its read
+        a._links.saw(oid, 8, b"\x01" * 32)  # a wrong memory (e.g. a rewritten row)
+        b.insert_events([_event(oid, 8)])
         with pytest.raises(PersistenceError, match="chain_hash"):
-            a.insert_events([_event(oid, 5)])
-        a.insert_events([_event(oid, 5)])  # forgotten, read again
+            a.insert_events([_event(oid, 9), _event(oid, 10)])
+        a.insert_events([_event(oid, 9), _event(oid, 10)])  # forgotten, read again
         with psycopg.connect(url, autocommit=True) as conn:
             report = verify_links(conn, "filings_events")
-        assert report.intact and report.events == 5
+        assert report.intact and report.events == 10
     finally:
         fa.close()
         fb.close()
+
+
+@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.lists(st.tuples(st.text(max_size=40), st.binary(max_size=300)), min_size=1, max_size=4),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_postgresql_hashes_appends_of_several_aggregates_as_python_does(
+    own_database: Settings, histories: list[list[tuple[str, bytes]]]
+) -> None:
+    """Appends holding one row of each of several aggregates (new ones, then later versions:
+    the statement that hashes in PostgreSQL, with and without the lookup of version - 1)
+    store exactly the links `domain.event_chain.link` gives."""
+    url, _ = own_database.require_urls()
+    factory, rec = _recorder(url)
+    try:
+        ids = [uuid.uuid4() for _ in histories]
+        rows = {
+            oid: [
+                StoredEvent(oid, v, topic.replace("\x00", ""), state)
+                for v, (topic, state) in enumerate(events, start=1)
+            ]
+            for oid, events in zip(ids, histories, strict=True)
+        }
+        for version in range(1, max(len(h) for h in histories) + 1):
+            rec.insert_events([r[version - 1] for r in rows.values() if len(r) >= version])
+        with psycopg.connect(url, autocommit=True) as conn:
+            for oid, sent in rows.items():
+                stored = history(conn, "filings_events", oid)
+                expected = GENESIS
+                for row, event in zip(stored, sent, strict=True):
+                    expected = link(expected, oid, event.originator_version, event.topic, event.state)
+                    assert row.hash == expected
+                assert verify_chain(stored) is None
+    finally:
+        factory.close()
+
+
+def test_a_first_version_statement_refuses_a_later_version(own_database: Settings) -> None:
+    """The statements without the lookup of version - 1 give NULL to any later version, so
+    choosing one wrongly fails the append instead of skipping the check."""
+    url, _ = own_database.require_urls()
+    factory, rec = _recorder(url)
+    try:
+        a = uuid.uuid4()
+        rec.insert_events([_event(a, 1)])
+        rows = [rec.construct_pg_stored_event(a, 2, "proof:Happened", b"{}")]
+        with psycopg.connect(url, autocommit=True) as conn:
+            for statement in (rec._hashed_new_statement, rec._insert_new_statement):
+                packed = pack_links([GENESIS], [bytes(32)])
+                params = (rows,) if statement is rec._hashed_new_statement else (rows, packed)
+                with pytest.raises(psycopg.errors.NotNullViolation, match="chain_hash"):
+                    conn.execute(statement, params)
+    finally:
+        factory.close()
 
 
 def test_the_library_transaction_path_links_too(own_database: Settings) -> None:
