@@ -210,7 +210,9 @@ def test_postgresql_hashes_appends_of_several_aggregates_as_python_does(
                 stored = history(conn, "filings_events", oid)
                 expected = GENESIS
                 for row, event in zip(stored, sent, strict=True):
-                    expected = link(expected, oid, event.originator_version, event.topic, event.state)
+                    expected = link(
+                        expected, oid, event.originator_version, event.topic, event.state
+                    )
                     assert row.hash == expected
                 assert verify_chain(stored) is None
     finally:
