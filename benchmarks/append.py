@@ -53,10 +53,10 @@ def app(database_url: str, locked: bool) -> Notes:
     return type(name, (Notes,), {"name": name})(env=env)
 
 
-def saves_per_second(notes: Notes, updates: bool = False) -> float:
+def saves_per_second(notes: Notes, updates: bool = False, seconds: float = SECONDS) -> float:
     """New aggregates of one event each; with `updates`, each writer appends one event at a
     time to an aggregate of its own instead (version 2, 3, ...)."""
-    deadline = time.perf_counter() + SECONDS
+    deadline = time.perf_counter() + seconds
     counts = [0] * WRITERS
     start = threading.Barrier(WRITERS + 1)
 

@@ -35,10 +35,11 @@ def test_each_append_links_to_the_previous_version(own_database: Settings) -> No
     url, _ = own_database.require_urls()
     factory, rec = _recorder(url)
     try:
-        a, b = uuid.uuid4(), uuid.uuid4()
-        # one append holding two aggregates, then appends continuing each
+        a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        # one append holding two aggregates, then appends continuing each (one of them with
+        # a new aggregate beside it: one row each, hashed by PostgreSQL)
         rec.insert_events([_event(a, 1, b"a1"), _event(a, 2, b"a2"), _event(b, 1, b"b1")])
-        rec.insert_events([_event(a, 3, b"a3")])
+        rec.insert_events([_event(a, 3, b"a3"), _event(c, 1, b"c1")])
         rec.insert_events([_event(b, 2, b"b2"), _event(b, 3, b"b3")])
         with psycopg.connect(url, autocommit=True) as conn:
             links = history(conn, "filings_events", a)
@@ -47,7 +48,7 @@ def test_each_append_links_to_the_previous_version(own_database: Settings) -> No
                 expected = link(expected, a, row.version, "proof:Happened", state)
                 assert row.hash == expected
             report = verify_links(conn, "filings_events")
-        assert report.intact and report.events == 6 and report.filings == 2
+        assert report.intact and report.events == 7 and report.filings == 3
     finally:
         factory.close()
 
