@@ -83,9 +83,9 @@ def saves_per_second(notes: Notes, updates: bool = False, seconds: float = SECON
     return sum(counts) / (time.perf_counter() - began)
 
 
-def save_latencies_ms(notes: Notes) -> list[float]:
+def save_latencies_ms(notes: Notes, saves: int = SINGLE_SAVES) -> list[float]:
     out = []
-    for _ in range(SINGLE_SAVES):
+    for _ in range(saves):
         note = Note(text="small")
         t = time.perf_counter()
         notes.save(note)

@@ -1,11 +1,13 @@
 """The hash chain in PostgreSQL: the column, its migration, and the checks that read it.
 
 Each row of an events table carries `chain_hash`, `link(previous, row)` of domain/event_chain.py,
-written by the same INSERT as the row (burnblack/eventstore.py uses `chained_insert`): the
-writer computes the links (`Links`), and the statement checks that the previous link they
-start from is the stored row of version - 1 of the same aggregate. The column is NOT NULL and
-a failed check gives NULL, so an append whose previous version is not there, or differs,
-fails instead of starting a second chain; two appends of one version are already refused by
+written by the same INSERT as the row (burnblack/eventstore.py): in an append with one row per
+aggregate PostgreSQL computes each link from the stored row of version - 1 (`hashed_insert`);
+in one with several rows of an aggregate the writer computes the links (`Links`) and the
+statement checks that the previous link they start from is the stored row of version - 1
+(`chained_insert`). The column is NOT NULL and a missing or differing previous link gives
+NULL, so an append whose previous version is not there, or differs, fails instead of
+starting a second chain; two appends of one version are already refused by
 the primary key (originator_id, originator_version): the chain cannot fork.
 
 Verification checks every link on its own (a window over the primary key, one pass, hashed by
