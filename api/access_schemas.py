@@ -27,7 +27,9 @@ class StoredEvent(msgspec.Struct, frozen=True, kw_only=True):
     data: dict[str, Any]
 
 
-class FilingHistory(msgspec.Struct, frozen=True, kw_only=True):
+class FilingEvents(msgspec.Struct, frozen=True, kw_only=True):
+    """Every stored event of a filing, as stored (the auditors' view)."""
+
     filing_id: str
     events: list[StoredEvent]
 

@@ -109,4 +109,6 @@ class HistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class FilingHistory(msgspec.Struct, frozen=True, kw_only=True):
+    """The taxpayer's view of their return's changes: who made each and where figures came from."""
+
     items: list[HistoryEntry]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from commands.documents import DocumentsService
-from projections.document_queries import DocumentQueries
+from projections.read_models.documents.queries import DocumentQueries
 
 MULTIPART_SLACK = 64 * 1024
 """Room for the multipart envelope around a file of the largest accepted size."""

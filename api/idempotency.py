@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 
 from api.problems import problem
 from api.security.rejections import send_problem
+from projections.redis_keys import idempotency_key
 
 log = structlog.get_logger(__name__)
 
@@ -34,7 +35,6 @@ KEEP_SECONDS = 24 * 3600
 PENDING_SECONDS = 60
 WAIT_SECONDS = 10.0
 MAX_BODY_BYTES = 12 * 1024 * 1024  # above the upload limit and its multipart envelope
-_KEY = "bb:idem:{uid}:{key}"
 
 
 class _Stored(msgspec.Struct, frozen=True):
@@ -143,7 +143,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
         for part in (method.encode(), scope["path"].encode(), body):
             digest.update(hashlib.sha256(part).digest())
         fingerprint = digest.hexdigest()
-        key = _KEY.format(uid=uid, key=hashlib.sha256(raw_key).hexdigest())
+        key = idempotency_key(uid, hashlib.sha256(raw_key).hexdigest())
         try:
             stored = await self._claim_or_wait(key, fingerprint)
         except RedisError as exc:  # without the store, run the request as if no key was sent

@@ -22,6 +22,11 @@ from litestar.plugins.problem_details import (
 )
 from redis.exceptions import RedisError
 
+from commands.adapters.document_files import (
+    DocumentRejected,
+    DocumentTooLarge,
+    UnsupportedDocument,
+)
 from commands.erasure import AdminNotErasable
 from commands.errors import (
     AccountNotFound,
@@ -124,6 +129,16 @@ def _from_tax_input(exc: InvalidTaxInput) -> ProblemDetailsException:
     return problem(
         422, "invalid-tax-input", "The tax input is not valid", str(exc), field=exc.field
     )
+
+
+def rejection_status(exc: DocumentRejected) -> int:
+    """The HTTP status of an upload the write side refused: 413 too large, 415 not a type
+    we read, 422 otherwise (empty, damaged, too complex, encrypted)."""
+    if isinstance(exc, DocumentTooLarge):
+        return 413
+    if isinstance(exc, UnsupportedDocument):
+        return 415
+    return 422
 
 
 def _from_command(exc: CommandError) -> ProblemDetailsException:

@@ -11,7 +11,7 @@ from api.context import services
 from api.guards import current_user_id
 from api.preconditions import etag, matches_if_none_match
 from api.problems import problem
-from projections.cache import CachedView
+from projections.cache.read_cache import CachedView
 from projections.consistency import ProjectionNotCaughtUp, TooManyWaiting
 
 MAX_WAITS_PER_USER = 4

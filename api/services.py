@@ -15,8 +15,8 @@ from api.stream.config import StreamConfig
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
 from projections.consistency import PositionWaiter
-from projections.reads import FilingReads
-from projections.stream import StreamReplay
+from projections.read_models.filings.queries import FilingReads
+from projections.read_models.stream.queries import StreamReplay
 
 
 @dataclass

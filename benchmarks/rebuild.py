@@ -20,7 +20,7 @@ from benchmarks._report import emit
 from burnblack import wiring
 from burnblack.seed import seed_filings
 from burnblack.settings import Settings
-from projections.rebuild import Rebuilder
+from projections.projector.rebuild import Rebuilder
 from projections.schema import ensure_schema
 from tests.servers import test_servers
 

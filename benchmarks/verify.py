@@ -37,7 +37,7 @@ from burnblack import audit_keys, wiring
 from burnblack.eventstore import HorizonRecorder
 from burnblack.seed import seed_filings
 from burnblack.settings import Settings
-from projections.chain_days import seal_day, verify
+from projections.eventlog.chain_days import seal_day, verify
 from tests.servers import test_servers
 
 FILINGS = int(os.environ.get("BENCH_VERIFY_FILINGS", "10000"))

@@ -26,7 +26,7 @@ console = Console(stderr=True)
 
 
 def _connect(database_url: str) -> Any:
-    from projections.event_chain import connect  # psycopg: only for the commands that need it
+    from projections.eventlog.chain import connect  # psycopg: only for the commands that need it
 
     return connect(database_url)
 
@@ -49,7 +49,7 @@ def _events_table(settings: Settings) -> tuple[str, str]:
     """The database URL and the filings' events table, chained if it was not yet (as the
     recorder does at start-up), with one connection: no application, no pool."""
     from commands.filings import FilingsApplication
-    from projections.event_chain import ensure_chain
+    from projections.eventlog.chain import ensure_chain
 
     database_url, _ = settings.require_urls()
     table = f"{FilingsApplication.name.lower()}_events"
@@ -73,7 +73,7 @@ def verify(
 ) -> None:
     """Check every link, every sealed day's anchors, root and signature. Exits 1 naming each
     filing and version that was changed, deleted or reordered."""
-    from projections.chain_days import verify as verify_chain
+    from projections.eventlog.chain_days import verify as verify_chain
 
     settings = Settings.from_env()
     oid = _filing_id(filing) if filing else None
@@ -119,7 +119,7 @@ def seal(
     ] = None,
 ) -> None:
     """Anchor every filing's head in the day's signed root (run once a day, e.g. from cron)."""
-    from projections.chain_days import SealRefused, seal_day
+    from projections.eventlog.chain_days import SealRefused, seal_day
 
     settings = Settings.from_env()
     try:
@@ -151,8 +151,8 @@ def export(
 ) -> None:
     """Write a filing's stored history, its links and anchors as a signed bundle."""
     from burnblack.audit_bundle import build
-    from projections.chain_days import anchors
-    from projections.event_chain import history
+    from projections.eventlog.chain import history
+    from projections.eventlog.chain_days import anchors
 
     settings = Settings.from_env()
     oid = _filing_id(filing)

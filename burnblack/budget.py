@@ -29,7 +29,7 @@ SINGLE_THREADED_EVENTSTORE = 2
 # An event store that appends holds one more connection for its wake-up NOTIFYs
 # (burnblack/eventstore.py, CoalescedWakeups).
 WAKEUP = 1
-# The projector's runner: lock, LISTEN and work connections (projections/runner.py), plus
+# The projector's runner: lock, LISTEN and work connections (projections/projector/runner.py), plus
 # the lag sampler's (burnblack/processes.py).
 PROJECTOR_OWN = 4
 # Every process polls for destroyed data keys on a connection of its own (commands/datakeys.py).

@@ -147,7 +147,7 @@ def projections_rebuild(
     dry_run: Annotated[bool, typer.Option(help="Replay into shadow tables, do not switch")] = False,
     processes: Annotated[
         int,
-        # max: projections.rebuild.MAX_PROCESSES (not imported here: the CLI starts light)
+        # max: projections.projector.rebuild.MAX_PROCESSES (not imported here: the CLI starts light)
         typer.Option(min=1, max=64, help="Loader processes of the bulk load (about one a core)"),
     ] = 2,
     force: Annotated[
@@ -238,7 +238,7 @@ def projections_status() -> None:
     from rich.table import Table
 
     from burnblack import wiring
-    from projections.status import follower_statuses
+    from projections.projector.status import follower_statuses
 
     settings = Settings.from_env()
     database_url, _ = settings.require_urls()

@@ -10,13 +10,13 @@ from rq import Queue
 
 from burnblack.document_settings import DocumentSettings
 from burnblack.settings import Settings
+from commands.adapters.document_files import UploadLimits
 from commands.blobs import BlobStore, LocalBlobStore
-from commands.document_files import UploadLimits
 from commands.documents import DocumentsService
 from commands.filings import FilingsApplication
-from projections.document_queries import DocumentQueries
-from projections.document_reactor import DocumentReactor
-from projections.document_status import DocumentStatusFollower
+from projections.reactors.documents import DocumentReactor
+from projections.read_models.documents.projection import DocumentStatusFollower
+from projections.read_models.documents.queries import DocumentQueries
 
 
 def upload_limits(d: DocumentSettings) -> UploadLimits:
@@ -28,7 +28,7 @@ def upload_limits(d: DocumentSettings) -> UploadLimits:
 def blob_store(settings: Settings) -> BlobStore:
     d = settings.documents
     if d.s3_bucket:
-        from commands.blobs_s3 import S3BlobStore
+        from commands.adapters.s3_blobs import S3BlobStore
 
         return S3BlobStore(
             d.s3_bucket,

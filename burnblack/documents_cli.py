@@ -24,7 +24,7 @@ def documents_parse(
     max_bytes: Annotated[int, typer.Option(help="Refuse larger files")] = 10 * 1024 * 1024,
 ) -> None:
     """Print the fields (value, confidence, page, line) found in FILE, as JSON."""
-    from commands.document_files import DocumentRejected, UploadLimits, inspect
+    from commands.adapters.document_files import DocumentRejected, UploadLimits, inspect
     from domain.documents.form16 import parse_form16
     from workers.ocr import OcrUnavailable
     from workers.reading import read_document

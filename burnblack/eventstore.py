@@ -4,7 +4,8 @@
 sends a NOTIFY in every append, so that ids are issued in commit order: every write of the
 platform queues on one lock (and the NOTIFY takes a cluster-wide lock at commit). This
 subclass appends with neither: each row is stamped with its transaction id and given a
-position derived from it (projections/horizon.py), and readers of the log read only below the
+position derived from it (projections/eventlog/horizon.py), and readers of the log read
+only below the
 horizon of finished transactions. Followers are woken by coalesced NOTIFYs sent after commit
 from a thread of their own, at most one per `WAKE_INTERVAL` per process. The argument is in
 docs/event-log.md.
@@ -39,8 +40,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections import event_chain
-from projections.horizon import BASES_DDL, BASES_TABLE, STRIDE, Base, load_base
+from projections.eventlog import chain as event_chain
+from projections.eventlog.horizon import BASES_DDL, BASES_TABLE, STRIDE, Base, load_base
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class CoalescedWakeups:
 
 class HorizonRecorder(PostgresApplicationRecorder):
     """Appends without `LOCK TABLE`; reads notifications only below the horizon. Each row is
-    linked into its aggregate's hash chain by the INSERT itself (projections/event_chain.py)."""
+    linked into its aggregate's hash chain by the INSERT itself (projections/eventlog/chain.py)."""
 
     chained = True  # False only for the benchmark's baseline (benchmarks/verify.py)
 

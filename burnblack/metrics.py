@@ -17,7 +17,7 @@ They are read when scraped (a custom collector), not kept up to date on the hot 
 | `burnblack_projection_lag_seconds` | follower | age of the oldest event not yet handled |
 
 Job wait and duration are histograms observed by the worker (`workers/worker.py`); cache
-hits and misses are `burnblack_read_cache_requests_total` (`projections/cache.py`).
+hits and misses are `burnblack_read_cache_requests_total` (`projections/cache/read_cache.py`).
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from burnblack import budget, wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.audit import AuditAction
-from projections.bulk_load import Progress
-from projections.rebuild import Rebuilder, RebuildReport, TableComparison
+from projections.projector.bulk_load import Progress
+from projections.projector.rebuild import Rebuilder, RebuildReport, TableComparison
 from projections.schema import ensure_schema
 
 REBUILD_JOB = "burnblack.operations.rebuild_projection"

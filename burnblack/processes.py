@@ -16,13 +16,14 @@ from burnblack import budget, document_wiring, wiring
 from burnblack.metrics import LagTracker, capacity, serve_metrics
 from burnblack.settings import Settings
 from burnblack.supervisor import children_die_with_me
-from projections.backoff import RECONNECTABLE, Backoff
-from projections.document_reactor import DocumentReactor
-from projections.followers import ComputationReactor, FilingSummaryFollower
-from projections.reconciliation import Reconciler
-from projections.runner import LogRunner
+from projections.projector.backoff import RECONNECTABLE, Backoff
+from projections.projector.runner import LogRunner
+from projections.reactors.computation import ComputationReactor
+from projections.reactors.documents import DocumentReactor
+from projections.reactors.reconciliation import Reconciler
+from projections.read_models.filings.follower import FilingSummaryFollower
+from projections.read_models.stream.projection import StreamFollower, StreamRetention
 from projections.schema import ensure_schema
-from projections.stream_follower import StreamFollower, StreamRetention
 from workers import runtime
 from workers.worker import BurnblackWorker
 
@@ -185,7 +186,7 @@ def _lag_tracker(database_url: str, app: object) -> LagTracker:
     """Samples the log head and the followers' positions on a connection of its own."""
     import psycopg
 
-    from projections.status import follower_statuses
+    from projections.projector.status import follower_statuses
 
     conn: list[psycopg.Connection[object]] = []
     recorder = app.recorder  # type: ignore[attr-defined]

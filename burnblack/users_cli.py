@@ -102,6 +102,8 @@ def set_role(
         _revoke_sessions(settings, str(account.id))
         accounts.change_role(_actor(), account.id, role)
         ended = _revoke_sessions(settings, str(account.id))
+    except (CommandError, DomainError) as exc:
+        raise _fail(exc) from None
     finally:
         accounts.close()
     console.print(f"[green]{account.email} is now {role.value}[/green]; {ended} session(s) ended")

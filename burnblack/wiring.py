@@ -22,11 +22,11 @@ from burnblack.keys import CIPHER_TOPIC, MAPPER_TOPIC
 from burnblack.settings import Settings
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
-from projections.cache import ReadCache
+from projections.cache.invalidation import CacheInvalidator
+from projections.cache.read_cache import ReadCache
 from projections.consistency import PositionWaiter
-from projections.eventlog import StoredEventLog
-from projections.invalidation import CacheInvalidator
-from projections.reads import FilingReads
+from projections.eventlog.reader import StoredEventLog
+from projections.read_models.filings.queries import FilingReads
 
 QUEUES = ("high", "default", "low")
 APPLICATION_RECORDER_TOPIC = "burnblack.eventstore:HorizonRecorder"
@@ -120,7 +120,7 @@ def accounts_app(settings: Settings, pool_size: int | None = None) -> AccountsAp
 # Redis restarted or a pooled connection dropped: reconnect and retry a few times, backing off
 # (about 1.5 s in all), before the caller sees the error. Idle connections are pinged before
 # reuse after `health_check_interval` seconds. The long-running loops (projector, worker)
-# wait out longer outages themselves (projections/backoff.py).
+# wait out longer outages themselves (projections/projector/backoff.py).
 REDIS_RETRY_ON = [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
 REDIS_HEALTH_CHECK_SECONDS = 10
 # No `CLIENT SETINFO` when connecting: Redis before 7.2 refuses it, and under load (1,000

@@ -15,16 +15,16 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import EnvType, get_topic
 
-from commands.context import CommandContext
-from commands.emails import check_address
-from commands.errors import AccountNotFound, EmailTaken, InvalidCredentials, LastAdmin
-from commands.passwords import (
+from commands.adapters.passwords import (
     DUMMY_HASH,
     check_strength,
     hash_password,
     needs_rehash,
     verify_password,
 )
+from commands.context import CommandContext
+from commands.emails import check_address
+from commands.errors import AccountNotFound, EmailTaken, InvalidCredentials, LastAdmin
 from commands.transcodings import register_domain_transcodings
 from domain.account import Account, Role, normalise_email
 from domain.admin_roster import ROSTER_ID, AdminRoster

@@ -16,9 +16,9 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from commands.adapters.document_files import FileFacts, UploadLimits, inspect
 from commands.blobs import BlobStore, sha256_of
 from commands.context import CommandContext
-from commands.document_files import FileFacts, UploadLimits, inspect
 from commands.errors import CommandError, VersionConflict
 from commands.filings import FilingsApplication
 from commands.keyring import KeyringCipher

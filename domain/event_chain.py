@@ -1,7 +1,7 @@
 """The hash chain over each aggregate's stored events, and the daily root over all chains.
 
 Pure functions: the same rules run in PostgreSQL when an event is appended and verified
-(projections/event_chain.py builds the SQL twin of `link`), and in Python when a bundle is
+(projections/eventlog/chain.py builds the SQL twin of `link`), and in Python when a bundle is
 checked offline by someone who has only the bundle and the public key (burnblack/audit_bundle.py).
 
 A link covers the bytes *as stored* (the compressed, encrypted state), never the plaintext:

@@ -8,7 +8,7 @@ import time
 
 from redis.asyncio import Redis
 
-from projections.invalidation import POSITION_CHANNEL, POSITION_KEY
+from projections.redis_keys import position_channel, position_key, waits_key
 
 
 class ProjectionNotCaughtUp(Exception):
@@ -22,14 +22,11 @@ class TooManyWaiting(Exception):
     """This waiter already has as many reads waiting as it may."""
 
 
-WAITS_KEY = "bb:ryw-waits:{waiter}"
-
-
 class PositionWaiter:
     def __init__(self, client: Redis, projection: str = "filing_summary") -> None:
         self._redis = client
-        self._key = POSITION_KEY.format(name=projection)
-        self._channel = POSITION_CHANNEL.format(name=projection)
+        self._key = position_key(projection)
+        self._channel = position_channel(projection)
 
     async def reached(self) -> int:
         raw = await self._redis.get(self._key)
@@ -50,7 +47,7 @@ class PositionWaiter:
         if waiter is None:
             await self._wait(position, timeout)
             return
-        key = WAITS_KEY.format(waiter=waiter)
+        key = waits_key(waiter)
         pipe = self._redis.pipeline(transaction=True)
         pipe.incr(key)
         pipe.expire(key, int(timeout) + 10)  # a crashed instance's counts do not linger

@@ -1,7 +1,7 @@
 """An erased taxpayer's rows leave the read models.
 
 Once their data key is destroyed, their events read as redacted and a rebuild makes no row
-for them (projections/records.py); the live read models are brought to the same state here,
+for them (projections/eventlog/records.py); the live read models are brought to the same state here,
 in one transaction: the filing summaries (PAN shape, income, deductions, computation,
 acknowledgement), the owner's list, the counts by year and status, and the documents' rows
 (display name, fields read, problems). What is left is what a rebuild leaves: nothing of
@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 import redis
 
+from projections.redis_keys import owner_cache_patterns
 from projections.schema import ensure_schema
 
 
@@ -62,7 +63,7 @@ def forget_cached(client: redis.Redis, owner_id: str) -> int:
     """Drops the owner's cached reads (every read-model version), and their documents'
     progress entries are keyed by document, expiring on their own."""
     removed = 0
-    for pattern in (f"bb:rm*:filing:{owner_id}:*", f"bb:rm*:filings*:{owner_id}*"):
+    for pattern in owner_cache_patterns(owner_id):
         keys = list(client.scan_iter(match=pattern, count=1000))
         if keys:
             removed += int(client.delete(*keys))

@@ -13,10 +13,10 @@ from psycopg.conninfo import conninfo_to_dict
 
 from burnblack import wiring
 from burnblack.settings import Settings
-from projections.document_status import DocumentStatusProjection
-from projections.filing_summary import FilingSummaryProjection
+from projections.projector.tracking import advance, lock_position
+from projections.read_models.documents.projection import DocumentStatusProjection
+from projections.read_models.filings.projection import FilingSummaryProjection
 from projections.schema import ensure_schema
-from projections.tracking import advance, lock_position
 
 
 def clear_text_pdf(*lines: str) -> bytes:

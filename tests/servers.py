@@ -18,6 +18,8 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from projections.redis_keys import db_claim_key
+
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS = "redis://127.0.0.1:6379"
 FIRST_TEST_REDIS_DB = 8
@@ -73,7 +75,7 @@ def test_servers() -> Iterator[ServerUrls]:
             yield ServerUrls(database_url, redis_url, admin_url)
         finally:
             if not embedded:
-                redis.Redis.from_url(f"{redis_base}/0").delete(f"bb-test-claim:{db}")
+                redis.Redis.from_url(f"{redis_base}/0").delete(db_claim_key(db))
             with psycopg.connect(admin_url, autocommit=True) as conn:
                 conn.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -91,12 +93,12 @@ def _claim_redis_db(redis_base: str, owner: str, admin_url: str) -> int:
 
     claims = redis.Redis.from_url(f"{redis_base}/0")
     for db in range(FIRST_TEST_REDIS_DB, 16):
-        if claims.set(f"bb-test-claim:{db}", owner, nx=True, ex=3 * 3600):
+        if claims.set(db_claim_key(db), owner, nx=True, ex=3 * 3600):
             return db
     with psycopg.connect(admin_url, autocommit=True) as conn:
         alive = {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
     for db in range(FIRST_TEST_REDIS_DB, 16):
-        key = f"bb-test-claim:{db}"
+        key = db_claim_key(db)
         stale = claims.get(key)
         if stale is None or (stale.decode() if isinstance(stale, bytes) else stale) in alive:
             continue

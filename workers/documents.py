@@ -22,6 +22,7 @@ from rq.job import Job
 from commands.blobs import BlobMissing
 from commands.context import CommandContext
 from domain.documents.form16 import parse_form16
+from projections.redis_keys import progress_key  # read by the document queries
 from workers.ocr import OcrUnavailable
 from workers.reading import read_document
 from workers.runtime import documents
@@ -29,10 +30,6 @@ from workers.runtime import documents
 log = structlog.get_logger(__name__)
 
 PROGRESS_TTL_SECONDS = 24 * 3600
-
-
-def progress_key(document_id: str) -> str:
-    return f"bb:doc-progress:{document_id}"  # read by projections.document_queries
 
 
 class _Progress:

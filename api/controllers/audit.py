@@ -17,7 +17,7 @@ from api.access_schemas import (
     AuditTrail,
     AuditTrailEntry,
     FilingAsOf,
-    FilingHistory,
+    FilingEvents,
     StoredEvent,
 )
 from api.context import command_context, services
@@ -83,7 +83,7 @@ class AuditController(Controller):
         sync_to_thread=True,
         description="Every stored event of a filing: version, type, time, meta and data.",
     )
-    def filing_events(self, request: Request[Any, Any, Any], filing_id: uuid.UUID) -> FilingHistory:
+    def filing_events(self, request: Request[Any, Any, Any], filing_id: uuid.UUID) -> FilingEvents:
         svc = services(request)
         events = [_stored(e) for e in svc.filings.repository.event_store.get(filing_id)]
         if not events:
@@ -94,7 +94,7 @@ class AuditController(Controller):
             str(filing_id),
             {"events": str(len(events))},
         )
-        return FilingHistory(filing_id=str(filing_id), events=events)
+        return FilingEvents(filing_id=str(filing_id), events=events)
 
     @get(
         "/filings/{filing_id:uuid}",

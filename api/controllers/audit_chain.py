@@ -17,8 +17,8 @@ from api.context import services
 from api.guards import requires_role
 from api.problems import problem
 from domain.account import Role
-from projections.chain_days import verify
-from projections.event_chain import head
+from projections.eventlog.chain import head
+from projections.eventlog.chain_days import verify
 
 
 class ChainBreak(msgspec.Struct, frozen=True, kw_only=True):

@@ -31,16 +31,16 @@ from api.document_schemas import (
 from api.document_services import DocumentApi
 from api.guards import current_user_id, requires_role
 from api.preconditions import etag, expected_version
-from api.problems import problem
+from api.problems import problem, rejection_status
 from api.schemas import CommandAccepted
 from api.security.config import EXPENSIVE
-from commands.document_files import DocumentRejected
+from commands.adapters.document_files import DocumentRejected
 from commands.documents import DocumentNotFound
-from commands.history import filing_history
 from domain.account import Role
 from domain.documents.aggregate import Document
 from domain.documents.errors import FieldsNeedReview
-from projections.document_status import masked
+from projections.filing_history import filing_history
+from projections.read_models.documents.projection import masked
 
 _NO_STORE = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
 
@@ -136,7 +136,9 @@ class DocumentUploadController(Controller):
                 command_context(request), filing_id, content, data.file.filename or ""
             )
         except DocumentRejected as exc:
-            raise problem(exc.status, exc.code, exc.title, exc.message, field="file") from None
+            raise problem(
+                rejection_status(exc), exc.code, exc.title, exc.message, field="file"
+            ) from None
         body = DocumentUploaded(
             id=str(uploaded.document_id),
             filing_id=str(filing_id),

@@ -16,7 +16,7 @@ from api.problems import problem
 from api.read_schemas import AuditFilingList
 from domain.filing.status import FilingStatus
 from domain.tax.inputs import AssessmentYear
-from projections.reads import AuditFilter
+from projections.read_models.filings.queries import AuditFilter
 
 
 def _cursor(raw: str | None) -> tuple[dt.datetime, uuid.UUID] | None:

@@ -26,7 +26,9 @@ from commands.results import Written
 from domain.account import Role
 from domain.filing import IncomeDeclaration
 from domain.tax.inputs import Deductions
-from projections.reads import FIRST_PAGE_LIMIT  # the page the projector keeps warm
+from projections.read_models.filings.queries import (
+    FIRST_PAGE_LIMIT,  # the page the projector keeps warm
+)
 
 
 def _accepted(written: Written, http_status: int, **extra: Any) -> Response[CommandAccepted]:

@@ -24,7 +24,7 @@ from api.controllers.metrics import refresh_event_log_horizon
 from api.schemas import Liveness, Readiness
 from api.security.services import security
 from api.stream.runtime import stream_runtime
-from projections.status import follower_statuses
+from projections.projector.status import follower_statuses
 
 log = structlog.get_logger(__name__)
 

@@ -9,7 +9,7 @@ from litestar import Request
 from prometheus_client import Gauge
 
 from api.context import services
-from projections.horizon import HORIZON_AGE_SQL
+from projections.eventlog.horizon import HORIZON_AGE_SQL
 
 log = structlog.get_logger(__name__)
 

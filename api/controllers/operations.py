@@ -15,7 +15,7 @@ from api.context import services
 from api.guards import requires_role
 from api.problems import problem
 from api.read_schemas import FilingCounts, ProjectionStatus, RebuildQueued, RebuildStatus
-from projections.status import follower_statuses
+from projections.projector.status import follower_statuses
 
 REBUILD_JOB = "burnblack.operations.rebuild_projection"
 _RUNNING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}

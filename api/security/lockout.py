@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from api.security.config import LockoutPolicy
-
-ACCOUNT_PREFIX = "bb:lockout:account:"
-IP_PREFIX = "bb:lockout:ip:"
+from projections.redis_keys import LOCKOUT_ACCOUNT_PREFIX as ACCOUNT_PREFIX
+from projections.redis_keys import LOCKOUT_IP_PREFIX as IP_PREFIX
 
 # KEYS: account key, address key. ARGV: account threshold, address threshold, base ms,
 # max ms, memory ms. Returns {allowed (1/0), wait ms}.

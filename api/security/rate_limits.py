@@ -43,6 +43,7 @@ from api.security.config import RATE_LIMIT_OPT
 from api.security.metrics import RATE_LIMIT_DECISIONS
 from api.security.rejections import send_problem
 from api.security.status import SecurityStatus
+from projections.redis_keys import RATE_LIMIT_PREFIX as KEY_PREFIX
 
 log = structlog.get_logger(__name__)
 
@@ -77,9 +78,6 @@ class Decision:
 
 class StoreUnavailable(Exception):
     """The rate-limit store could not be asked."""
-
-
-KEY_PREFIX = "bb:ratelimit"
 
 
 def _as_function(name: str, script: bytes | str) -> str:

@@ -20,8 +20,9 @@ from typing import Any
 import msgspec
 from redis.asyncio import Redis
 
-SESSION_PREFIX = "bb:session:"
-INDEX_PREFIX = "bb:user-sessions:"
+from projections.redis_keys import SESSION_PREFIX
+from projections.redis_keys import USER_SESSIONS_PREFIX as INDEX_PREFIX
+
 _ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 RESERVED = frozenset({"uid", "role", "email"})
 

@@ -5,7 +5,8 @@ first connection error ends the task and the instance never hears a message agai
 `stream_events` never raises: it reconnects with backoff, subscribes to every channel still
 wanted, and then hands each of those channels a CATCH_UP marker, because whatever was
 published while it was away is lost to it. Sockets answer the marker by reading what they
-missed from the stream table (projections/stream.py), so nothing is lost, only late.
+missed from the stream table (projections/read_models/stream/table.py), so nothing is lost,
+only late.
 
 redis-py's own reconnect-and-resubscribe is switched off (no retries on this client): it would
 reconnect silently, and the sockets would never know they had missed something.
@@ -30,7 +31,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from projections.stream import CATCH_UP
+from projections.read_models.stream.messages import CATCH_UP
 
 log = structlog.get_logger(__name__)
 

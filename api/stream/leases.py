@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-KEY = "bb:stream-sockets:{user}"
+from projections.redis_keys import stream_sockets_key
 
 # Drop lapsed leases, then take one if fewer than ARGV[2] are held. Redis' own clock: every
 # instance agrees on "now".
@@ -40,12 +40,12 @@ class SocketLeases:
         self._renew = client.register_script(_RENEW)
 
     async def take(self, user: str, socket_id: str) -> bool:
-        key = KEY.format(user=user)
+        key = stream_sockets_key(user)
         took = await self._take(keys=[key], args=[socket_id, self._cap, self._lease_ms])
         return bool(took)
 
     async def renew(self, user: str, socket_id: str) -> None:
-        await self._renew(keys=[KEY.format(user=user)], args=[socket_id, self._lease_ms])
+        await self._renew(keys=[stream_sockets_key(user)], args=[socket_id, self._lease_ms])
 
     async def release(self, user: str, socket_id: str) -> None:
-        await self._redis.zrem(KEY.format(user=user), socket_id)
+        await self._redis.zrem(stream_sockets_key(user), socket_id)

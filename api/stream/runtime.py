@@ -16,7 +16,8 @@ from api.stream.backend import ResilientPubSubBackend, pubsub_client
 from api.stream.config import StreamConfig
 from api.stream.leases import SocketLeases
 from api.stream.subscriber import bounded_subscriber_class
-from projections.stream import BROADCAST_CHANNEL, StreamReplay
+from projections.read_models.stream.queries import StreamReplay
+from projections.redis_keys import STREAM_BROADCAST_CHANNEL as BROADCAST_CHANNEL
 
 STATE_KEY = "stream"
 

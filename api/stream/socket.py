@@ -28,7 +28,9 @@ from api.stream.metrics import SOCKETS_CLOSED, SOCKETS_OPEN
 from api.stream.refusal import Refused, check_origin, parse_after, refuse, user_of
 from api.stream.runtime import StreamRuntime, stream_runtime
 from api.stream.subscriber import OVERFLOW, BoundedSubscriber
-from projections.stream import BROADCAST_CHANNEL, CATCH_UP, decode_position, user_channel
+from projections.read_models.stream.messages import CATCH_UP, decode_position
+from projections.redis_keys import STREAM_BROADCAST_CHANNEL as BROADCAST_CHANNEL
+from projections.redis_keys import stream_user_channel as user_channel
 
 log = structlog.get_logger(__name__)
 

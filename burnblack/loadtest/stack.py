@@ -26,6 +26,8 @@ from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict
 
+from projections.redis_keys import db_claim_key
+
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS = "redis://127.0.0.1:6379"
 # Databases 0..7 are the platform's and people's; tests claim 8..15 (tests/servers.py)
@@ -219,7 +221,7 @@ def fresh_data(work: Path, embedded: bool = False) -> Iterator[tuple[str, str]]:
                 (
                     d
                     for d in range(FIRST_REDIS_DB, 16)
-                    if claims.set(f"bb-test-claim:{d}", name, nx=True, ex=3 * 3600)
+                    if claims.set(db_claim_key(d), name, nx=True, ex=3 * 3600)
                 ),
                 -1,
             )
@@ -233,7 +235,7 @@ def fresh_data(work: Path, embedded: bool = False) -> Iterator[tuple[str, str]]:
             if claims is not None:
                 with contextlib.suppress(Exception):
                     redis.Redis.from_url(redis_url).flushdb()
-                    claims.delete(f"bb-test-claim:{db}")
+                    claims.delete(db_claim_key(db))
             with psycopg.connect(admin_url, autocommit=True) as conn:
                 conn.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

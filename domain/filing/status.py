@@ -1,7 +1,7 @@
 """Where a return stands in its life, and the one rule that says so.
 
 `filing_status` is shared by the `Filing` aggregate and the read model's fold
-(projections/filing_summary.py), so the two cannot disagree.
+(projections/read_models/filings/projection.py), so the two cannot disagree.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ import psycopg
 import pytest
 from websockets.sync.client import connect
 
-from projections.stream_follower import StreamRetention
+from projections.read_models.stream.projection import StreamRetention
 from tests.chaos import PrivateRedis, logged_in, needs_redis_server, ready, wait_until
 from tests.processes import Platform
 from tests.servers import ServerUrls

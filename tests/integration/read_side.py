@@ -21,8 +21,9 @@ from burnblack.settings import Settings
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
 from domain.account import Role
-from projections.followers import ComputationReactor, FilingSummaryFollower
-from projections.runner import LogRunner
+from projections.projector.runner import LogRunner
+from projections.reactors.computation import ComputationReactor
+from projections.read_models.filings.follower import FilingSummaryFollower
 from tests.taxpayer import PASSWORD, send_csrf_token
 
 QUERIES: list[str] = []

@@ -36,7 +36,7 @@ from psycopg.sql import SQL, Composed
 from burnblack import wiring
 from burnblack.eventstore import HorizonRecorder
 from burnblack.settings import Settings
-from projections.horizon import Base
+from projections.eventlog.horizon import Base
 from tests.servers import ServerUrls
 
 SECONDS = float(os.environ.get("BURNBLACK_APPEND_PROOF_SECONDS", "8"))

@@ -18,10 +18,11 @@ from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.filing import IncomeDeclaration
 from domain.tax.inputs import Salary
-from projections.cache import MODEL_VERSION_KEY, ReadCache, filing_key
-from projections.followers import FilingSummaryFollower
-from projections.reads import FilingReads
-from projections.runner import LogRunner
+from projections.cache.read_cache import ReadCache
+from projections.projector.runner import LogRunner
+from projections.read_models.filings.follower import FilingSummaryFollower
+from projections.read_models.filings.queries import FilingReads
+from projections.redis_keys import MODEL_VERSION_KEY, filing_key
 from projections.schema import ensure_schema
 from tests.taxpayer import random_pan
 

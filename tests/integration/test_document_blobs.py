@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from moto.server import ThreadedMotoServer
 
+from commands.adapters.s3_blobs import S3BlobStore
 from commands.blobs import BlobMissing, BlobStore, LocalBlobStore, sha256_of
-from commands.blobs_s3 import S3BlobStore
 from tests.processes import free_port
 
 

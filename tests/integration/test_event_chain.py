@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from burnblack import wiring
 from burnblack.settings import Settings
 from domain.event_chain import GENESIS, link, verify_chain
-from projections.event_chain import history, pack_links, verify_links
+from projections.eventlog.chain import history, pack_links, verify_links
 
 
 def _recorder(database_url: str, locked: bool = False) -> tuple[Any, Any]:

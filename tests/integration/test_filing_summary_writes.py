@@ -13,9 +13,9 @@ import pytest
 from burnblack import wiring
 from burnblack.seed import seed_filings
 from burnblack.settings import Settings
-from projections.filing_summary import FilingSummaryProjection
-from projections.records import Recorded
-from projections.schema import read_model_ddl, toast_compression
+from projections.eventlog.records import Recorded
+from projections.read_models.filings.projection import FilingSummaryProjection
+from projections.read_models.filings.table import read_model_ddl, toast_compression
 
 TABLES = ("filing_summary", "owner_filing", "filing_counts")
 

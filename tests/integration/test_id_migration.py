@@ -14,8 +14,8 @@ from typing import Any
 
 from burnblack import wiring
 from burnblack.settings import Settings
+from commands.adapters.passwords import hash_password
 from commands.id_indexes import ensure_indexes
-from commands.passwords import hash_password
 from domain.account import Account, Role
 from domain.filing import Filing
 from tests.processes import ROOT

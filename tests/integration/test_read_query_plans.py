@@ -13,9 +13,15 @@ from typing import Any
 import psycopg
 import pytest
 
-from projections.eventlog import partition_sql
-from projections.reads import COUNTS_SQL, OWNER_LIST_SQL, SUMMARY_SQL, AuditFilter, audit_list_sql
-from projections.schema import read_model_ddl
+from projections.eventlog.reader import partition_sql
+from projections.read_models.filings.queries import (
+    COUNTS_SQL,
+    OWNER_LIST_SQL,
+    SUMMARY_SQL,
+    AuditFilter,
+    audit_list_sql,
+)
+from projections.read_models.filings.table import read_model_ddl
 from tests.servers import ServerUrls
 
 ROWS = 100_000

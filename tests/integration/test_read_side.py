@@ -19,7 +19,7 @@ from burnblack.seed import seed_filings
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.account import Role
-from projections.cache import MODEL_VERSION_KEY, filing_key, list_generation_key
+from projections.redis_keys import MODEL_VERSION_KEY, filing_key, list_generation_key
 from tests.integration.read_side import InProcess, counted, in_process
 from tests.processes import TEST_SECURITY_ENV
 

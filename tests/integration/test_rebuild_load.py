@@ -14,11 +14,11 @@ from burnblack import wiring
 from burnblack.settings import Settings
 from domain.filing import Filing, IncomeDeclaration
 from domain.tax.inputs import Deductions, Salary
-from projections.bulk_load import LoadFailed
-from projections.filing_summary import FilingSummaryProjection
-from projections.rebuild import Rebuilder
+from projections.projector.bulk_load import LoadFailed
+from projections.projector.rebuild import Rebuilder
+from projections.projector.tracking import advance, lock_position
+from projections.read_models.filings.projection import FilingSummaryProjection
 from projections.schema import ensure_schema
-from projections.tracking import advance, lock_position
 from tests.taxpayer import random_pan
 
 META = {"actor": "t", "correlation_id": "c", "causation_id": "c"}

@@ -17,8 +17,8 @@ from burnblack.operations import rebuild
 from burnblack.seed import seed_filings
 from burnblack.settings import Settings
 from domain.audit import AuditAction
-from projections.rebuild import Rebuilder
-from projections.tracking import positions
+from projections.projector.rebuild import Rebuilder
+from projections.projector.tracking import positions
 from tests.integration.test_rebuild_load import project
 
 

@@ -15,10 +15,11 @@ from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.filing import IncomeDeclaration
 from domain.tax.inputs import Salary
-from projections.document_reactor import DocumentReactor
-from projections.followers import ComputationReactor, FilingSummaryFollower
-from projections.reconciliation import Reconciler
-from projections.runner import LogRunner
+from projections.projector.runner import LogRunner
+from projections.reactors.computation import ComputationReactor
+from projections.reactors.documents import DocumentReactor
+from projections.reactors.reconciliation import Reconciler
+from projections.read_models.filings.follower import FilingSummaryFollower
 from projections.schema import ensure_schema
 from tests.taxpayer import random_pan
 

@@ -14,8 +14,8 @@ import redis.exceptions
 from burnblack import wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
-from projections.backoff import Backoff
-from projections.runner import AfterCommit, LogRunner
+from projections.projector.backoff import Backoff
+from projections.projector.runner import AfterCommit, LogRunner
 from projections.schema import ensure_schema
 from tests.taxpayer import random_pan
 

@@ -15,7 +15,7 @@ from burnblack import wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from domain.account import Role
-from projections.invalidation import POSITION_KEY
+from projections.redis_keys import position_key
 from tests.integration.read_side import InProcess, in_process
 from tests.processes import TEST_SECURITY_ENV
 from tests.taxpayer import PASSWORD, random_pan, send_csrf_token
@@ -139,7 +139,7 @@ def test_a_user_may_have_only_a_few_reads_waiting(
     position = r.json()["position"]
     # The projection lags just behind it (other tests' projectors share this Redis database).
     redis = wiring.redis_client(api.settings)
-    redis.set(POSITION_KEY.format(name="filing_summary"), position - 1)
+    redis.set(position_key("filing_summary"), position - 1)
     redis.close()
     statuses: list[int] = []
 

@@ -17,11 +17,11 @@ from tests.taxpayer import PASSWORD
 
 
 def _burnblack(
-    servers: ServerUrls, *args: str, stdin: str = ""
+    servers: ServerUrls, *args: str, stdin: str = "", database_url: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
-        "DATABASE_URL": servers.database_url,
+        "DATABASE_URL": database_url or servers.database_url,
         "REDIS_URL": servers.redis_url,
         "BURNBLACK_CIPHER_KEY": TEST_CIPHER_KEY,
     }
@@ -48,6 +48,12 @@ def test_create_the_first_admin_then_change_roles(
     again = _burnblack(servers, "users", "create-admin", email, stdin=PASSWORD + "\n")
     assert again.returncode == 1 and "already exists" in again.stderr
 
+    # Whether this is the database's only admin depends on which tests ran before: make sure
+    # it is not (the last admin's refusal has its own database below).
+    other = f"root-{uuid.uuid4().hex[:8]}@example.com"
+    second = _burnblack(servers, "users", "create-admin", other, stdin=PASSWORD + "\n")
+    assert second.returncode == 0, second.stderr
+
     demoted = _burnblack(servers, "users", "set-role", email, "auditor")
     assert demoted.returncode == 0, demoted.stderr
     revoked = _burnblack(servers, "users", "revoke-sessions", email)
@@ -67,3 +73,25 @@ def test_create_the_first_admin_then_change_roles(
     ]
     assert all(e.actor.startswith("cli:") for e in trail)
     assert trail[1].details == {"from": "admin", "to": "auditor"}
+
+
+def test_the_last_admin_keeps_the_role_with_a_plain_refusal(
+    servers: ServerUrls, own_database: Settings
+) -> None:
+    url = own_database.database_url
+    email = f"root-{uuid.uuid4().hex[:8]}@example.com"
+    made = _burnblack(
+        servers, "users", "create-admin", email, stdin=PASSWORD + "\n", database_url=url
+    )
+    assert made.returncode == 0, made.stderr
+
+    refused = _burnblack(servers, "users", "set-role", email, "taxpayer", database_url=url)
+    assert refused.returncode == 1
+    assert "last admin" in refused.stderr and "Traceback" not in refused.stderr
+
+    accounts = wiring.accounts_app(own_database)
+    try:
+        account = accounts.find_by_email(email)
+        assert account is not None and account.role is Role.ADMIN
+    finally:
+        accounts.close()

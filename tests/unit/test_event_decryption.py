@@ -12,7 +12,7 @@ from eventsourcing.utils import Environment
 from hypothesis import given
 from hypothesis import strategies as st
 
-from projections.records import decryptor
+from projections.eventlog.records import decryptor
 
 CIPHER = AESCipher(Environment(env={"CIPHER_KEY": base64.b64encode(os.urandom(32)).decode()}))
 DECRYPT = decryptor(CIPHER)

@@ -24,8 +24,8 @@ from domain.errors import DomainError
 from domain.filing import Filing, IncomeDeclaration
 from domain.tax import compute, encode_result
 from domain.tax.inputs import Deductions, Salary
-from projections.filing_summary import apply_event, fold_batch
-from projections.records import RecordDecoder
+from projections.eventlog.records import RecordDecoder
+from projections.read_models.filings.projection import apply_event, fold_batch
 
 META = {"actor": "t", "correlation_id": "c", "causation_id": "c"}
 DAY = dt.date(2026, 7, 1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from commands.adapters.passwords import check_strength, hash_password, verify_password
 from commands.errors import WeakPassword
-from commands.passwords import check_strength, hash_password, verify_password
 
 EMAIL = "asha.verma@example.com"
 

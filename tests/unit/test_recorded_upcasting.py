@@ -19,7 +19,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, get_topic
 
-from projections.records import RecordDecoder
+from projections.eventlog.records import RecordDecoder
 
 
 class Note(Aggregate):

@@ -1,5 +1,6 @@
 """Every Filing and Document event becomes a stream message with the status it leaves behind
-(projections/stream.py), and the status agrees with the aggregate's own rule."""
+(projections/read_models/stream/messages.py), and the status agrees with the aggregate's own
+rule."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ import msgspec
 from domain.documents.aggregate import Document, DocumentStatus
 from domain.filing import events as names
 from domain.filing.status import FilingStatus
-from projections.records import Recorded
-from projections.stream import (
+from projections.eventlog.records import Recorded
+from projections.read_models.stream.messages import (
     DOCUMENT_MESSAGES,
     FILING_MESSAGES,
     StreamMessage,
     decode_position,
     encode_message,
 )
-from projections.stream_follower import message_for
+from projections.read_models.stream.projection import message_for
 
 
 def _event_names(module: object) -> set[str]:

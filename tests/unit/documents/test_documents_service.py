@@ -13,18 +13,18 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from commands.adapters.document_files import UnsupportedDocument
 from commands.blobs import LocalBlobStore
 from commands.context import CommandContext
-from commands.document_files import UnsupportedDocument
 from commands.documents import DocumentNotFound, DocumentsService
 from commands.errors import FilingNotFound, VersionConflict
 from commands.filings import FilingsApplication
-from commands.history import filing_history
 from domain.documents.aggregate import DocumentStatus, document_id_for
 from domain.documents.errors import DocumentNotParsed, PanMismatch
 from domain.documents.form16 import parse_form16
 from domain.filing import IncomeDeclaration
 from domain.tax.inputs import Salary
+from projections.filing_history import filing_history
 from tests.cipher import TEST_INDEX_KEY
 from tests.documents.form16_generator import form16_pdf, random_form16
 from workers.reading import read_document

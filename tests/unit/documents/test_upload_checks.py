@@ -12,7 +12,7 @@ from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfWriter
 
-from commands.document_files import (
+from commands.adapters.document_files import (
     CorruptDocument,
     DocumentTooComplex,
     DocumentTooLarge,

@@ -3,15 +3,17 @@ taken from a document, which document and where in it.
 
 Read from the event store rather than a read model: a return has tens of events, the log
 is the audit trail itself, and the taxpayer who just accepted a document sees it at once.
+The read side asks the write side's application (commands/filings.py) only for what the
+protocol below names: the owner check (anyone else's return is not found) and the events.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
-from commands.filings import FilingsApplication
 from domain.filing import events as names
 
 _PAYLOAD = {
@@ -35,6 +37,24 @@ _PAYLOAD = {
 }
 
 
+class _EventStore(Protocol):
+    def get(self, originator_id: uuid.UUID) -> Iterable[Any]: ...
+
+
+class _Repository(Protocol):
+    @property
+    def event_store(self) -> _EventStore: ...
+
+
+class Filings(Protocol):
+    """What the history needs of the filings application (commands.filings)."""
+
+    @property
+    def repository(self) -> _Repository: ...
+
+    def get_owned_filing(self, filing_id: uuid.UUID, owner_id: str) -> object: ...
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
@@ -43,9 +63,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def filing_history(
-    app: FilingsApplication, filing_id: uuid.UUID, owner_id: str
-) -> list[dict[str, Any]]:
+def filing_history(app: Filings, filing_id: uuid.UUID, owner_id: str) -> list[dict[str, Any]]:
     app.get_owned_filing(filing_id, owner_id)  # 404 for anyone else
     entries: list[dict[str, Any]] = []
     for event in app.repository.event_store.get(filing_id):

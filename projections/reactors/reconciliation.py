@@ -31,8 +31,8 @@ from redis import Redis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from projections.document_reactor import DocumentReactor, document_job_id
-from projections.followers import ComputationReactor, computation_job_id
+from projections.reactors.computation import ComputationReactor, computation_job_id
+from projections.reactors.documents import DocumentReactor, document_job_id
 
 log = structlog.get_logger(__name__)
 

@@ -1,4 +1,4 @@
-"""Log followers: the read-model projection and the reactor that turns events into jobs."""
+"""The reactor that turns every tax-computation request into one RQ job."""
 
 from __future__ import annotations
 
@@ -9,30 +9,7 @@ from rq import Queue, Retry
 from rq.job import Job
 
 from domain.filing import events as names
-from projections.filing_summary import FilingSummaryProjection
-from projections.invalidation import CacheInvalidator
-from projections.runner import AfterCommit
-from projections.warming import load_warm
-
-
-class FilingSummaryFollower:
-    """The taxpayer/auditor/admin filing read models; after each batch commits, writes the new
-    cache entries of what it changed and publishes its position for read-your-writes."""
-
-    name = "filing_summary"
-
-    def __init__(self, invalidator: CacheInvalidator) -> None:
-        self._projection = FilingSummaryProjection()
-        self._invalidator = invalidator
-
-    def handle(
-        self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]
-    ) -> AfterCommit | None:
-        touched = self._projection.apply(conn, events)
-        warmed = load_warm(conn, touched)
-        position = events[-1][0]
-        return lambda: self._invalidator.after_commit(touched, position, warmed)
-
+from projections.projector.runner import AfterCommit
 
 COMPUTE_TAX_JOB = "workers.jobs.compute_tax"
 

@@ -12,8 +12,8 @@ from typing import Any
 import msgspec
 from psycopg_pool import AsyncConnectionPool
 
-from projections.cache import CachedView, ReadCache
-from projections.pooled import fetch_all, fetch_one
+from projections.cache.read_cache import CachedView, ReadCache
+from projections.read_models.pooled import fetch_all, fetch_one
 
 SUMMARY_COLUMNS = (
     "filing_id, assessment_year, pan_masked, status, version, income, deductions, "
@@ -30,7 +30,8 @@ OWNER_LIST_SQL = (
     "WHERE owner_id = %s AND started_position < %s ORDER BY started_position DESC LIMIT %s"
 )
 FIRST_PAGE_LIMIT = 20
-"""The list's default page size: the page the projector keeps warm (projections/warming.py)."""
+"""The list's default page size: the page the projector keeps warm
+(projections/cache/warming.py)."""
 
 COUNTS_SQL = (
     "SELECT assessment_year, status, filings FROM filing_counts WHERE filings <> 0 "
@@ -126,7 +127,7 @@ def audit_list_sql(f: AuditFilter) -> tuple[str, list[Any]]:
     """Every filing, newest first, filtered; keyset pagination on (created_at, filing_id).
 
     Only the filters given appear in the SQL, so each combination matches one of the
-    filing_summary indexes exactly (see schema.py)."""
+    filing_summary indexes exactly (see table.py)."""
     given = [
         ("assessment_year = %s", (f.assessment_year,)),
         ("status = %s", (f.status,)),

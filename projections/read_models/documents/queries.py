@@ -12,8 +12,9 @@ from typing import Any
 import redis
 from psycopg_pool import ConnectionPool
 
-from projections.document_status import COLUMNS
-from projections.pooled import sync_fetch_all, sync_fetch_one
+from projections.read_models.documents.table import COLUMNS
+from projections.read_models.pooled import sync_fetch_all, sync_fetch_one
+from projections.redis_keys import progress_key
 
 _BY_ID = (
     f"SELECT {', '.join(COLUMNS)} FROM document_status WHERE document_id = %s AND owner_id = %s"
@@ -22,11 +23,6 @@ _BY_FILING = (
     f"SELECT {', '.join(COLUMNS)} FROM document_status WHERE filing_id = %s AND owner_id = %s "
     "ORDER BY uploaded_at, document_id"
 )
-
-
-def progress_key(document_id: uuid.UUID | str) -> str:
-    """Written by the worker (workers.documents), read here."""
-    return f"bb:doc-progress:{document_id}"
 
 
 def view(row: dict[str, Any], progress: dict[str, Any] | None) -> dict[str, Any]:

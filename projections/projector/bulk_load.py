@@ -21,8 +21,8 @@ from typing import Any
 
 import psycopg
 
-from projections.eventlog import EventSource
-from projections.filing_summary import FilingSummaryProjection, Folded
+from projections.eventlog.reader import EventSource
+from projections.read_models.filings.projection import FilingSummaryProjection, Folded
 
 Progress = Callable[[int, int], None]
 """Called with (position reached, position to reach) as the load goes."""

@@ -19,9 +19,9 @@ from typing import Any, Protocol
 import psycopg
 import structlog
 
-from projections import tracking
-from projections.backoff import RECONNECTABLE, REDIS_GONE, Backoff
-from projections.eventlog import EventSource
+from projections.eventlog.reader import EventSource
+from projections.projector import tracking
+from projections.projector.backoff import RECONNECTABLE, REDIS_GONE, Backoff
 
 log = structlog.get_logger(__name__)
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import psycopg
 
-from projections.cache import CachedView
-from projections.filing_summary import Touched
-from projections.reads import (
+from projections.cache.read_cache import CachedView
+from projections.read_models.filings.projection import Touched
+from projections.read_models.filings.queries import (
     FIRST_PAGE_LIMIT,
     LIST_COLUMNS,
     SUMMARY_COLUMNS,

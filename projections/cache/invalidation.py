@@ -1,5 +1,5 @@
 """What the projector does after a batch commits: replace the cache entries it changed (with
-their new values when it has them, projections/warming.py; else with tombstones) and tell
+their new values when it has them, projections/cache/warming.py; else with tombstones) and tell
 waiting readers (read-your-writes) how far the projection has got."""
 
 from __future__ import annotations
@@ -8,28 +8,26 @@ from collections.abc import Iterable
 
 import redis
 
-from projections.cache import (
+from projections.cache.read_cache import STORE_IF_NOT_OLDER, WARM_LIST, tombstone
+from projections.cache.warming import Warmed
+from projections.read_models.filings.projection import Touched
+from projections.read_models.filings.queries import FIRST_PAGE_LIMIT, page_name
+from projections.redis_keys import (
     MODEL_VERSION_KEY,
-    STORE_IF_NOT_OLDER,
-    WARM_LIST,
     filing_key,
     list_generation_key,
     list_key_prefix,
-    tombstone,
+    list_key_suffix,
+    position_channel,
+    position_key,
 )
-from projections.filing_summary import Touched
-from projections.reads import FIRST_PAGE_LIMIT, page_name
-from projections.warming import Warmed
-
-POSITION_KEY = "bb:projection-position:{name}"
-POSITION_CHANNEL = "bb:projection-position:{name}"
 
 
 class CacheInvalidator:
     def __init__(self, client: redis.Redis, projection: str, ttl_seconds: int = 300) -> None:
         self._redis = client
-        self._position_key = POSITION_KEY.format(name=projection)
-        self._channel = POSITION_CHANNEL.format(name=projection)
+        self._position_key = position_key(projection)
+        self._channel = position_channel(projection)
         self._ttl = ttl_seconds
         self._store = client.register_script(STORE_IF_NOT_OLDER)
         self._warm_list = client.register_script(WARM_LIST)
@@ -40,7 +38,7 @@ class CacheInvalidator:
         raw = self._redis.get(MODEL_VERSION_KEY)
         version = int(raw) if isinstance(raw, bytes) else 1
         warmed = warmed or Warmed()
-        first_page = f":{page_name(None, FIRST_PAGE_LIMIT)}"
+        first_page = list_key_suffix(page_name(None, FIRST_PAGE_LIMIT))
         # During a switch readers may still use the previous version for a second: drop both.
         versions = {version, max(1, version - 1)}
         pipe = self._redis.pipeline(transaction=False)

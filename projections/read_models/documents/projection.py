@@ -18,61 +18,11 @@ from psycopg.types.json import Jsonb, set_json_loads
 
 from domain.documents.aggregate import DocumentStatus
 from domain.pan import mask_pan
-from projections.folding import fold
+from projections.read_models.documents.table import COLUMNS
+from projections.read_models.folding import fold
 
 NAME = "document_status"
 
-DDL = """
-CREATE TABLE IF NOT EXISTS document_status (
-    document_id uuid PRIMARY KEY,
-    filing_id uuid NOT NULL,
-    owner_id text NOT NULL,
-    sha256 text NOT NULL,
-    media_type text NOT NULL,
-    size_bytes bigint NOT NULL,
-    filename text NOT NULL,
-    pages integer NOT NULL,
-    status text NOT NULL,
-    form text,
-    fields jsonb,
-    problems jsonb NOT NULL DEFAULT '[]',
-    failure text,
-    text_source text,
-    parser_version integer,
-    accepted_filing_versions jsonb NOT NULL DEFAULT '[]',
-    version integer NOT NULL,
-    position bigint NOT NULL,
-    uploaded_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL
-);
-CREATE INDEX IF NOT EXISTS document_status_by_filing ON document_status (filing_id, uploaded_at);
--- The reconciliation sweep: documents still being read (projections/reconciliation.py).
-CREATE INDEX IF NOT EXISTS document_status_uploaded ON document_status (uploaded_at)
-    WHERE status = 'uploaded';
-"""
-
-COLUMNS = (
-    "document_id",
-    "filing_id",
-    "owner_id",
-    "sha256",
-    "media_type",
-    "size_bytes",
-    "filename",
-    "pages",
-    "status",
-    "form",
-    "fields",
-    "problems",
-    "failure",
-    "text_source",
-    "parser_version",
-    "accepted_filing_versions",
-    "version",
-    "position",
-    "uploaded_at",
-    "updated_at",
-)
 _JSON = {"fields", "problems", "accepted_filing_versions"}
 MASKED_FIELDS = ("employee_pan", "employer_pan")
 """PANs are kept in full only in the (encrypted) event store; read models show their shape,
@@ -104,7 +54,7 @@ def as_uuid(value: Any) -> uuid.UUID:
 
 
 def apply_event(row: dict[str, Any] | None, event: Any, position: int) -> dict[str, Any] | None:
-    """Fold one Document event (a projections.records.Recorded) into its row."""
+    """Fold one Document event (a projections.eventlog.records.Recorded) into its row."""
     name: str = event.name
     version: int = event.originator_version
     at: dt.datetime | str = event.timestamp

@@ -17,7 +17,7 @@ import psycopg
 from rq import Queue, Retry
 from rq.job import Callback, Job
 
-from projections.runner import AfterCommit
+from projections.projector.runner import AfterCommit
 
 PARSE_DOCUMENT_JOB = "workers.documents.parse_document"
 PARSE_FAILURE_CALLBACK = "workers.documents.on_parse_failure"

@@ -25,7 +25,7 @@ from psycopg.types.json import set_json_loads
 from domain.filing import events as names
 from domain.filing.status import FilingStatus, filing_status
 from domain.pan import mask_pan
-from projections.records import Recorded
+from projections.eventlog.records import Recorded
 
 NAME = "filing_summary"
 

@@ -22,13 +22,18 @@ from typing import Any
 import psycopg
 import redis
 
-from projections import tracking
-from projections.bulk_load import Progress, load_in_processes, load_summaries, read_batches
-from projections.cache import MODEL_VERSION_KEY
-from projections.eventlog import EventSource
-from projections.filing_summary import NAME, FilingSummaryProjection, Touched
-from projections.invalidation import CacheInvalidator
-from projections.schema import READ_MODEL_TABLES, create_shadow, index_shadow
+from projections.cache.invalidation import CacheInvalidator
+from projections.eventlog.reader import EventSource
+from projections.projector import tracking
+from projections.projector.bulk_load import (
+    Progress,
+    load_in_processes,
+    load_summaries,
+    read_batches,
+)
+from projections.read_models.filings.projection import NAME, FilingSummaryProjection, Touched
+from projections.read_models.filings.table import READ_MODEL_TABLES, create_shadow, index_shadow
+from projections.redis_keys import MODEL_VERSION_KEY
 
 
 @dataclass
@@ -237,8 +242,8 @@ class Rebuilder:
     def _load(
         self, conn: psycopg.Connection[Any], suffix: str, progress: Progress | None
     ) -> tuple[int, int]:
-        """The bulk load (projections/bulk_load.py), in partitions when more than one process
-        is asked for, then the owners' lists and counts from the summaries."""
+        """The bulk load (projections/projector/bulk_load.py), in partitions when more than one
+        process is asked for, then the owners' lists and counts from the summaries."""
         if self._processes > 1:
             position = self._source.max_position()
             done = load_in_processes(

@@ -24,7 +24,7 @@ def follower_statuses(
     conn: psycopg.Connection[Any], head: int, events_table: str = "filings_events"
 ) -> list[FollowerStatus]:
     """Lag is counted in events: positions are not dense (a transaction takes a block of
-    them, projections/horizon.py), so `head - position` would not be a number of events."""
+    them, projections/eventlog/horizon.py), so `head - position` would not be a number of events."""
     rows = conn.execute(
         "SELECT t.name, t.position, t.updated_at, "
         f"(SELECT count(*) FROM (SELECT FROM {events_table} e "

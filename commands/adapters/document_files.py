@@ -40,7 +40,6 @@ class FileFacts:
 
 class DocumentRejected(CommandError):
     code = "document-rejected"
-    status = 422
     title = "The file cannot be used"
 
 
@@ -51,13 +50,11 @@ class EmptyDocument(DocumentRejected):
 
 class DocumentTooLarge(DocumentRejected):
     code = "document-too-large"
-    status = 413
     title = "The file is too large"
 
 
 class UnsupportedDocument(DocumentRejected):
     code = "unsupported-document-type"
-    status = 415
     title = "Only PNG, JPEG, TIFF and PDF files are accepted"
 
 

@@ -70,7 +70,7 @@ def chained_insert(
     stored row of version - 1 (or, at the first version, GENESIS with no row before it);
     otherwise `chain_hash` is NULL, which the NOT NULL column refuses. Rows that continue
     the row before them in the same append carry no `prev`. `position(n)`: the SQL of the
-    n-th row's position (projections/horizon.py).
+    n-th row's position (projections/eventlog/horizon.py).
 
     The links travel as one `bytea` (`pack_links`: 65 bytes a row), not as two arrays:
     nothing to escape or to build element by element on either side. The rows' array is

@@ -1,4 +1,4 @@
-"""Redis read-through cache for read models.
+"""Redis read-through cache for read models (its keys: projections/redis_keys.py).
 
 Keys carry the read model's version (bumped when a rebuild switches tables) and the user, so
 a user is only ever served entries built for them, and a rebuilt model never serves the old
@@ -6,7 +6,7 @@ one's entries. The projector deletes the entries it changed (`invalidation.py`);
 staleness if it dies between commit and delete. Concurrent misses on one key load once: the
 first takes a short lock, the others wait for its value. Entries are b"<version>|<json>" so
 the ETag is read without decoding the body. The projector writes the new value after a
-change (projections/warming.py), so a read after a write hits too.
+change (projections/cache/warming.py), so a read after a write hits too.
 """
 
 from __future__ import annotations
@@ -20,6 +20,16 @@ from dataclasses import dataclass
 from prometheus_client import Counter
 from redis.asyncio import Redis
 
+from projections.redis_keys import (
+    MODEL_VERSION_KEY,
+    filing_key,
+    list_generation_key,
+    list_key,
+    list_key_prefix,
+    list_key_suffix,
+    loading_key,
+)
+
 CACHE_REQUESTS = Counter(
     "burnblack_read_cache_requests", "Read-model cache lookups by result", ["result"]
 )
@@ -27,7 +37,6 @@ _HITS = CACHE_REQUESTS.labels("hit")
 _MISSES = CACHE_REQUESTS.labels("miss")
 _COALESCED = CACHE_REQUESTS.labels("coalesced")
 
-MODEL_VERSION_KEY = "bb:rm-version:filing_summary"
 _VERSION_MEMO_SECONDS = 1.0
 _LOCK_MS = 2000
 _WAIT_FOR_PEER_SECONDS = 0.5
@@ -86,22 +95,6 @@ def tombstone(position: int) -> bytes:
     return b"%d|" % position
 
 
-def filing_key(model_version: int, owner_id: str, filing_id: uuid.UUID | str) -> str:
-    return f"bb:rm{model_version}:filing:{owner_id}:{filing_id}"
-
-
-def list_generation_key(model_version: int, owner_id: str) -> str:
-    return f"bb:rm{model_version}:filings-gen:{owner_id}"
-
-
-def list_key(model_version: int, owner_id: str, generation: int | str, page: str) -> str:
-    return list_key_prefix(model_version, owner_id) + f"{generation}:{page}"
-
-
-def list_key_prefix(model_version: int, owner_id: str) -> str:
-    return f"bb:rm{model_version}:filings:{owner_id}:"
-
-
 class ReadCache:
     def __init__(self, client: Redis, ttl_seconds: int = 300) -> None:
         self._redis = client
@@ -130,7 +123,7 @@ class ReadCache:
         version = await self.model_version()
         generation, raw = await self._read_list(
             keys=[list_generation_key(version, owner_id)],
-            args=[list_key_prefix(version, owner_id), f":{page}"],
+            args=[list_key_prefix(version, owner_id), list_key_suffix(page)],
         )
         key = list_key(version, owner_id, int(generation), page)
         return await self._through(key, raw, load)
@@ -147,7 +140,7 @@ class ReadCache:
         if cached is not None:
             _HITS.inc()
             return cached
-        lock = key + ":loading"
+        lock = loading_key(key)
         if not await self._redis.set(lock, b"1", nx=True, px=_LOCK_MS):
             # Someone else is loading this key: wait briefly for their value.
             deadline = time.monotonic() + _WAIT_FOR_PEER_SECONDS

@@ -16,16 +16,15 @@ import psycopg
 import redis
 import structlog
 
-from projections.runner import AfterCommit
-from projections.stream import (
-    BROADCAST_CHANNEL,
+from projections.projector.runner import AfterCommit
+from projections.read_models.stream.messages import (
     CATCH_UP,
     DOCUMENT_MESSAGES,
     FILING_MESSAGES,
     StreamMessage,
     encode_message,
-    user_channel,
 )
+from projections.redis_keys import STREAM_BROADCAST_CHANNEL, stream_user_channel
 
 log = structlog.get_logger(__name__)
 
@@ -109,9 +108,9 @@ class StreamFollower:
     def _publish(self, rows: list[tuple[int, str, str]]) -> None:
         pipe = self._redis.pipeline(transaction=False)
         if not self._announced:
-            pipe.publish(BROADCAST_CHANNEL, CATCH_UP)
+            pipe.publish(STREAM_BROADCAST_CHANNEL, CATCH_UP)
         for _, owner, message in rows:
-            pipe.publish(user_channel(owner), message)
+            pipe.publish(stream_user_channel(owner), message)
         pipe.execute()
         self._announced = True
 

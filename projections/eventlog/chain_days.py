@@ -22,7 +22,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from domain.event_chain import GENESIS, Break, Head, day_root, packed_day_root
-from projections.event_chain import Report, first_per_filing, verify_all_links, verify_links
+from projections.eventlog.chain import Report, first_per_filing, verify_all_links, verify_links
 
 DAYS_TABLE = "event_chain_days"
 ANCHORS_TABLE = "event_chain_anchors"

@@ -9,8 +9,8 @@ from typing import Any, Protocol
 import psycopg
 from eventsourcing.persistence import Mapper
 
-from projections.horizon import Base, load_base
-from projections.records import RecordDecoder, Recorded
+from projections.eventlog.horizon import Base, load_base
+from projections.eventlog.records import RecordDecoder, Recorded
 
 EVENT_COLUMNS = "notification_id, originator_id, originator_version, topic, state"
 
@@ -53,8 +53,8 @@ def stretch_end_sql(table: str) -> str:
 
 class StoredEventLog:
     """The event store's table read in notification order (the library's schema), decoded
-    as light records (projections/records.py) with the application's cipher and compressor.
-    Only rows below the horizon are read (projections/horizon.py): every row that will ever
+    as light records (projections/eventlog/records.py) with the application's cipher and compressor.
+    Only rows below the horizon are read (projections/eventlog/horizon.py): every row that will ever
     sit below a position read is already there."""
 
     def __init__(self, conninfo: str, table: str, mapper: Mapper[Any], channel: str) -> None:

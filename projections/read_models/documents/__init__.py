@@ -1,0 +1,1 @@
+"""Documents: one row per uploaded document with its status, fields read and problems."""

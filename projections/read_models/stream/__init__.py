@@ -1,0 +1,1 @@
+"""The taxpayer's stream of changes: messages kept for replay and published on Redis."""
