@@ -53,9 +53,11 @@ def app(database_url: str, locked: bool) -> Notes:
     return type(name, (Notes,), {"name": name})(env=env)
 
 
-def saves_per_second(notes: Notes, updates: bool = False, seconds: float = SECONDS) -> float:
+def saves_per_second(
+    notes: Notes, updates: bool = False, seconds: float = SECONDS, saved: list[int] | None = None
+) -> float:
     """New aggregates of one event each; with `updates`, each writer appends one event at a
-    time to an aggregate of its own instead (version 2, 3, ...)."""
+    time to an aggregate of its own instead (version 2, 3, ...). `saved` gets the count."""
     deadline = time.perf_counter() + seconds
     counts = [0] * WRITERS
     start = threading.Barrier(WRITERS + 1)
@@ -80,6 +82,8 @@ def saves_per_second(notes: Notes, updates: bool = False, seconds: float = SECON
     began = time.perf_counter()
     for t in threads:
         t.join()
+    if saved is not None:
+        saved.append(sum(counts))
     return sum(counts) / (time.perf_counter() - began)
 
 

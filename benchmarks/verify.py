@@ -15,6 +15,10 @@
 3. `update_saves_per_s_16_writers_chained_vs_unchained`: the same, each writer appending
    to an aggregate of its own (version 2, 3, ...: the append looks up version - 1, where a
    new aggregate's first event needs no lookup). Target: ratio >= 0.9.
+   `cpu_us_per_save_16_writers_chained_vs_unchained` and `update_cpu_...`: from the same
+   runs, CPU microseconds a save (this process and the database's backends, from /proc
+   when PostgreSQL runs on this machine), less sensitive than the rates to the rest of the
+   machine's load. Target: ratio <= 1.1.
 4. `single_writer_save_ms_chained_vs_unchained`: one writer, median ms a save (of
    BENCH_VERIFY_SINGLE_SAVES, 400), in pairs as above. Target <= 1.1.
 """
@@ -27,6 +31,8 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -110,9 +116,30 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def _compare(
-    apps: dict[bool, append.Notes], measure: Callable[[append.Notes], float]
-) -> tuple[dict[bool, list[float]], list[float], list[float]]:
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(conn: psycopg.Connection[Any]) -> float:
+    """CPU time of this process and of every other backend of the database (the writers'
+    connections: the idle application's use none meanwhile), read from /proc when
+    PostgreSQL runs on this machine (otherwise this process's only)."""
+    total = time.process_time()
+    for (pid,) in conn.execute(
+        "SELECT pid FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    ):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
+
+
+Measured = tuple[dict[bool, list[float]], list[float], list[float]]
+
+
+def _compare(apps: dict[bool, append.Notes], measure: Callable[[append.Notes], float]) -> Measured:
     """APPEND_REPEATS pairs, the order alternated from pair to pair: each recorder's values,
     each pair's ratio (chained / unchained), and the load average before each pair."""
     values: dict[bool, list[float]] = {True: [], False: []}
@@ -127,11 +154,26 @@ def _compare(
     return values, ratios, loads
 
 
-def _emit_pairs(
-    metric: str,
-    measured: tuple[dict[bool, list[float]], list[float], list[float]],
-    target: float,
-) -> None:
+def _writers(
+    apps: dict[bool, append.Notes], conn: psycopg.Connection[Any], updates: bool
+) -> tuple[Measured, Measured]:
+    """16 writers in pairs: saves a second, and CPU (µs: this process and the backends) a
+    save, less sensitive than the rate to what else runs on the machine."""
+    cpu: dict[bool, list[float]] = {True: [], False: []}
+
+    def measure(app: append.Notes) -> float:
+        saved: list[int] = []
+        before = _cpu_seconds(conn)
+        rate = append.saves_per_second(app, updates, seconds=APPEND_SECONDS, saved=saved)
+        cpu[app is apps[True]].append((_cpu_seconds(conn) - before) / saved[0] * 1e6)
+        return rate
+
+    rates = _compare(apps, measure)
+    ratios = [c / u for c, u in zip(cpu[True], cpu[False], strict=True)]  # one each a pair
+    return rates, (cpu, ratios, rates[2])
+
+
+def _emit_pairs(metric: str, measured: Measured, target: float) -> None:
     values, ratios, loads = measured
     emit(
         "verify",
@@ -161,19 +203,11 @@ def append_cost(database_url: str) -> None:
         # was planned as a scan of the whole (growing) table: 4 ms a save against 0.8.
         with psycopg.connect(database_url, autocommit=True) as conn:
             conn.execute("ANALYZE")
-        _emit_pairs(
-            "saves_per_s_16_writers_chained_vs_unchained",
-            _compare(apps, lambda app: append.saves_per_second(app, seconds=APPEND_SECONDS)),
-            target=0.9,
-        )
-        _emit_pairs(
-            "update_saves_per_s_16_writers_chained_vs_unchained",
-            _compare(
-                apps,
-                lambda app: append.saves_per_second(app, updates=True, seconds=APPEND_SECONDS),
-            ),
-            target=0.9,
-        )
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            for updates, prefix in ((False, ""), (True, "update_")):
+                rates, cpu = _writers(apps, conn, updates)
+                _emit_pairs(f"{prefix}saves_per_s_16_writers_chained_vs_unchained", rates, 0.9)
+                _emit_pairs(f"{prefix}cpu_us_per_save_16_writers_chained_vs_unchained", cpu, 1.1)
         _emit_pairs(
             "single_writer_save_ms_chained_vs_unchained",
             _compare(
