@@ -8,7 +8,6 @@ built (`document_controllers`).
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any
 
@@ -39,6 +38,7 @@ from commands.documents import DocumentNotFound
 from domain.account import Role
 from domain.documents.aggregate import Document
 from domain.documents.errors import FieldsNeedReview
+from domain.india_date import today_in_india
 from projections.filing_history import filing_history
 from projections.read_models.documents.projection import masked
 
@@ -53,9 +53,6 @@ def _problems(**descriptions: str) -> dict[int, ResponseSpec]:
         )
         for status, text in descriptions.items()
     }
-
-
-_IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 
 
 def document_api(request: Request[Any, Any, Any]) -> DocumentApi:
@@ -245,7 +242,7 @@ class DocumentsController(Controller):
                 command_context(request),
                 document_id,
                 expected_version(request),
-                dt.datetime.now(_IST).date(),
+                today_in_india(),
                 corrections,
             )
         except DocumentNotFound:

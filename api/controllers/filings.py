@@ -25,6 +25,7 @@ from commands.pan_claims import start_filing_audited
 from commands.results import Written
 from domain.account import Role
 from domain.filing import IncomeDeclaration
+from domain.india_date import today_in_india
 from domain.tax.inputs import Deductions
 from projections.read_models.filings.queries import (
     FIRST_PAGE_LIMIT,  # the page the projector keeps warm
@@ -40,7 +41,7 @@ def _accepted(written: Written, http_status: int, **extra: Any) -> Response[Comm
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=5, minutes=30))).date()
+    return today_in_india()
 
 
 class FilingsController(Controller):
