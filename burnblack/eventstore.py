@@ -128,9 +128,6 @@ class HorizonRecorder(PostgresApplicationRecorder):
         self._base: Base | None = None
         self._insert_statement: Composed | None = None
         self._insert_new_statement: Composed | None = None  # appends of new aggregates only
-        # Appends with one row per aggregate (the usual save): links hashed by PostgreSQL.
-        self._hashed_statement: Composed | None = None
-        self._hashed_new_statement: Composed | None = None
         self._links = event_chain.Links()
         self._appending = threading.local()  # the links of this thread's append in progress
         self._table = Identifier(self.datastore.schema, self.events_table_name)
@@ -166,15 +163,11 @@ class HorizonRecorder(PostgresApplicationRecorder):
             self._base = found
             self._insert_statement = self._build_insert(found)
             if self.chained:
-                row_type = Identifier(self.datastore.schema, self.stored_event_type_name)
                 self._insert_new_statement = event_chain.chained_insert(
-                    self._table, row_type, found.position_sql, only_first_versions=True
-                )
-                self._hashed_statement = event_chain.hashed_insert(
-                    self._table, row_type, found.position_sql
-                )
-                self._hashed_new_statement = event_chain.hashed_insert(
-                    self._table, row_type, found.position_sql, only_first_versions=True
+                    self._table,
+                    Identifier(self.datastore.schema, self.stored_event_type_name),
+                    found.position_sql,
+                    only_first_versions=True,
                 )
         return self._base
 
@@ -230,7 +223,6 @@ class HorizonRecorder(PostgresApplicationRecorder):
         self.base()
         if not stored_events:
             return None
-        self._appending.hashes = None
         try:
             if kwargs.get("tracking") is not None:  # other statements share the transaction
                 ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
@@ -241,10 +233,10 @@ class HorizonRecorder(PostgresApplicationRecorder):
                     self._insert_stored_events(curs, stored_events)
                     ids = [row["notification_id"] for row in curs.fetchall()]
         except BaseException:
-            if self._appending.hashes is not None:  # a stale remembered link may be why
+            if self.chained:  # a stale remembered link may be why: read it next time
                 self._links.forget({e.originator_id for e in stored_events})
             raise
-        if self._appending.hashes is not None:  # committed: remember the new last links
+        if self.chained:  # committed: remember each aggregate's new last link
             for e, h in zip(stored_events, self._appending.hashes, strict=True):
                 self._links.saw(e.originator_id, e.originator_version, h)
         self.wakeups.poke()
@@ -264,15 +256,6 @@ class HorizonRecorder(PostgresApplicationRecorder):
         if not self.chained:
             curs.execute(self._insert_statement, (rows,), prepare=True)
             return
-        if len({e.originator_id for e in stored_events}) == len(stored_events):
-            # One row per aggregate: PostgreSQL hashes (event_chain.hashed_insert).
-            new = all(e.originator_version <= 1 for e in stored_events)
-            statement = self._hashed_new_statement if new else self._hashed_statement
-            assert statement is not None
-            curs.execute(statement, (rows,), prepare=True)
-            return
-        # Several rows of one aggregate: the writer links them (each row's link is the next
-        # row's previous), the INSERT checks where each aggregate starts.
         prevs, hashes = self._links.compute(
             stored_events, lambda keys: event_chain.read_links(curs.connection, self._table, keys)
         )

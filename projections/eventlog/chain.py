@@ -1,13 +1,11 @@
 """The hash chain in PostgreSQL: the column, its migration, and the checks that read it.
 
 Each row of an events table carries `chain_hash`, `link(previous, row)` of domain/event_chain.py,
-written by the same INSERT as the row (burnblack/eventstore.py): in an append with one row per
-aggregate PostgreSQL computes each link from the stored row of version - 1 (`hashed_insert`);
-in one with several rows of an aggregate the writer computes the links (`Links`) and the
-statement checks that the previous link they start from is the stored row of version - 1
-(`chained_insert`). The column is NOT NULL and a missing or differing previous link gives
-NULL, so an append whose previous version is not there, or differs, fails instead of
-starting a second chain; two appends of one version are already refused by
+written by the same INSERT as the row (burnblack/eventstore.py uses `chained_insert`): the
+writer computes the links (`Links`), and the statement checks that the previous link they
+start from is the stored row of version - 1 of the same aggregate. The column is NOT NULL and
+a failed check gives NULL, so an append whose previous version is not there, or differs,
+fails instead of starting a second chain; two appends of one version are already refused by
 the primary key (originator_id, originator_version): the chain cannot fork.
 
 Verification checks every link on its own (a window over the primary key, one pass, hashed by
@@ -51,6 +49,9 @@ def pack_links(prevs: Sequence[bytes | None], hashes: Sequence[bytes]) -> bytes:
     """The links of an append as `chained_insert` reads them: for each row, in order, a
     flag byte (1 when the row carries a `prev`), its link (32 bytes), and its `prev` (32
     bytes, zeros when it has none)."""
+    if len(hashes) == 1:
+        p = prevs[0]
+        return b"\x00" + hashes[0] + GENESIS if p is None else b"\x01" + hashes[0] + p
     return b"".join(
         b"\x00" + h + GENESIS if p is None else b"\x01" + h + p
         for p, h in zip(prevs, hashes, strict=True)
@@ -116,49 +117,6 @@ def chained_insert(
     )
 
 
-def hashed_insert(
-    table: Identifier,
-    row_type: Identifier,
-    position: Callable[[str], str],
-    *,
-    only_first_versions: bool = False,
-) -> Composed:
-    """The append when no aggregate has two rows in it (the usual save: one event, or one
-    event each of several aggregates): PostgreSQL computes every link itself (`link_sql`, the
-    SQL twin that verification uses), from the stored link of version - 1 read by primary
-    key in the same statement and the row's own bytes as stored. The writer sends only the
-    rows: no hashing, no packing, no memory of links in the writer's process (its one core
-    is where 16 writer threads queue; the server's work runs beside it). A missing version -
-    1 gives NULL (`sha256(NULL)`), which the NOT NULL column refuses; two rows of one
-    aggregate in one append would not see each other (the statement's snapshot), so the
-    second fails the same way: such appends take `chained_insert` instead.
-
-    `only_first_versions`: for appends of new aggregates only (every version <= 1), without
-    the lookup (a plan holding it pays its set-up on every execution, run or not); a row
-    above version 1 gets NULL from it, so choosing it wrongly fails the append."""
-    previous = (
-        _GENESIS_SQL
-        if only_first_versions
-        else SQL(
-            "CASE WHEN e.originator_version <= 1 THEN {genesis} ELSE "
-            "(SELECT p.chain_hash FROM {table} p WHERE p.originator_id = e.originator_id "
-            "AND p.originator_version = e.originator_version - 1) END"
-        ).format(genesis=_GENESIS_SQL, table=table)
-    )
-    chain = link_sql(previous, "e")
-    if only_first_versions:
-        chain = SQL("CASE WHEN e.originator_version <= 1 THEN {0} END").format(chain)
-    return SQL(
-        "INSERT INTO {table} (originator_id, originator_version, topic, state, "
-        "transaction_id, notification_id, chain_hash) "
-        "SELECT e.originator_id, e.originator_version, e.topic, e.state, "
-        "pg_current_xact_id(), {position}, {chain} "
-        "FROM unnest((SELECT %s::{type}[])) "
-        "WITH ORDINALITY AS e(originator_id, originator_version, topic, state, n) "
-        "RETURNING notification_id"
-    ).format(table=table, type=row_type, position=SQL(position("e.n")), chain=chain)
-
-
 class Links:
     """The writer's side of the chain: the last link it saw of each aggregate (from its own
     appends and reads), so that an append usually needs no extra read. A wrong or stale
@@ -185,6 +143,18 @@ class Links:
     ) -> tuple[list[bytes | None], list[bytes]]:
         """(prev, hash) for each event (originator_id, originator_version, topic, state).
         `read(keys)`: the stored links of (originator id, version) pairs not known here."""
+        if len(events) == 1:  # the usual save: paid under the writer process's GIL
+            e = events[0]
+            previous = GENESIS
+            if e.originator_version > 1:
+                known = self._heads.get(e.originator_id)
+                if known is not None and known[0] == e.originator_version - 1:
+                    previous = known[1]
+                else:  # not stored at all: any value fails the INSERT's check, as it must
+                    key = (e.originator_id, e.originator_version - 1)
+                    previous = read([key]).get(key, GENESIS)
+            h = link(previous, e.originator_id, e.originator_version, e.topic or "", e.state or b"")
+            return [previous], [h]
         firsts = [
             i
             for i, e in enumerate(events)

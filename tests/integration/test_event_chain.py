@@ -37,7 +37,7 @@ def test_each_append_links_to_the_previous_version(own_database: Settings) -> No
     try:
         a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         # one append holding two aggregates, then appends continuing each (one of them with
-        # a new aggregate beside it: one row each, hashed by PostgreSQL)
+        # a new aggregate beside it)
         rec.insert_events([_event(a, 1, b"a1"), _event(a, 2, b"a2"), _event(b, 1, b"b1")])
         rec.insert_events([_event(a, 3, b"a3"), _event(c, 1, b"c1")])
         rec.insert_events([_event(b, 2, b"b2"), _event(b, 3, b"b3")])
@@ -150,30 +150,25 @@ def test_postgresql_links_exactly_as_python_does(
 
 
 def test_two_processes_taking_turns_on_one_aggregate(own_database: Settings) -> None:
-    """One-row appends are hashed by PostgreSQL from the stored previous link, whatever the
-    writer remembers. Appends of several rows of one aggregate are linked by the writer from
-    the last link it saw; when the other wrote since, it reads the stored one; a remembered
-    link that is wrong fails that append once, never the chain."""
+    """Each writer remembers the last link it saw; when the other wrote since, it reads the
+    stored one; a remembered link that is wrong fails that append once, never the chain."""
     url, _ = own_database.require_urls()
     fa, a = _recorder(url)
     fb, b = _recorder(url)
     try:
         oid = uuid.uuid4()
         a.insert_events([_event(oid, 1)])
-        b.insert_events([_event(oid, 2)])  # hashed in PostgreSQL
-        a._links.saw(oid, 2, b"\x01" * 32)  # a wrong memory: one-row appends never use it
-        a.insert_events([_event(oid, 3)])
-        b.insert_events([_event(oid, 4), _event(oid, 5)])  # b never saw version 3: reads it
-        assert [e.originator_version for e in a.select_events(oid)] == [1, 2, 3, 4, 5]
-        a.insert_events([_event(oid, 6), _event(oid, 7)])  # remembered from its read
-        a._links.saw(oid, 8, b"\x01" * 32)  # a wrong memory (e.g. a rewritten row)
-        b.insert_events([_event(oid, 8)])
+        b.insert_events([_event(oid, 2)])  # b never saw version 1: reads it
+        a.insert_events([_event(oid, 3)])  # a remembers version 1 only: reads version 2
+        assert [e.originator_version for e in b.select_events(oid)] == [1, 2, 3]
+        b.insert_events([_event(oid, 4)])  # remembered from its read
+        a._links.saw(oid, 4, b"\x01" * 32)  # a wrong memory (e.g. a rewritten row)
         with pytest.raises(PersistenceError, match="chain_hash"):
-            a.insert_events([_event(oid, 9), _event(oid, 10)])
-        a.insert_events([_event(oid, 9), _event(oid, 10)])  # forgotten, read again
+            a.insert_events([_event(oid, 5)])
+        a.insert_events([_event(oid, 5)])  # forgotten, read again
         with psycopg.connect(url, autocommit=True) as conn:
             report = verify_links(conn, "filings_events")
-        assert report.intact and report.events == 10
+        assert report.intact and report.events == 5
     finally:
         fa.close()
         fb.close()
@@ -187,12 +182,12 @@ def test_two_processes_taking_turns_on_one_aggregate(own_database: Settings) -> 
         max_size=4,
     ),
 )
-def test_postgresql_hashes_appends_of_several_aggregates_as_python_does(
+def test_appends_of_several_aggregates_link_as_python_does(
     own_database: Settings, histories: list[list[tuple[str, bytes]]]
 ) -> None:
-    """Appends holding one row of each of several aggregates (new ones, then later versions:
-    the statement that hashes in PostgreSQL, with and without the lookup of version - 1)
-    store exactly the links `domain.event_chain.link` gives."""
+    """Appends holding one row of each of several aggregates (new ones: the statement without
+    the lookup of version - 1; then later versions: with it) store exactly the links
+    `domain.event_chain.link` gives."""
     url, _ = own_database.require_urls()
     factory, rec = _recorder(url)
     try:
@@ -220,21 +215,21 @@ def test_postgresql_hashes_appends_of_several_aggregates_as_python_does(
         factory.close()
 
 
-def test_a_first_version_statement_refuses_a_later_version(own_database: Settings) -> None:
-    """The statements without the lookup of version - 1 give NULL to any later version, so
-    choosing one wrongly fails the append instead of skipping the check."""
+def test_the_first_version_statement_refuses_a_later_version(own_database: Settings) -> None:
+    """The statement without the lookup of version - 1 gives NULL to any later version that
+    carries a previous link, so choosing it wrongly fails the append instead of skipping the
+    check."""
     url, _ = own_database.require_urls()
     factory, rec = _recorder(url)
     try:
         a = uuid.uuid4()
         rec.insert_events([_event(a, 1)])
         rows = [rec.construct_pg_stored_event(a, 2, "proof:Happened", b"{}")]
-        with psycopg.connect(url, autocommit=True) as conn:
-            for statement in (rec._hashed_new_statement, rec._insert_new_statement):
-                packed = pack_links([GENESIS], [bytes(32)])
-                params = (rows,) if statement is rec._hashed_new_statement else (rows, packed)
-                with pytest.raises(psycopg.errors.NotNullViolation, match="chain_hash"):
-                    conn.execute(statement, params)
+        with (
+            psycopg.connect(url, autocommit=True) as conn,
+            pytest.raises(psycopg.errors.NotNullViolation, match="chain_hash"),
+        ):
+            conn.execute(rec._insert_new_statement, (rows, pack_links([GENESIS], [bytes(32)])))
     finally:
         factory.close()
 
