@@ -14,8 +14,14 @@ from collections.abc import Callable
 
 
 def emit(
-    benchmark: str, metric: str, value: float, baseline: float | None, target: float | None
+    benchmark: str,
+    metric: str,
+    value: float,
+    baseline: float | None,
+    target: float | None,
+    **extra: float | str | list[float],
 ) -> None:
+    """`extra`: further fields of the line (e.g. a median of per-pair ratios, the load)."""
     ratio = round(value / baseline, 4) if baseline else None
     print(
         json.dumps(
@@ -26,6 +32,7 @@ def emit(
                 "baseline": round(baseline, 4) if baseline is not None else None,
                 "ratio": ratio,
                 "target": target,
+                **extra,
             }
         ),
         flush=True,

@@ -53,10 +53,12 @@ def app(database_url: str, locked: bool) -> Notes:
     return type(name, (Notes,), {"name": name})(env=env)
 
 
-def saves_per_second(notes: Notes, updates: bool = False) -> float:
+def saves_per_second(
+    notes: Notes, updates: bool = False, seconds: float = SECONDS, saved: list[int] | None = None
+) -> float:
     """New aggregates of one event each; with `updates`, each writer appends one event at a
-    time to an aggregate of its own instead (version 2, 3, ...)."""
-    deadline = time.perf_counter() + SECONDS
+    time to an aggregate of its own instead (version 2, 3, ...). `saved` gets the count."""
+    deadline = time.perf_counter() + seconds
     counts = [0] * WRITERS
     start = threading.Barrier(WRITERS + 1)
 
@@ -80,12 +82,14 @@ def saves_per_second(notes: Notes, updates: bool = False) -> float:
     began = time.perf_counter()
     for t in threads:
         t.join()
+    if saved is not None:
+        saved.append(sum(counts))
     return sum(counts) / (time.perf_counter() - began)
 
 
-def save_latencies_ms(notes: Notes) -> list[float]:
+def save_latencies_ms(notes: Notes, saves: int = SINGLE_SAVES) -> list[float]:
     out = []
-    for _ in range(SINGLE_SAVES):
+    for _ in range(saves):
         note = Note(text="small")
         t = time.perf_counter()
         notes.save(note)

@@ -49,6 +49,9 @@ def pack_links(prevs: Sequence[bytes | None], hashes: Sequence[bytes]) -> bytes:
     """The links of an append as `chained_insert` reads them: for each row, in order, a
     flag byte (1 when the row carries a `prev`), its link (32 bytes), and its `prev` (32
     bytes, zeros when it has none)."""
+    if len(hashes) == 1:
+        p = prevs[0]
+        return b"\x00" + hashes[0] + GENESIS if p is None else b"\x01" + hashes[0] + p
     return b"".join(
         b"\x00" + h + GENESIS if p is None else b"\x01" + h + p
         for p, h in zip(prevs, hashes, strict=True)
@@ -140,6 +143,18 @@ class Links:
     ) -> tuple[list[bytes | None], list[bytes]]:
         """(prev, hash) for each event (originator_id, originator_version, topic, state).
         `read(keys)`: the stored links of (originator id, version) pairs not known here."""
+        if len(events) == 1:  # the usual save: paid under the writer process's GIL
+            e = events[0]
+            previous = GENESIS
+            if e.originator_version > 1:
+                known = self._heads.get(e.originator_id)
+                if known is not None and known[0] == e.originator_version - 1:
+                    previous = known[1]
+                else:  # not stored at all: any value fails the INSERT's check, as it must
+                    key = (e.originator_id, e.originator_version - 1)
+                    previous = read([key]).get(key, GENESIS)
+            h = link(previous, e.originator_id, e.originator_version, e.topic or "", e.state or b"")
+            return [previous], [h]
         firsts = [
             i
             for i, e in enumerate(events)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from domain.event_chain import GENESIS, link, verify_chain
-from projections.eventlog.chain import history, verify_links
+from projections.eventlog.chain import history, pack_links, verify_links
 
 
 def _recorder(database_url: str, locked: bool = False) -> tuple[Any, Any]:
@@ -35,10 +35,11 @@ def test_each_append_links_to_the_previous_version(own_database: Settings) -> No
     url, _ = own_database.require_urls()
     factory, rec = _recorder(url)
     try:
-        a, b = uuid.uuid4(), uuid.uuid4()
-        # one append holding two aggregates, then appends continuing each
+        a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        # one append holding two aggregates, then appends continuing each (one of them with
+        # a new aggregate beside it)
         rec.insert_events([_event(a, 1, b"a1"), _event(a, 2, b"a2"), _event(b, 1, b"b1")])
-        rec.insert_events([_event(a, 3, b"a3")])
+        rec.insert_events([_event(a, 3, b"a3"), _event(c, 1, b"c1")])
         rec.insert_events([_event(b, 2, b"b2"), _event(b, 3, b"b3")])
         with psycopg.connect(url, autocommit=True) as conn:
             links = history(conn, "filings_events", a)
@@ -47,7 +48,7 @@ def test_each_append_links_to_the_previous_version(own_database: Settings) -> No
                 expected = link(expected, a, row.version, "proof:Happened", state)
                 assert row.hash == expected
             report = verify_links(conn, "filings_events")
-        assert report.intact and report.events == 6 and report.filings == 2
+        assert report.intact and report.events == 7 and report.filings == 3
     finally:
         factory.close()
 
@@ -171,6 +172,66 @@ def test_two_processes_taking_turns_on_one_aggregate(own_database: Settings) -> 
     finally:
         fa.close()
         fb.close()
+
+
+@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.lists(st.tuples(st.text(max_size=40), st.binary(max_size=300)), min_size=1, max_size=4),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_appends_of_several_aggregates_link_as_python_does(
+    own_database: Settings, histories: list[list[tuple[str, bytes]]]
+) -> None:
+    """Appends holding one row of each of several aggregates (new ones: the statement without
+    the lookup of version - 1; then later versions: with it) store exactly the links
+    `domain.event_chain.link` gives."""
+    url, _ = own_database.require_urls()
+    factory, rec = _recorder(url)
+    try:
+        ids = [uuid.uuid4() for _ in histories]
+        rows = {
+            oid: [
+                StoredEvent(oid, v, topic.replace("\x00", ""), state)
+                for v, (topic, state) in enumerate(events, start=1)
+            ]
+            for oid, events in zip(ids, histories, strict=True)
+        }
+        for version in range(1, max(len(h) for h in histories) + 1):
+            rec.insert_events([r[version - 1] for r in rows.values() if len(r) >= version])
+        with psycopg.connect(url, autocommit=True) as conn:
+            for oid, sent in rows.items():
+                stored = history(conn, "filings_events", oid)
+                expected = GENESIS
+                for row, event in zip(stored, sent, strict=True):
+                    expected = link(
+                        expected, oid, event.originator_version, event.topic, event.state
+                    )
+                    assert row.hash == expected
+                assert verify_chain(stored) is None
+    finally:
+        factory.close()
+
+
+def test_the_first_version_statement_refuses_a_later_version(own_database: Settings) -> None:
+    """The statement without the lookup of version - 1 gives NULL to any later version that
+    carries a previous link, so choosing it wrongly fails the append instead of skipping the
+    check."""
+    url, _ = own_database.require_urls()
+    factory, rec = _recorder(url)
+    try:
+        a = uuid.uuid4()
+        rec.insert_events([_event(a, 1)])
+        rows = [rec.construct_pg_stored_event(a, 2, "proof:Happened", b"{}")]
+        with (
+            psycopg.connect(url, autocommit=True) as conn,
+            pytest.raises(psycopg.errors.NotNullViolation, match="chain_hash"),
+        ):
+            conn.execute(rec._insert_new_statement, (rows, pack_links([GENESIS], [bytes(32)])))
+    finally:
+        factory.close()
 
 
 def test_the_library_transaction_path_links_too(own_database: Settings) -> None:
