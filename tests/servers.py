@@ -22,7 +22,6 @@ from projections.redis_keys import db_claim_key
 
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS = "redis://127.0.0.1:6379"
-FIRST_TEST_REDIS_DB = 8
 
 
 @dataclass(frozen=True)
@@ -86,26 +85,16 @@ def test_servers() -> Iterator[ServerUrls]:
 
 
 def _claim_redis_db(redis_base: str, owner: str, admin_url: str) -> int:
-    """A Redis database number no other test session on this machine is using right now.
-    A claim is named by its session's database: one whose database is gone was left by a
-    killed session and is taken over, rather than blocking the number for hours."""
+    """A Redis database number no other test session on this machine is using right now
+    (the load test's own stack claims the same way: burnblack/loadtest/stack.py)."""
     import redis
 
-    claims = redis.Redis.from_url(f"{redis_base}/0")
-    for db in range(FIRST_TEST_REDIS_DB, 16):
-        if claims.set(db_claim_key(db), owner, nx=True, ex=3 * 3600):
-            return db
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        alive = {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
-    for db in range(FIRST_TEST_REDIS_DB, 16):
-        key = db_claim_key(db)
-        stale = claims.get(key)
-        if stale is None or (stale.decode() if isinstance(stale, bytes) else stale) in alive:
-            continue
-        # Taken over only if nobody else took it since we looked.
-        if claims.set(key, owner, xx=True, ex=3 * 3600, get=True) == stale:
-            return db
-    raise RuntimeError("every test Redis database is claimed by a live test session")
+    from burnblack.loadtest.stack import claim_spare_redis_db
+
+    db = claim_spare_redis_db(redis.Redis.from_url(f"{redis_base}/0"), owner, admin_url)
+    if db < 0:
+        raise RuntimeError("every test Redis database is claimed by a live test session")
+    return db
 
 
 def _as_url(params: dict[str, object]) -> str:

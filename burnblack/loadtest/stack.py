@@ -202,11 +202,16 @@ def _servers(work: Path, embedded: bool = False) -> Iterator[tuple[str, str]]:
         yield urls.database_url, urls.redis_url
 
 
-def _take_over_stale_claim(claims: Any, name: str, admin_url: str) -> int:
-    """A Redis database whose claim names a database that is gone (a killed test or load
-    test left it), taken over as tests/servers.py does; -1 if every claim is live."""
+def claim_spare_redis_db(claims: Any, owner: str, admin_url: str) -> int:
+    """A Redis database number (8-15) no other test session or load test on this machine
+    uses, claimed for `owner` (its PostgreSQL database's name); -1 if every one is taken.
+    A claim whose database is gone was left by a killed run and is taken over, rather than
+    blocking the number for hours. tests/servers.py claims through this too."""
     import psycopg
 
+    for d in range(FIRST_REDIS_DB, 16):
+        if claims.set(db_claim_key(d), owner, nx=True, ex=3 * 3600):
+            return d
     with psycopg.connect(admin_url, autocommit=True) as conn:
         alive = {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
     for d in range(FIRST_REDIS_DB, 16):
@@ -215,7 +220,7 @@ def _take_over_stale_claim(claims: Any, name: str, admin_url: str) -> int:
         if stale is None or (stale.decode() if isinstance(stale, bytes) else stale) in alive:
             continue
         # Taken over only if nobody else took it since we looked.
-        if claims.set(key, name, xx=True, ex=3 * 3600, get=True) == stale:
+        if claims.set(key, owner, xx=True, ex=3 * 3600, get=True) == stale:
             return d
     return -1
 
@@ -236,16 +241,7 @@ def fresh_data(work: Path, embedded: bool = False) -> Iterator[tuple[str, str]]:
         db = 0
         if not embedded:
             claims = redis.Redis.from_url(f"{redis_base}/0")
-            db = next(
-                (
-                    d
-                    for d in range(FIRST_REDIS_DB, 16)
-                    if claims.set(db_claim_key(d), name, nx=True, ex=3 * 3600)
-                ),
-                -1,
-            )
-            if db < 0:
-                db = _take_over_stale_claim(claims, name, admin_url)
+            db = claim_spare_redis_db(claims, name, admin_url)
             if db < 0:
                 raise SystemExit("every spare Redis database (8-15) is in use; try again later")
         redis_url = redis_base if embedded else f"{redis_base}/{db}"
