@@ -9,16 +9,17 @@ the steps themselves. A step is written only when it has something to say.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from domain.tax.assessment import Assessment
-from domain.tax.income_heads import INCOME_SCALE, PROFESSIONAL_TAX_CAP
+from domain.tax.balance import Balance
+from domain.tax.income_heads import PROFESSIONAL_TAX_CAP
 from domain.tax.inputs import TaxInput
-from domain.tax.money import UNIT, inr
+from domain.tax.interest import Charges
+from domain.tax.money import INCOME_SCALE, UNIT, inr
+from domain.tax.prepaid import Prepaid
 from domain.tax.result import Step
 from domain.tax.return_types import ReturnType, ReturnTypeDecision
 from domain.tax.rules import SPECIAL_RATES, RegimeRules, SlabTable, YearRules
-from domain.tax.slabs import bracket_index
+from domain.tax.updated_return import UpdatedReturnDues
 
 _RATE_TEXT = {
     0: "nil",
@@ -58,17 +59,6 @@ _MONTHS_234A = tuple(
 _MONTHS_234B = tuple(
     f"1% a month for {m} month(s) or part: advance tax below 90% of assessed tax" for m in range(61)
 )
-
-
-class Extras(NamedTuple):
-    """What only some returns have: revised, updated, refunds."""
-
-    fee_234i: int
-    additional_140b: tuple[int, int]
-    """(percent, rupees) of additional tax u/s 140B on an updated return."""
-    refund_issued: int
-    """Refund issued on the earlier return, which the taxpayer now owes back."""
-    interest_244a: int
 
 
 _RETURN_STEPS: dict[tuple[str, ReturnType], Step] = {}
@@ -223,7 +213,7 @@ class SharedSteps:
         fp = salary.family_pension
         self.family_pension = Step("Family pension", "other sources", fp) if fp else None
         self.gains = (
-            tuple(Step("Capital gains", _GAIN_TEXTS[i], gains[i]) for i in range(4) if gains[i])
+            tuple([Step("Capital gains", _GAIN_TEXTS[i], gains[i]) for i in range(4) if gains[i]])
             if inp.capital_gains
             else ()
         )
@@ -243,43 +233,43 @@ def explain(
     year: YearRules,
     a: Assessment,
     shared: SharedSteps,
-    i234a: tuple[int, int],
-    i234b: tuple[int, int],
-    i234c: list[int],
-    fee: int,
-    net: int,
+    charges: Charges,
+    dues: UpdatedReturnDues,
+    owed: Balance,
+    paid: Prepaid,
     available: bool,
     first: Step,
-    extras: Extras | None,
 ) -> tuple[Step, ...]:
-    """`first`: the line naming the return and the year; `extras`: None when the return has
-    no s.234I fee, s.140B tax, repayable refund or s.244A interest."""
+    """`first`: the line naming the return and the year."""
     rules = a.rules
-    texts = _texts(rules)
+    texts = _TEXTS.get(id(rules)) or _texts(rules)
+    income = a.income
+    heads = income.heads
+    total = a.total
     steps: list[Step] = [first] if available else [NOT_AVAILABLE, first]
     add = steps.append
 
     if shared.gross_salary is not None:
         add(shared.gross_salary)
-        if a.exempt_allowances:
+        if heads.exempt_allowances:
             add(
                 Step(
                     "Exempt allowances",
                     _HRA_TEXT if inp.salary.house_rent is not None else "s.10",
-                    -a.exempt_allowances,
+                    -heads.exempt_allowances,
                 )
             )
-        if a.standard_deduction == a.rules.standard_deduction:
+        if heads.standard_deduction == rules.standard_deduction:
             add(texts.full_standard_deduction)
-        elif a.standard_deduction:
-            add(Step("Standard deduction", texts.standard_deduction, -a.standard_deduction))
-        if a.professional_tax:
+        elif heads.standard_deduction:
+            add(Step("Standard deduction", texts.standard_deduction, -heads.standard_deduction))
+        if heads.professional_tax:
             add(
                 _FULL_PROFESSIONAL_TAX
-                if a.professional_tax == PROFESSIONAL_TAX_CAP
-                else Step("Professional tax", _PROFESSIONAL_TAX_TEXT, -a.professional_tax)
+                if heads.professional_tax == PROFESSIONAL_TAX_CAP
+                else Step("Professional tax", _PROFESSIONAL_TAX_TEXT, -heads.professional_tax)
             )
-        add(Step("Income from salary", "head total", a.salary))
+        add(Step("Income from salary", "head total", heads.salary))
 
     hp = inp.house_property
     if shared.let_out or hp.self_occupied_interest or hp.let_out_interest:
@@ -295,13 +285,14 @@ def explain(
         if hp.self_occupied_interest:
             add(
                 texts.full_hp_interest
-                if a.hp_interest == rules.self_occupied_interest_cap
-                else Step("Interest on home loan", texts.hp_interest, -a.hp_interest)
+                if heads.self_occupied_interest == rules.self_occupied_interest_cap
+                else Step("Interest on home loan", texts.hp_interest, -heads.self_occupied_interest)
             )
-        hp_300 = a.hp_300
+        hp_300 = heads.house_property_300
         amount = hp_300 // INCOME_SCALE if hp_300 >= 0 else -(-hp_300 // INCOME_SCALE)
         add(Step("Income from house property", "head total", amount))
 
+    other_sources = heads.other_sources_300 // INCOME_SCALE
     if shared.family_pension is not None:
         if shared.savings is not None:
             add(shared.savings)
@@ -311,85 +302,95 @@ def explain(
         fp = inp.salary.family_pension
         deduction = min(-(-fp // 3), rules.family_pension_cap)
         add(Step("Family pension deduction", texts.family_pension, -deduction))
-        add(Step("Income from other sources", "head total", a.other_300 // INCOME_SCALE))
+        add(Step("Income from other sources", "head total", other_sources))
     elif shared.savings is not None and shared.other is not None:
         add(shared.savings)
         add(shared.other)
-        add(Step("Income from other sources", "head total", a.other_300 // INCOME_SCALE))
+        add(Step("Income from other sources", "head total", other_sources))
     elif shared.savings is not None:
-        add(Step("Income from other sources", "savings interest", a.other_300 // INCOME_SCALE))
+        add(Step("Income from other sources", "savings interest", other_sources))
     elif shared.other is not None:
-        add(Step("Income from other sources", "other income", a.other_300 // INCOME_SCALE))
+        add(Step("Income from other sources", "other income", other_sources))
 
-    if a.setoff_normal_300:
+    against_other_heads_300 = income.set_off.against_other_heads_300
+    if against_other_heads_300:
         add(
             Step(
                 "House property loss set off",
                 "against other heads (s.71), at most 2,00,000",
-                -(-a.setoff_normal_300 // INCOME_SCALE),
+                -(-against_other_heads_300 // INCOME_SCALE),
             )
         )
-    if a.setoff_special:
-        add(Step("House property loss set off", "against capital gains (s.71)", a.setoff_special))
-    if a.carried_forward:
-        add(Step("House property loss carried forward", "s.71B", a.carried_forward))
+    if total.loss_set_off_against_gains:
+        add(
+            Step(
+                "House property loss set off",
+                "against capital gains (s.71)",
+                total.loss_set_off_against_gains,
+            )
+        )
+    if total.loss_carried_forward:
+        add(Step("House property loss carried forward", "s.71B", total.loss_carried_forward))
     steps.extend(shared.gains)
-    add(Step("Gross total income", "sum of the heads after set-off", a.gross_total_income))
+    add(Step("Gross total income", "sum of the heads after set-off", total.gross_total_income))
 
-    claims = a.claims
-    if claims:
-        for section, allowed_300 in claims:
+    deductions = income.chapter_via
+    if deductions.claims:
+        for section, allowed_300 in deductions.claims:
             add(Step("Chapter VI-A deduction", section, -(allowed_300 // INCOME_SCALE)))
-        if a.deductions < a.claims_300 // INCOME_SCALE:
+        if deductions.allowed < deductions.claimed_300 // INCOME_SCALE:
             add(
                 Step(
                     "Chapter VI-A deductions allowed",
                     "limited to gross total income excluding special-rate income",
-                    -a.deductions,
+                    -deductions.allowed,
                 )
             )
-    add(Step("Total income", "after deductions, rounded off u/s 288A", a.total_income))
-    normal = a.normal
-    if normal != a.total_income:
+    add(Step("Total income", "after deductions, rounded off u/s 288A", total.total_income))
+    normal = total.normal
+    if normal != total.total_income:
         add(Step("Income at slab rates", "total income less special-rate income", normal))
+    tax = a.tax
     if normal > 0:
         table = a.table
-        lines = _slab_lines(table)
-        i = bracket_index(table, normal)
+        lines = _SLAB_LINES.get(id(table)) or _slab_lines(table)
+        i = tax.slab_bracket
         steps.extend(lines.full_up_to[i])
         lower = table.lowers[i]
         if normal > lower:
             add(Step("Slab tax", lines.part[i], (normal - lower) * table.rates[i] // 1000))
-    if a.threshold_used:
-        add(Step("s.112A threshold", "LTCG u/s 112A not taxed", -a.threshold_used))
-    if a.bel_used:
+    special = tax.special
+    if special.threshold_112a:
+        add(Step("s.112A threshold", "LTCG u/s 112A not taxed", -special.threshold_112a))
+    if special.basic_exemption_used:
         add(
             Step(
                 "Basic exemption against special-rate income",
                 "unused basic exemption limit (provisos to ss.111A, 112A)",
-                -a.bel_used,
+                -special.basic_exemption_used,
             )
         )
-    taxable = a.taxable
+    taxable = special.taxable
     if taxable[0] or taxable[1] or taxable[2] or taxable[3]:
         for i in range(4):
             if taxable[i]:
                 add(Step("Income taxed at special rate", SPECIAL_RATES[i].label, taxable[i]))
-                add(Step(_SPECIAL_TAX_STEPS[i], "special rate", a.special_u[i] // UNIT))
+                add(Step(_SPECIAL_TAX_STEPS[i], "special rate", special.tax_u[i] // UNIT))
 
-    if a.rebate_u:
-        add(Step("Rebate u/s 87A", texts.rebate, -(a.rebate_u // UNIT)))
-    if a.relief_u:
-        add(Step("Marginal relief u/s 87A", texts.relief, -(a.relief_u // UNIT)))
-    if a.surcharge_band >= 0:
-        step, text, band_relief_text = texts.bands[a.surcharge_band]
-        add(Step(step, text, a.surcharge_u // UNIT))
-        if a.surcharge_relief_u:
+    if tax.rebate_u:
+        add(Step("Rebate u/s 87A", texts.rebate, -(tax.rebate_u // UNIT)))
+    if tax.marginal_relief_u:
+        add(Step("Marginal relief u/s 87A", texts.relief, -(tax.marginal_relief_u // UNIT)))
+    surcharge = a.surcharge
+    if surcharge.band >= 0:
+        step, text, band_relief_text = texts.bands[surcharge.band]
+        add(Step(step, text, surcharge.surcharge_u // UNIT))
+        if surcharge.marginal_relief_u:
             add(
                 Step(
                     "Marginal relief on surcharge",
                     band_relief_text,
-                    -(a.surcharge_relief_u // UNIT),
+                    -(surcharge.marginal_relief_u // UNIT),
                 )
             )
     if a.cess_u:
@@ -402,37 +403,49 @@ def explain(
         add(shared.advance)
     if shared.self_assessment is not None:
         add(shared.self_assessment)
-    if i234a[0]:
-        add(Step("Interest u/s 234A", _MONTHS_234A[min(i234a[1], 60)], i234a[0]))
-    if i234b[0]:
-        add(Step("Interest u/s 234B", _MONTHS_234B[min(i234b[1], 60)], i234b[0]))
+    if charges.interest_234a:
+        add(
+            Step(
+                "Interest u/s 234A",
+                _MONTHS_234A[min(charges.months_234a, 60)],
+                charges.interest_234a,
+            )
+        )
+    if charges.interest_234b:
+        add(
+            Step(
+                "Interest u/s 234B",
+                _MONTHS_234B[min(charges.months_234b, 60)],
+                charges.interest_234b,
+            )
+        )
+    i234c = charges.interest_234c
     total_234c = i234c[0] + i234c[1] + i234c[2] + i234c[3]
     if total_234c:
         add(Step("Interest u/s 234C", _TEXT_234C, total_234c))
-    if fee:
-        add(Step("Fee u/s 234F", "return filed after the due date", fee))
-    if extras is not None:
-        if extras.fee_234i:
-            add(Step("Fee u/s 234I", "revised return filed after 31 December", extras.fee_234i))
-        pct, additional = extras.additional_140b
-        if pct:
-            add(
-                Step(
-                    "Additional tax u/s 140B",
-                    f"updated return: {pct}% of the tax and interest payable on it",
-                    additional,
-                )
+    if charges.fee_234f:
+        add(Step("Fee u/s 234F", "return filed after the due date", charges.fee_234f))
+    if charges.fee_234i:
+        add(Step("Fee u/s 234I", "revised return filed after 31 December", charges.fee_234i))
+    if dues.additional_pct:
+        add(
+            Step(
+                "Additional tax u/s 140B",
+                f"updated return: {dues.additional_pct}% of the tax and interest payable on it",
+                dues.additional_tax,
             )
-        if extras.refund_issued:
-            add(Step("Refund issued on the earlier return", "repayable", extras.refund_issued))
-        if extras.interest_244a:
-            add(
-                Step(
-                    "Interest u/s 244A on the refund",
-                    "0.5% a month or part, by the filing date; more accrues until it is granted",
-                    extras.interest_244a,
-                )
+        )
+    if paid.refund_issued:
+        add(Step("Refund issued on the earlier return", "repayable", paid.refund_issued))
+    if owed.refund_interest_244a:
+        add(
+            Step(
+                "Interest u/s 244A on the refund",
+                "0.5% a month or part, by the filing date; more accrues until it is granted",
+                owed.refund_interest_244a,
             )
+        )
+    net = owed.net_payable
     if net >= 0:
         add(Step("Net payable", "rounded off u/s 288B", net))
     else:

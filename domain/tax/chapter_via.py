@@ -18,21 +18,65 @@ income in `other_sources.other`, so the deduction is limited to savings interest
 `other_sources.other`, and to the amount claimed.
 
 The total may not exceed gross total income excluding s.111A/s.112A gains (s.80A(2) and the
-provisos to ss.111A(2) and 112A(4)); the caller applies that limit.
+provisos to ss.111A(2) and 112A(4)): `chapter_via_deductions` applies that limit.
 """
 
 from __future__ import annotations
 
-from domain.tax.income_heads import INCOME_SCALE
+from typing import Final
+
+import msgspec
+
 from domain.tax.inputs import Deductions, TaxInput
-from domain.tax.rules import ChapterVIALimits, RegimeRules
+from domain.tax.money import INCOME_SCALE
+from domain.tax.rules import ChapterVIALimits, RegimeRules, YearRules
 
 SENIOR_AGE = 60
+
+Claims = tuple[tuple[str, int], ...]
+"""(section, amount allowed within its own ceiling in 1/300ths), in the order claimed."""
+
+
+class ChapterVIA(msgspec.Struct, frozen=True, gc=False, kw_only=True):
+    claims: Claims
+    claimed_300: int
+    """The claims' total, each within its own ceiling."""
+    allowed: int
+    """Whole rupees deducted: the claims limited to gross total income excluding
+    special-rate income (s.80A(2))."""
+
+
+NO_DEDUCTIONS: Final = ChapterVIA(claims=(), claimed_300=0, allowed=0)
+
+
+def chapter_via_deductions(
+    inp: TaxInput, year: YearRules, rules: RegimeRules, gti_normal_300: int
+) -> ChapterVIA:
+    """The deductions from gross total income whose part other than special-rate gains is
+    `gti_normal_300` (the gains never bear a deduction: provisos to ss.111A, 112A)."""
+    if not (rules.chapter_via or inp.salary.employer_nps):
+        return NO_DEDUCTIONS
+    claims, claimed_300 = chapter_via_claims(inp, rules, year.chapter_via)
+    if rules.chapter_via:
+        d = inp.deductions
+        if d.gg_rent_paid or d.g:
+            linked, linked_300 = income_linked_claims(
+                d, gti_normal_300, claimed_300, year.chapter_via
+            )
+            if linked:
+                claims += linked
+                claimed_300 += linked_300
+    if not claimed_300:
+        return NO_DEDUCTIONS if not claims else ChapterVIA(claims=claims, claimed_300=0, allowed=0)
+    allowed_300 = claimed_300 if claimed_300 < gti_normal_300 else gti_normal_300
+    # Rupees of income left after the deduction, paise ignored (s.288A), not of the deduction.
+    allowed = gti_normal_300 // INCOME_SCALE - (gti_normal_300 - allowed_300) // INCOME_SCALE
+    return ChapterVIA(claims=claims, claimed_300=claimed_300, allowed=allowed)
 
 
 def chapter_via_claims(
     inp: TaxInput, rules: RegimeRules, limits: ChapterVIALimits
-) -> tuple[list[tuple[str, int]], int]:
+) -> tuple[Claims, int]:
     """((section, amount allowed in 1/300ths) for every section with something allowed,
     their total in 1/300ths). Each section within its own ceiling; the caller limits the
     total to gross total income excluding special-rate income."""
@@ -45,7 +89,7 @@ def chapter_via_claims(
         total = claim if claim < ceiling else ceiling
         out.append(("80CCD(2)", total))
     if not rules.chapter_via:
-        return out, total
+        return tuple(out), total
     d = inp.deductions
     senior = inp.age >= SENIOR_AGE
     rupees = 0
@@ -96,12 +140,12 @@ def chapter_via_claims(
         allowed = min(d.ddb, limits.ddb_senior if d.ddb_senior else limits.ddb)
         rupees += allowed
         out.append(("80DDB", INCOME_SCALE * allowed))
-    return out, total + INCOME_SCALE * rupees
+    return tuple(out), total + INCOME_SCALE * rupees
 
 
 def income_linked_claims(
     d: Deductions, gti_normal_300: int, other_claims_300: int, limits: ChapterVIALimits
-) -> tuple[list[tuple[str, int]], int]:
+) -> tuple[Claims, int]:
     """80GG and 80G, whose ceilings depend on income after the other deductions.
 
     s.80GG: the least of rent paid less 10 % of the adjusted total income, 25 % of it, and
@@ -147,4 +191,4 @@ def income_linked_claims(
         if allowed > 0:
             total += allowed
             out.append(("80G", allowed))
-    return out, total
+    return tuple(out), total

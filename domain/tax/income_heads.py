@@ -1,6 +1,6 @@
 """Income under the heads "Salaries" and "Income from other sources".
 
-Income is carried in 1/300ths of a rupee (`INCOME_SCALE`) until total income is rounded:
+Income is carried in 1/300ths of a rupee (`money.INCOME_SCALE`) until total income is rounded:
 the family-pension deduction is a third of the pension (s.57(iia)), the s.24(a) deduction
 30 % of annual value and the s.80CCD(2) ceiling 10 % or 14 % of salary, so 300 is the
 smallest scale at which every head and deduction is exact. s.288A then ignores the paise.
@@ -21,11 +21,55 @@ from __future__ import annotations
 
 from typing import Final
 
-from domain.tax.inputs import HouseRent, OtherSources, Salary
+import msgspec
+
+from domain.tax.house_property import house_property_scaled
+from domain.tax.inputs import HouseRent, OtherSources, Salary, TaxInput
+from domain.tax.money import INCOME_SCALE
 from domain.tax.rules import RegimeRules
 
-INCOME_SCALE: Final = 300
 PROFESSIONAL_TAX_CAP: Final = 2_500
+
+
+class Heads(msgspec.Struct, frozen=True, gc=False, kw_only=True):
+    """Income under each head in one regime: whole rupees, or 1/300ths of a rupee where
+    the name ends in `_300`."""
+
+    salary: int
+    """Income from salary: gross less s.10 exemptions and the s.16 deductions."""
+    exempt_allowances: int
+    standard_deduction: int
+    professional_tax: int
+    other_sources_300: int
+    house_property_300: int
+    """Income from house property; negative for a loss (set off by `house_property`)."""
+    self_occupied_interest: int
+    """s.24(b) interest allowed on the self-occupied home."""
+
+
+def income_by_head(inp: TaxInput, rules: RegimeRules) -> Heads:
+    """Salaries (ss.15-17), house property (ss.22-24) and other sources (ss.56-57)."""
+    salary, exempt, standard, professional = salary_income(inp.salary, rules)
+    other = inp.other_sources
+    pension = inp.salary.family_pension
+    if pension:
+        other_300 = other_sources_scaled(other, pension, rules)
+    else:
+        other_300 = INCOME_SCALE * (other.savings_interest + other.other)
+    hp = inp.house_property
+    if hp.let_out_income or hp.self_occupied_interest or hp.let_out_interest:
+        hp_300, interest = house_property_scaled(hp, rules)
+    else:
+        hp_300 = interest = 0
+    return Heads(
+        salary=salary,
+        exempt_allowances=exempt,
+        standard_deduction=standard,
+        professional_tax=professional,
+        other_sources_300=other_300,
+        house_property_300=hp_300,
+        self_occupied_interest=interest,
+    )
 
 
 def hra_exemption(rent: HouseRent) -> int:

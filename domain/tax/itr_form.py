@@ -48,6 +48,7 @@ def _itr1(salary: bool, house: bool, other: bool, ltcg: bool, limit: int) -> Itr
 
 def choose_itr_form(inp: TaxInput, year: YearRules, a: Assessment) -> ItrFormChoice:
     gains = a.gains
+    total = a.total
     stcg = gains[0] + gains[1]  # SECTION_111A_BUCKETS
     ltcg = gains[2] + gains[3]  # SECTION_112A_BUCKETS
     hp = inp.house_property
@@ -56,10 +57,10 @@ def choose_itr_form(inp: TaxInput, year: YearRules, a: Assessment) -> ItrFormCho
     if (
         stcg
         or (ltcg and (ltcg_limit is None or ltcg > ltcg_limit))
-        or a.total_income > year.itr1_income_limit
+        or total.total_income > year.itr1_income_limit
         or two_houses
-        or a.setoff_special
-        or a.carried_forward
+        or total.loss_set_off_against_gains
+        or total.loss_carried_forward
     ):
         return ItrFormChoice("ITR-2", (*_blockers(year, a, stcg, ltcg, two_houses), *_ASSUMED))
     salary = inp.salary
@@ -86,12 +87,17 @@ def _blockers(year: YearRules, a: Assessment, stcg: int, ltcg: int, two_houses: 
         blockers.append(
             f"long-term capital gains u/s 112A ({inr(ltcg)}) exceed the ITR-1 limit of {inr(limit)}"
         )
-    if a.total_income > year.itr1_income_limit:
-        blockers.append(f"total income {inr(a.total_income)} exceeds {inr(year.itr1_income_limit)}")
+    total = a.total
+    if total.total_income > year.itr1_income_limit:
+        blockers.append(
+            f"total income {inr(total.total_income)} exceeds {inr(year.itr1_income_limit)}"
+        )
     if two_houses:
         blockers.append("more than one house property (one self-occupied, one let out)")
-    if a.setoff_special:
+    if total.loss_set_off_against_gains:
         blockers.append("house property loss set off against capital gains")
-    if a.carried_forward:
-        blockers.append(f"house property loss of {inr(a.carried_forward)} to carry forward")
+    if total.loss_carried_forward:
+        blockers.append(
+            f"house property loss of {inr(total.loss_carried_forward)} to carry forward"
+        )
     return blockers

@@ -22,6 +22,9 @@ UNIT: Final = 10_000_000
 PER_MILLE_TO_UNITS: Final = UNIT // 1000
 """rupees x rate_per_mille x PER_MILLE_TO_UNITS == tax in units."""
 
+INCOME_SCALE: Final = 300
+"""Income is carried in 1/300ths of a rupee until total income is rounded (`income_heads`)."""
+
 
 def round_288a(rupees: int) -> int:
     """Nearest multiple of ten, a last digit of five or more going up (s.288A)."""

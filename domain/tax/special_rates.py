@@ -13,10 +13,13 @@ No Chapter VI-A deduction is allowed against these gains.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
+
+import msgspec
 
 from domain.tax.inputs import CapitalGain
 from domain.tax.money import PER_MILLE_TO_UNITS
-from domain.tax.rules import SECTION_111A_BUCKETS, SECTION_112A_BUCKETS, SPECIAL_RATES
+from domain.tax.rules import SECTION_111A_BUCKETS, SECTION_112A_BUCKETS, SPECIAL_RATES, SlabTable
 
 BUCKETS = len(SPECIAL_RATES)
 RATES = tuple(r.rate for r in SPECIAL_RATES)
@@ -78,3 +81,47 @@ def apply_112a_threshold(amounts: list[int], threshold: int) -> int:
 
 def special_tax_units(taxable: list[int]) -> list[int]:
     return [taxable[0] * _R0, taxable[1] * _R1, taxable[2] * _R2, taxable[3] * _R3]
+
+
+class SpecialRateTax(msgspec.Struct, frozen=True, gc=False, kw_only=True):
+    """Tax on special-rate income, per bucket (`rules.SPECIAL_RATES`); units where the name
+    ends in `_u`."""
+
+    threshold_112a: int
+    """Part of the s.112A threshold used."""
+    basic_exemption_used: int
+    """Unused basic exemption limit set against special-rate income (provisos to ss.111A,
+    112A)."""
+    taxable: list[int]
+    """Special-rate income actually taxed, after the threshold and the basic exemption."""
+    tax_u: list[int]
+    total_u: int
+
+
+_ZEROS: list[int] = [0, 0, 0, 0]
+"""Shared, never mutated."""
+NO_SPECIAL_RATE_TAX: Final = SpecialRateTax(
+    threshold_112a=0, basic_exemption_used=0, taxable=_ZEROS, tax_u=_ZEROS, total_u=0
+)
+
+
+def special_rate_tax(
+    special: list[int], normal: int, table: SlabTable, threshold_112a: int
+) -> SpecialRateTax:
+    """Tax on `special` income per bucket, for a resident whose income at the slab rates
+    (`table`) is `normal`: the s.112A threshold first, then the unused basic exemption."""
+    taxable = special.copy()
+    threshold_used = apply_112a_threshold(taxable, threshold_112a)
+    bel = table.basic_exemption
+    bel_used = 0
+    if normal < bel:
+        shortfall = bel - normal
+        bel_used = shortfall - absorb(taxable, shortfall)
+    tax_u = special_tax_units(taxable)
+    return SpecialRateTax(
+        threshold_112a=threshold_used,
+        basic_exemption_used=bel_used,
+        taxable=taxable,
+        tax_u=tax_u,
+        total_u=tax_u[0] + tax_u[1] + tax_u[2] + tax_u[3],
+    )

@@ -22,15 +22,27 @@ Cess: 4 % of income-tax plus surcharge (Finance Acts, s.2(11)-(12)).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Final
 
+import msgspec
+
+from domain.tax.income_tax import IncomeTax, income_tax
 from domain.tax.money import UNIT
-from domain.tax.rules import RegimeRules, SurchargeBand
+from domain.tax.rules import RegimeRules, SlabTable, SurchargeBand, YearRules
 from domain.tax.special_rates import absorb
 
-TaxAt = Callable[[int, list[int]], tuple[int, int]]
-"""(normal income, special-rate buckets) -> (tax on normal income, tax on special income),
-in units, after the s.87A rebate."""
+
+class Surcharge(msgspec.Struct, frozen=True, gc=False, kw_only=True):
+    band: int
+    """Index of the band in `rules.surcharge_bands`, -1 for none."""
+    surcharge_u: int
+    """Before marginal relief."""
+    marginal_relief_u: int
+    payable_u: int
+    """After marginal relief."""
+
+
+NO_SURCHARGE: Final = Surcharge(band=-1, surcharge_u=0, marginal_relief_u=0, payable_u=0)
 
 
 def surcharge_band(bands: tuple[SurchargeBand, ...], total: int, normal: int) -> int:
@@ -51,31 +63,38 @@ def surcharge_units(rules: RegimeRules, band: int, tax_normal: int, tax_special:
 
 
 def surcharge_with_relief(
+    year: YearRules,
     rules: RegimeRules,
+    table: SlabTable,
     total: int,
     normal: int,
-    buckets: list[int],
-    tax_normal: int,
-    tax_special: int,
-    tax_at: TaxAt,
-) -> tuple[int, int, int]:
-    """(band index, surcharge before relief, marginal relief), amounts in units."""
+    special: list[int],
+    tax: IncomeTax,
+) -> Surcharge:
+    """Surcharge on `tax`, the income-tax on `total` income of which `normal` is taxed at
+    the slab rates (`table`) and `special` per bucket at special rates."""
     bands = rules.surcharge_bands
+    if total <= bands[0].above:
+        return NO_SURCHARGE
     band = surcharge_band(bands, total, normal)
-    if band < 0:
-        return band, 0, 0
+    tax_normal = tax.normal_after_rebate_u
+    tax_special = tax.special.total_u
     surcharge = surcharge_units(rules, band, tax_normal, tax_special)
+    # Marginal relief: the tax and surcharge on income at the threshold, plus the excess.
     threshold = bands[band]
-    at_buckets = buckets.copy()
+    at_special = special.copy()
     if threshold.basis == "total":
         excess = total - threshold.above
         cut = excess if excess < normal else normal
         at_normal = normal - cut
-        absorb(at_buckets, excess - cut)
+        absorb(at_special, excess - cut)
     else:
         excess = normal - threshold.above
         at_normal = threshold.above
-    at_tax_normal, at_tax_special = tax_at(at_normal, at_buckets)
+    at_total = at_normal + at_special[0] + at_special[1] + at_special[2] + at_special[3]
+    at_tax = income_tax(year, rules, table, at_normal, at_special, at_total)
+    at_tax_normal = at_tax.normal_after_rebate_u
+    at_tax_special = at_tax.special.total_u
     at_band = surcharge_band(bands, total - excess, at_normal)
     ceiling = (
         at_tax_normal
@@ -85,9 +104,14 @@ def surcharge_with_relief(
     )
     relief = tax_normal + tax_special + surcharge - ceiling
     if relief <= 0:
-        return band, surcharge, 0
-    return band, surcharge, relief if relief < surcharge else surcharge
+        relief = 0
+    elif relief > surcharge:
+        relief = surcharge
+    return Surcharge(
+        band=band, surcharge_u=surcharge, marginal_relief_u=relief, payable_u=surcharge - relief
+    )
 
 
 def cess_units(rules: RegimeRules, tax_and_surcharge: int) -> int:
+    """Health and education cess on income-tax plus surcharge."""
     return tax_and_surcharge * rules.cess_pct // 100

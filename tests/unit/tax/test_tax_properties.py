@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from domain.tax import InvalidTaxInput, TaxInput, compute, decode_input, encode_result
-from domain.tax.engine import assess, year_rules
+from domain.tax.assessment import assess
+from domain.tax.engine import year_rules
 from domain.tax.money import UNIT
 from domain.tax.special_rates import gains_by_bucket
 
