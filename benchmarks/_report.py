@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import threading
 import time
 from collections.abc import Callable
 
@@ -47,3 +48,27 @@ def median_rate(work: Callable[[], int], repeats: int = 5) -> float:
         n = work()
         rates.append(n / (time.perf_counter() - start))
     return statistics.median(rates)
+
+
+def in_threads(work: Callable[[int], None], threads: int, seconds: float) -> int:
+    """How many times `work(i)` ran, from `threads` threads for `seconds`."""
+    done = [0] * threads
+    errors: list[BaseException] = []
+    deadline = time.monotonic() + seconds
+
+    def loop(i: int) -> None:
+        try:
+            while time.monotonic() < deadline:
+                work(i)
+                done[i] += 1
+        except BaseException as exc:
+            errors.append(exc)
+
+    pool = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    if errors:
+        raise errors[0]
+    return sum(done)

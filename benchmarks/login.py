@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from argon2 import PasswordHasher
 
-from benchmarks._report import emit
+from benchmarks._report import emit, in_threads
 from tests.processes import Platform
 from tests.servers import test_servers
 from tests.taxpayer import PASSWORD
@@ -27,29 +27,11 @@ SECONDS = float(os.environ.get("BENCH_LOGIN_SECONDS", "6"))
 THREADS = int(os.environ.get("BENCH_LOGIN_THREADS", "4"))
 
 
-def rate(work: object, seconds: float = SECONDS, threads: int = THREADS) -> float:
+def rate(work: Callable[[int], None], seconds: float = SECONDS, threads: int = THREADS) -> float:
     """Calls per second of `work(i)` from `threads` threads for `seconds`."""
-    done = [0] * threads
-    errors: list[BaseException] = []
-    deadline = time.perf_counter() + seconds
-
-    def loop(i: int) -> None:
-        try:
-            while time.perf_counter() < deadline:
-                work(i)  # type: ignore[operator]
-                done[i] += 1
-        except BaseException as exc:
-            errors.append(exc)
-
     started = time.perf_counter()
-    pool = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    if errors:
-        raise errors[0]
-    return sum(done) / (time.perf_counter() - started)
+    calls = in_threads(work, threads, seconds)
+    return calls / (time.perf_counter() - started)
 
 
 def main() -> None:

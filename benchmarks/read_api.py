@@ -34,7 +34,7 @@ import httpx
 import psutil
 from argon2 import PasswordHasher
 
-from benchmarks._report import emit
+from benchmarks._report import emit, in_threads
 from tests.processes import Platform
 from tests.servers import test_servers
 from tests.taxpayer import PASSWORD, Taxpayer
@@ -85,30 +85,6 @@ def wrk_run(url: str, headers: dict[str, str]) -> tuple[float, int]:
 
 def wrk(url: str, headers: dict[str, str]) -> float:
     return wrk_run(url, headers)[0]
-
-
-def in_threads(work: Callable[[int], None], threads: int, seconds: float) -> int:
-    """How many times `work(i)` ran, from `threads` threads for `seconds`."""
-    done = [0] * threads
-    errors: list[BaseException] = []
-    deadline = time.monotonic() + seconds
-
-    def loop(i: int) -> None:
-        try:
-            while time.monotonic() < deadline:
-                work(i)
-                done[i] += 1
-        except BaseException as exc:
-            errors.append(exc)
-
-    pool = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    if errors:
-        raise errors[0]
-    return sum(done)
 
 
 def cpu_per_request(url: str, api: ApiCpu, me: Taxpayer, filing_id: str) -> None:

@@ -5,10 +5,9 @@ sends a NOTIFY in every append, so that ids are issued in commit order: every wr
 platform queues on one lock (and the NOTIFY takes a cluster-wide lock at commit). This
 subclass appends with neither: each row is stamped with its transaction id and given a
 position derived from it (projections/eventlog/horizon.py), and readers of the log read
-only below the
-horizon of finished transactions. Followers are woken by coalesced NOTIFYs sent after commit
-from a thread of their own, at most one per `WAKE_INTERVAL` per process. The argument is in
-docs/event-log.md.
+only below the horizon of finished transactions. Followers are woken by coalesced NOTIFYs
+sent after commit from a thread of their own, at most one per `WAKE_INTERVAL` per process.
+The argument is in docs/event-log.md.
 
 Configured through the library's own `APPLICATION_RECORDER_TOPIC`
 (burnblack/bootstrap/wiring.py), so the `Application` API is unchanged.
@@ -120,13 +119,6 @@ class CoalescedWakeups:
 _CREATE_LOCK = 0x73746F72  # "stor"
 
 
-def _connect_kwargs(pool: Any) -> dict[str, Any]:
-    """The pool's own connection arguments (database, host, user, password), nothing else."""
-    kwargs = pool.kwargs if isinstance(pool.kwargs, dict) else {}
-    keep = ("dbname", "host", "port", "user", "password")
-    return {k: v for k, v in kwargs.items() if k in keep}
-
-
 class HorizonRecorder(PostgresApplicationRecorder):
     """Appends without `LOCK TABLE`; reads notifications only below the horizon. Each row is
     linked into its aggregate's hash chain by the INSERT itself (projections/eventlog/chain.py)."""
@@ -143,9 +135,13 @@ class HorizonRecorder(PostgresApplicationRecorder):
         self._appending = threading.local()  # the links of this thread's append in progress
         self._table = Identifier(self.datastore.schema, self.events_table_name)
         kwargs = datastore.pool.kwargs
-        self.wakeups = CoalescedWakeups(
-            dict(kwargs) if isinstance(kwargs, dict) else {}, self.channel_name
-        )
+        # The pool's connection arguments, for the connections of our own (wake-ups, creation).
+        self._conninfo = {
+            k: v
+            for k, v in (kwargs if isinstance(kwargs, dict) else {}).items()
+            if k != "row_factory"
+        }
+        self.wakeups = CoalescedWakeups(self._conninfo, self.channel_name)
 
     # --- the column, the base, migration ---------------------------------------------
 
@@ -155,8 +151,7 @@ class HorizonRecorder(PostgresApplicationRecorder):
         # ("duplicate key ... pg_type", "tuple concurrently updated") instead of finding the
         # winner's: seen killing a projector at start. One starter at a time, under a
         # session lock on a connection of its own (the pool may hold a single connection).
-        pool = self.datastore.pool
-        with psycopg.connect(autocommit=True, connect_timeout=5, **_connect_kwargs(pool)) as conn:
+        with psycopg.connect(**self._conninfo, autocommit=True, connect_timeout=5) as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", (_CREATE_LOCK,))
             try:
                 super().create_table()

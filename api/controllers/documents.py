@@ -28,6 +28,7 @@ from api.document_schemas import (
     DocumentView,
 )
 from api.guards import current_user_id, requires_role
+from api.india_date import today_in_india
 from api.preconditions import etag, expected_version
 from api.problems import problem, rejection_status
 from api.schemas import CommandAccepted
@@ -36,7 +37,6 @@ from commands.adapters.document_files import DocumentRejected
 from commands.documents import DocumentNotFound
 from domain.account import Role
 from domain.documents.errors import FieldsNeedReview
-from domain.india_date import today_in_india
 
 _NO_STORE = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
 

@@ -17,6 +17,7 @@ from api.context import command_context
 from api.dependencies import Accounts, Filings, Histories, Reading
 from api.document_schemas import FilingHistory
 from api.guards import current_user_id, requires_role
+from api.india_date import today_in_india
 from api.preconditions import etag, expected_version
 from api.problems import problem
 from api.read_schemas import FilingList, FilingView
@@ -27,7 +28,6 @@ from commands.pan_claims import start_filing_audited
 from commands.results import Written
 from domain.account import Role
 from domain.filing import IncomeDeclaration
-from domain.india_date import today_in_india
 from domain.tax.inputs import Deductions
 from projections.read_models.filings.queries import (
     FIRST_PAGE_LIMIT,  # the page the projector keeps warm
@@ -40,10 +40,6 @@ def _accepted(written: Written, http_status: int, **extra: Any) -> Response[Comm
     )
     headers = {"ETag": etag(written.version), "X-Event-Position": str(written.position)}
     return Response(body, status_code=http_status, headers=headers)
-
-
-def _today() -> dt.date:
-    return today_in_india()
 
 
 class FilingsController(Controller):
@@ -126,7 +122,7 @@ class FilingsController(Controller):
         filing_id: uuid.UUID,
         on: dt.date | None = None,
     ) -> Response[ReturnTypeView]:
-        view = filings.return_type_on(filing_id, current_user_id(request), on or _today())
+        view = filings.return_type_on(filing_id, current_user_id(request), on or today_in_india())
         return Response(
             msgspec.convert(view, ReturnTypeView), headers={"Cache-Control": "no-store"}
         )
@@ -195,7 +191,7 @@ class FilingsController(Controller):
         self, request: Request[Any, Any, Any], filings: Filings, filing_id: uuid.UUID
     ) -> Response[CommandAccepted]:
         written = filings.request_computation(
-            command_context(request), filing_id, expected_version(request), _today()
+            command_context(request), filing_id, expected_version(request), today_in_india()
         )
         response = _accepted(written, HTTP_202_ACCEPTED, status="computing")
         response.headers["Location"] = f"/api/v1/filings/{filing_id}"
@@ -215,7 +211,11 @@ class FilingsController(Controller):
         data: SubmitReturn,
     ) -> Response[CommandAccepted]:
         written, acknowledgement = filings.submit(
-            command_context(request), filing_id, expected_version(request), data.regime, _today()
+            command_context(request),
+            filing_id,
+            expected_version(request),
+            data.regime,
+            today_in_india(),
         )
         return _accepted(
             written, HTTP_200_OK, status="submitted", acknowledgement_number=acknowledgement
@@ -237,7 +237,7 @@ class FilingsController(Controller):
         self, request: Request[Any, Any, Any], filings: Filings, filing_id: uuid.UUID
     ) -> Response[CommandAccepted]:
         written = filings.open_revision(
-            command_context(request), filing_id, expected_version(request), _today()
+            command_context(request), filing_id, expected_version(request), today_in_india()
         )
         response = _accepted(written, HTTP_201_CREATED, status="draft")
         response.headers["Location"] = f"/api/v1/filings/{filing_id}"
@@ -253,6 +253,10 @@ class FilingsController(Controller):
         self, request: Request[Any, Any, Any], filings: Filings, filing_id: uuid.UUID, data: EVerify
     ) -> Response[CommandAccepted]:
         written = filings.e_verify(
-            command_context(request), filing_id, expected_version(request), data.method, _today()
+            command_context(request),
+            filing_id,
+            expected_version(request),
+            data.method,
+            today_in_india(),
         )
         return _accepted(written, HTTP_200_OK, status="e_verified")

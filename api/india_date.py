@@ -1,5 +1,6 @@
 """The date in India: returns are filed, verified and revised on Indian dates (IST, UTC+05:30,
-no daylight saving), whatever the server's time zone."""
+no daylight saving), whatever the server's time zone. Read here, at the edge, and passed to
+commands as an input: no rule in domain/ reads the clock."""
 
 from __future__ import annotations
 
