@@ -22,6 +22,7 @@ import msgspec
 from locust import User, between, constant, task
 from locust.contrib.fasthttp import FastHttpUser
 
+from burnblack.loadtest.cookies import SiteCookies
 from burnblack.loadtest.users import PASSWORD, Account
 from burnblack.seed import random_pan
 
@@ -87,6 +88,7 @@ class _Person(FastHttpUser):
         self.account = CONTEXT.take(self.kind)
         self.csrf = ""
         self.logged_in = False
+        _own_cookies(self)
 
     def call(
         self,
@@ -130,6 +132,15 @@ class _Person(FastHttpUser):
         self.csrf = headers.get("x-csrf-token", "")
         self.logged_in = status == 200
         return self.logged_in
+
+
+def _own_cookies(user: FastHttpUser) -> None:
+    """The user's session keeps its cookies in a `SiteCookies` (both places locust reads)."""
+    jar = SiteCookies()
+    # Both attributes are typed as the standard CookieJar; locust calls only the two
+    # methods SiteCookies has.
+    user.client.cookiejar = jar  # type: ignore[assignment]
+    user.client.client.cookiejar = jar  # type: ignore[assignment]
 
 
 class _Filer(_Person):
@@ -369,6 +380,7 @@ class RebuildAdmin(_Person):
         self.account = CONTEXT.admin
         self.csrf = ""
         self.logged_in = False
+        _own_cookies(self)
 
     def on_start(self) -> None:
         self.login(CONTEXT.admin.email if CONTEXT.admin else None, CONTEXT.admin_password)
