@@ -15,6 +15,7 @@ import json
 import random
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -98,7 +99,7 @@ class _Person(FastHttpUser):
         body: Any = None,
         headers: dict[str, str] | None = None,
         ok: tuple[int, ...] = (200, 201, 202, 204, 304),
-    ) -> tuple[int, Any, dict[str, str]]:
+    ) -> tuple[int, Any, Mapping[str, Any]]:
         """One request; (status, JSON body or None, headers). Non-`ok` statuses fail."""
         sent = {"X-Forwarded-For": self.account.ip, **(headers or {})}
         if method != "GET" and self.csrf:
@@ -120,7 +121,9 @@ class _Person(FastHttpUser):
                     parsed = _decode(resp.content)
                 except msgspec.DecodeError:
                     parsed = None
-            return status, parsed, {k.lower(): v for k, v in (resp.headers or {}).items()}
+            # The response's own headers, looked up case-insensitively (`get("etag")`), not
+            # copied into a dict of lower-cased names on every response.
+            return status, parsed, resp.headers or {}
 
     def login(self, email: str | None = None, password: str = PASSWORD) -> bool:
         status, _, headers = self.call(
