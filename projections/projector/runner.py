@@ -42,6 +42,12 @@ MAX_PENDING_AFTER_COMMIT = 10_000
 
 
 class Follower(Protocol):
+    """A follower may also have `wants(event) -> bool`: whether `handle` does anything with
+    an event. A batch it wants none of is not handed to it; its position moves past the
+    batch with the other such followers' in one statement at the end of the round, instead
+    of a transaction each (the documents' followers and the computation reactor, for most
+    of the taxpayers' events)."""
+
     name: str
 
     def handle(
@@ -105,6 +111,8 @@ class LogRunner:
         # is still locked and re-read before a batch is applied, so one moved by someone
         # else (a rebuild catching the live table up) is taken as found.
         self._positions: dict[str, int] = {}
+        # Followers moved past batches they want nothing of: name -> (stored position, new).
+        self._skipped: dict[str, tuple[int, int]] = {}
 
     def stop(self) -> None:
         self._stop.set()
@@ -118,6 +126,7 @@ class LogRunner:
             except RECONNECTABLE as exc:
                 self._held.clear()
                 self._positions.clear()
+                self._skipped.clear()
                 delay = self._backoff.next()
                 log.warning(
                     "projector.connection_lost",
@@ -138,11 +147,14 @@ class LogRunner:
             psycopg.connect(self._conninfo) as work_conn,
         ):
             _commit_asynchronously(work_conn)
+            _commit_asynchronously(lock_conn)
             self._acquire(lock_conn)
             reads: dict[int, list[tuple[int, Any]]] = {}
-            return sum(
+            done = sum(
                 self._drain(work_conn, f, reads) for f in self._followers if f.name in self._held
             )
+            self._store_skipped(lock_conn)
+            return done
 
     def _run_connected(self) -> None:
         with (
@@ -154,8 +166,10 @@ class LogRunner:
         ):
             listen_conn.execute(f'LISTEN "{self._source.channel}"')
             _commit_asynchronously(work_conn)
+            _commit_asynchronously(lock_conn)
             self._held.clear()
             self._positions.clear()
+            self._skipped.clear()
             while not self._stop.is_set():
                 self._acquire(lock_conn)
                 done = 0
@@ -164,6 +178,7 @@ class LogRunner:
                 for follower in self._followers:
                     if follower.name in self._held:
                         done += self._drain_or_wait(work_conn, follower, reads)
+                self._store_skipped(lock_conn)
                 self._flush_after_commit()
                 self._run_periodic(lock_conn)
                 self._backoff.reset()  # a whole round worked: connected again
@@ -257,6 +272,19 @@ class LogRunner:
             self._pending_failing = False
             self._redis_backoff.reset()
 
+    def _store_skipped(self, lock_conn: psycopg.Connection[Any]) -> None:
+        """Store the positions of the followers moved past batches they wanted nothing of, in
+        one statement; a position found moved by someone else is read again."""
+        if not self._skipped:
+            return
+        skipped, self._skipped = self._skipped, {}
+        params = [v for name, (old, new) in skipped.items() for v in (name, old, new)]
+        stored = {row[0] for row in lock_conn.execute(_store_skipped_sql(len(skipped)), params)}
+        if stored != skipped.keys():
+            found = tracking.positions(lock_conn)
+            for name in skipped.keys() - stored:
+                self._positions[name] = found.get(name, 0)
+
     def _acquire(self, lock_conn: psycopg.Connection[Any]) -> None:
         for follower in self._followers:
             if follower.name in self._held:
@@ -287,6 +315,19 @@ class LogRunner:
                 events = reads[position] = self._source.read(position, self._batch_size)
             if not events:
                 break
+            wants = getattr(follower, "wants", None)
+            if wants is not None and not any(wants(e) for _, e in events):
+                stored = self._skipped.get(name, (position, position))[0]
+                self._skipped[name] = (stored, events[-1][0])
+                self._positions[name] = events[-1][0]
+                done += len(events)
+                if len(events) < self._batch_size:
+                    break
+                continue
+            if name in self._skipped:
+                # This batch's transaction stores the position past the skipped ones too
+                # (the events are those after them): it expects the position stored.
+                position = self._skipped.pop(name)[0]
             after_commit: AfterCommit | None = None
             moved = False
             with conn.transaction():
@@ -311,6 +352,15 @@ class LogRunner:
             if len(events) < self._batch_size:
                 break
         return done
+
+
+def _store_skipped_sql(count: int) -> bytes:
+    rows = ", ".join(["(%s, %s::bigint, %s::bigint)"] * count)
+    return (
+        "UPDATE projection_tracking AS t SET position = v.new, updated_at = now() "
+        f"FROM (VALUES {rows}) AS v(name, old, new) "
+        "WHERE t.name = v.name AND t.position = v.old RETURNING t.name"
+    ).encode()
 
 
 def _commit_asynchronously(conn: psycopg.Connection[Any]) -> None:

@@ -12,6 +12,8 @@ import psycopg
 from burnblack.bootstrap import wiring
 from burnblack.settings import Settings
 from commands.context import CommandContext
+from domain.filing import IncomeDeclaration
+from domain.tax.inputs import Salary
 from projections.eventlog.reader import EventSource
 from projections.projector import tracking
 from projections.projector.runner import LogRunner
@@ -110,3 +112,60 @@ def _row_marks(conn: psycopg.Connection[Any], followers: list[Recording]) -> lis
         "WHERE name = ANY(%s) ORDER BY name",
         ([f.name for f in followers],),
     ).fetchall()
+
+
+class Choosy(Recording):
+    """Wants only the events of one class: the runner skips batches without one."""
+
+    def __init__(self, name: str, wanted: str) -> None:
+        super().__init__(name)
+        self.wanted = wanted
+
+    def wants(self, event: Any) -> bool:
+        return bool(event.name == self.wanted)
+
+
+def test_batches_a_follower_wants_nothing_of_cost_it_no_transaction(
+    own_database: Settings,
+) -> None:
+    settings = own_database
+    database_url, _ = settings.require_urls()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        ensure_schema(conn)
+    filings = wiring.filings_app(settings)
+    try:
+        suffix = uuid.uuid4().hex[:6]
+        never = Choosy(f"never-{suffix}", "NoSuchEvent")
+        incomes = Choosy(f"incomes-{suffix}", "IncomeDeclared")
+        source = CountingSource(wiring.event_log(settings, filings))
+        runner = LogRunner(database_url, source, [never, incomes], batch_size=1000)
+        ctx = CommandContext(f"user-{uuid.uuid4()}")
+        fid = filings.start_filing(ctx, random_pan(), "2026-27").aggregate_id
+
+        assert runner.run_once() > 0
+        assert never.batches == [] and incomes.batches == []
+        head = source.max_position()
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            # Both moved past the batch, in the table too (one statement for both).
+            assert tracking.positions(conn)[never.name] == head
+            assert tracking.positions(conn)[incomes.name] == head
+
+        filings.declare_income(ctx, fid, 1, IncomeDeclaration(salary=Salary(gross=100)))
+        assert runner.run_once() > 0
+        assert never.batches == []
+        assert len(incomes.batches) == 1 and incomes.batches[0][0] > head  # only what is new
+        head = source.max_position()
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            assert tracking.positions(conn)[never.name] == head
+            assert tracking.positions(conn)[incomes.name] == head
+            # Moved by someone else meanwhile: taken as found, not overwritten.
+            tracking.advance(conn, never.name, head + 10)
+        filings.start_filing(ctx, random_pan(), "2026-27")
+        runner.run_once()
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            assert tracking.positions(conn)[never.name] == head + 10
+        runner.run_once()
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            assert tracking.positions(conn)[never.name] == source.max_position()
+    finally:
+        filings.close()
