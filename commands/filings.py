@@ -188,28 +188,46 @@ class FilingsApplication(Application[uuid.UUID]):
         filing_id: uuid.UUID,
         requested_version: int,
         result: dict[str, Any],
+        *,
+        loaded: Filing | None = None,
     ) -> Written | None:
         """Record a result computed for `requested_version`; None when it is stale or a repeat.
 
         Workers deliver at least once and race with the taxpayer, so a conflicting save is
         retried against the newer version, where the aggregate decides whether it still counts.
+        `loaded`: the filing as the caller has just read it (unchanged), tried first instead
+        of reading it again; a newer one makes the save conflict and the retry reads it.
         """
         return self._report(
-            filing_id, lambda f: f.record_computation(requested_version, result, ctx.meta())
+            filing_id,
+            lambda f: f.record_computation(requested_version, result, ctx.meta()),
+            loaded,
         )
 
     def record_computation_failure(
-        self, ctx: CommandContext, filing_id: uuid.UUID, requested_version: int, reason: str
+        self,
+        ctx: CommandContext,
+        filing_id: uuid.UUID,
+        requested_version: int,
+        reason: str,
+        *,
+        loaded: Filing | None = None,
     ) -> Written | None:
         """Record that the inputs as requested cannot be computed (the taxpayer must act)."""
         return self._report(
             filing_id,
             lambda f: f.record_computation_failure(requested_version, reason, ctx.meta()),
+            loaded,
         )
 
-    def _report(self, filing_id: uuid.UUID, apply: Callable[[Filing], bool]) -> Written | None:
-        for _ in range(_RECORD_ATTEMPTS):
-            filing = self.get_filing(filing_id)
+    def _report(
+        self,
+        filing_id: uuid.UUID,
+        apply: Callable[[Filing], bool],
+        loaded: Filing | None = None,
+    ) -> Written | None:
+        for attempt in range(_RECORD_ATTEMPTS):
+            filing = loaded if attempt == 0 and loaded is not None else self.get_filing(filing_id)
             if not apply(filing):
                 return None
             try:

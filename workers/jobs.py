@@ -25,7 +25,14 @@ def compute_tax(ctx: JobContext, filing_id: str, requested_version: int) -> dict
     """
     app = ctx.filings()
     fid = uuid.UUID(filing_id)
-    as_requested = app.get_filing(fid, version=requested_version)
+    # Usually nothing has changed since the request: the latest filing is the one as
+    # requested, read once (and handed to the recording) instead of twice.
+    latest = app.get_filing(fid)
+    as_requested = (
+        latest
+        if latest.version == requested_version
+        else app.get_filing(fid, version=requested_version)
+    )
     command = CommandContext(
         actor="worker:compute_tax",
         correlation_id=as_requested.requested_correlation_id or "",
@@ -36,7 +43,9 @@ def compute_tax(ctx: JobContext, filing_id: str, requested_version: int) -> dict
         result = msgspec.json.decode(encode_result(computed))  # JSON-native, as stored
     except InvalidTaxInput as exc:
         # Not worth retrying: the law refuses these inputs; the taxpayer sees why.
-        written = app.record_computation_failure(command, fid, requested_version, str(exc))
+        written = app.record_computation_failure(
+            command, fid, requested_version, str(exc), loaded=latest
+        )
         log.info(
             "tax.not_computable",
             filing_id=filing_id,
@@ -45,7 +54,7 @@ def compute_tax(ctx: JobContext, filing_id: str, requested_version: int) -> dict
             recorded=written is not None,
         )
         return {"outcome": "failed", "version": written.version if written else None}
-    written = app.record_computation(command, fid, requested_version, result)
+    written = app.record_computation(command, fid, requested_version, result, loaded=latest)
     outcome = "recorded" if written else "discarded"
     log.info("tax.computed", filing_id=filing_id, version=requested_version, outcome=outcome)
     return {"outcome": outcome, "version": written.version if written else None}

@@ -355,6 +355,25 @@ def add_cpu_per_request(cpu_report: dict[str, Any], rps: float) -> None:
     cpu_report["api_ms_per_request"] = (
         round(sum(v["ms_per_request"] for v in apis), 3) if apis and rps else None
     )
+    cpu_report["rest_ms_per_request"] = rest_of_stack(cpu_report["processes"]) if rps else None
+
+
+def rest_of_stack(processes: dict[str, dict[str, Any]]) -> float | None:
+    """CPU ms per request of everything but the API processes and the load generator: the
+    worker, projector and nginx, PostgreSQL's processes for the stack's database (the whole
+    machine's when that line is missing: a run with --host) and Redis (the machine's: one
+    server process, shared). None without the stack's own processes."""
+    mine: list[float] = [
+        float(v["ms_per_request"])
+        for n, v in processes.items()
+        if not n.startswith(("api", "load generator", "postgres", "redis"))
+    ]
+    if not mine:
+        return None
+    pg = processes.get("postgres (this database)") or processes.get("postgres (machine)") or {}
+    redis = processes.get("redis (machine)") or {}
+    extra = [pg.get("ms_per_request"), redis.get("ms_per_request")]
+    return round(sum(mine) + sum(float(v) for v in extra if v is not None), 3)
 
 
 def _target(

@@ -34,6 +34,7 @@ from burnblack.loadtest.sampling import (
     CpuSampler,
     MetricsSampler,
     StatsSampler,
+    database_backends,
     server_sampler,
     stats_snapshot,
 )
@@ -364,7 +365,10 @@ def _run_against(options: Options, host: str, stack: Stack | None) -> dict[str, 
     metrics = MetricsSampler(targets)
     if stack is not None:
         metrics.servers = server_sampler(stack.database_url, stack.redis_url)
-    cpu = CpuSampler(stack.pids() if stack else {})
+    cpu = CpuSampler(
+        stack.pids() if stack else {},
+        database_backends(stack.database_url) if stack else None,
+    )
     state: dict[str, Any] = {"ramp": None, "ramp_seconds": 0.0, "measure_at": None}
     ramp_started = time.monotonic()
     CONTEXT.ready_users = 0
@@ -545,7 +549,9 @@ def print_summary(report: dict[str, Any], folder: Path) -> None:
     processes = report["cpu"]["processes"]
     generator = processes.get("load generator", {}).get("ms_per_request")
     if report["cpu"].get("api_ms_per_request") is not None and generator is not None:
+        rest = report["cpu"].get("rest_ms_per_request")
         Console().print(
             f"CPU per request: API processes {report['cpu']['api_ms_per_request']:.2f} ms, "
             f"load generator {generator:.2f} ms"
+            + ("" if rest is None else f", the rest of the stack {rest:.2f} ms")
         )

@@ -192,68 +192,121 @@ def server_sampler(database_url: str, redis_url: str) -> Callable[[], Series]:
     return sample
 
 
-_trees: dict[int, tuple[float, list[psutil.Process]]] = {}
+# How often the process lists are looked up again (a chaos restart makes new processes):
+# each look-up reads every /proc/<pid>/stat of the machine, which cost the load generator
+# more than reading its few processes' times every second (about 10 % of its CPU when done
+# every 10 s, once per process tree and once per name).
+RESCAN_SECONDS = 30.0
 
 
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds of a process and its descendants (the tree is looked up every 10 s:
-    finding children walks all of /proc)."""
-    found = _trees.get(pid)
-    if found is None or time.monotonic() - found[0] > 10:
-        procs: list[psutil.Process] = []
+@dataclass
+class _Scan:
+    at: float
+    children: dict[int, list[int]]  # ppid -> pids
+    by_name: dict[str, list[int]]
+
+
+_scan: _Scan | None = None
+_procs: dict[int, psutil.Process] = {}
+
+
+def _machine_scan(force: bool = False) -> _Scan:
+    """Every process's parent and name, from one walk of /proc (kept RESCAN_SECONDS)."""
+    global _scan
+    if _scan is None or force or time.monotonic() - _scan.at > RESCAN_SECONDS:
+        children: dict[int, list[int]] = {}
+        by_name: dict[str, list[int]] = {}
+        for p in psutil.process_iter(["name", "ppid"]):
+            children.setdefault(p.info["ppid"] or 0, []).append(p.pid)
+            by_name.setdefault(p.info["name"] or "", []).append(p.pid)
+            _procs.setdefault(p.pid, p)
+        _scan = _Scan(time.monotonic(), children, by_name)
+    return _scan
+
+
+def _process(pid: int) -> psutil.Process | None:
+    found = _procs.get(pid)
+    if found is None:
         with contextlib.suppress(psutil.Error):
-            root = psutil.Process(pid)
-            procs = [root, *root.children(recursive=True)]
-        found = (time.monotonic(), procs)
-        _trees[pid] = found
-    return _cpu_seconds(found[1])
+            found = _procs[pid] = psutil.Process(pid)
+    return found
 
 
-def _cpu_seconds(procs: list[psutil.Process]) -> float:
-    total = 0.0
-    for p in procs:
-        with contextlib.suppress(psutil.Error):
-            times = p.cpu_times()
-            total += times.user + times.system
-    return total
+def _tree_pids(pid: int) -> list[int]:
+    children = _machine_scan().children
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, ()))
+    return out
 
 
-_named: dict[tuple[str, ...], tuple[float, list[psutil.Process]]] = {}
+def _cpu_of(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) of each of these processes that still runs."""
+    out: dict[int, float] = {}
+    for pid in pids:
+        proc = _process(pid)
+        if proc is None:
+            continue
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            _procs.pop(pid, None)
+            continue
+        out[pid] = times.user + times.system
+    return out
 
 
-def _named_cpu(names: tuple[str, ...]) -> float:
-    """CPU seconds of every process with one of these names (the list is refreshed every
-    10 s: walking /proc every second costs more than reading a few processes)."""
-    found = _named.get(names)
-    if found is None or time.monotonic() - found[0] > 10:
-        procs = []
-        for p in psutil.process_iter(["name"]):
-            with contextlib.suppress(psutil.Error):
-                if p.info["name"] in names:
-                    procs.append(p)
-        found = (time.monotonic(), procs)
-        _named[names] = found
-    return _cpu_seconds(found[1])
+def _tree_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of a process and its descendants, per process."""
+    return _cpu_of(_tree_pids(pid))
+
+
+def _named_cpu(names: tuple[str, ...]) -> dict[int, float]:
+    """CPU seconds of every process with one of these names, per process."""
+    by_name = _machine_scan().by_name
+    return _cpu_of([pid for n in names for pid in by_name.get(n, ())])
 
 
 @dataclass
 class CpuSampler:
     """CPU per process (with its children: Granian's workers, nginx's) in % of one core;
-    PostgreSQL and Redis are every process of that name on the machine."""
+    PostgreSQL and Redis are every process of that name on the machine, and, when
+    `database_pids` is given (the own stack), PostgreSQL's processes serving the stack's
+    database alone: on a shared machine the machine's PostgreSQL line mostly measures
+    whatever else runs.
+
+    Differences are taken per process, so a process that ends between two samples (a
+    connection closed) takes none of the others' CPU with it."""
 
     pids: dict[str, int]
+    database_pids: Callable[[], list[int]] | None = None
     points: list[dict[str, Any]] = field(default_factory=list)
-    _last: tuple[float, dict[str, float]] | None = None
+    _last: tuple[float, dict[str, dict[int, float]]] | None = None
+    _backends: tuple[float, list[int]] = (0.0, [])
 
-    def _read(self) -> dict[str, float]:
-        out: dict[str, float] = {}
+    def _database_backends(self) -> list[int]:
+        if self.database_pids is None:
+            return []
+        at, pids = self._backends
+        if time.monotonic() - at > 5:
+            with contextlib.suppress(Exception):
+                pids = self.database_pids()
+            self._backends = (time.monotonic(), pids)
+        return pids
+
+    def _read(self) -> dict[str, dict[int, float]]:
+        out: dict[str, dict[int, float]] = {}
         for name, pid in self.pids.items():
             out[name] = _tree_cpu(pid)
         # Itself only: the stack's processes are its children and are counted above.
         mine = psutil.Process(os.getpid()).cpu_times()
-        out["load generator"] = mine.user + mine.system
+        out["load generator"] = {os.getpid(): mine.user + mine.system}
         out["postgres (machine)"] = _named_cpu(("postgres", "postmaster"))
         out["redis (machine)"] = _named_cpu(("redis-server",))
+        if self.database_pids is not None:
+            out["postgres (this database)"] = _cpu_of(self._database_backends())
         return out
 
     def sample(self, t: float) -> None:
@@ -267,9 +320,35 @@ class CpuSampler:
                     "t": round(t, 2),
                     "machine_percent": machine,
                     "process_percent": {
-                        k: round(100 * max(0.0, v - before.get(k, v)) / elapsed, 1)
+                        k: round(100 * _grown(before.get(k, {}), v) / elapsed, 1)
                         for k, v in cpu.items()
                     },
                 }
             )
         self._last = (now, cpu)
+
+
+def _grown(before: dict[int, float], now: dict[int, float]) -> float:
+    """CPU seconds used between two readings by the processes present in both."""
+    return sum(max(0.0, v - before[pid]) for pid, v in now.items() if pid in before)
+
+
+def database_backends(database_url: str) -> Callable[[], list[int]]:
+    """The PostgreSQL processes serving one database (client backends, autovacuum): their
+    pids from pg_stat_activity, on a connection of its own."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    dbname = str(conninfo_to_dict(database_url).get("dbname", ""))
+    held: dict[str, Any] = {}
+
+    def pids() -> list[int]:
+        conn = held.get("pg")
+        if conn is None or conn.closed:
+            conn = held["pg"] = psycopg.connect(database_url, autocommit=True, connect_timeout=3)
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (dbname,)
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    return pids

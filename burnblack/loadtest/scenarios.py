@@ -15,6 +15,7 @@ import json
 import random
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -22,6 +23,7 @@ import msgspec
 from locust import User, between, constant, task
 from locust.contrib.fasthttp import FastHttpUser
 
+from burnblack.loadtest.cookies import SiteCookies
 from burnblack.loadtest.users import PASSWORD, Account
 from burnblack.seed import random_pan
 
@@ -87,6 +89,7 @@ class _Person(FastHttpUser):
         self.account = CONTEXT.take(self.kind)
         self.csrf = ""
         self.logged_in = False
+        _own_cookies(self)
 
     def call(
         self,
@@ -96,7 +99,7 @@ class _Person(FastHttpUser):
         body: Any = None,
         headers: dict[str, str] | None = None,
         ok: tuple[int, ...] = (200, 201, 202, 204, 304),
-    ) -> tuple[int, Any, dict[str, str]]:
+    ) -> tuple[int, Any, Mapping[str, Any]]:
         """One request; (status, JSON body or None, headers). Non-`ok` statuses fail."""
         sent = {"X-Forwarded-For": self.account.ip, **(headers or {})}
         if method != "GET" and self.csrf:
@@ -118,7 +121,9 @@ class _Person(FastHttpUser):
                     parsed = _decode(resp.content)
                 except msgspec.DecodeError:
                     parsed = None
-            return status, parsed, {k.lower(): v for k, v in (resp.headers or {}).items()}
+            # The response's own headers, looked up case-insensitively (`get("etag")`), not
+            # copied into a dict of lower-cased names on every response.
+            return status, parsed, resp.headers or {}
 
     def login(self, email: str | None = None, password: str = PASSWORD) -> bool:
         status, _, headers = self.call(
@@ -130,6 +135,15 @@ class _Person(FastHttpUser):
         self.csrf = headers.get("x-csrf-token", "")
         self.logged_in = status == 200
         return self.logged_in
+
+
+def _own_cookies(user: FastHttpUser) -> None:
+    """The user's session keeps its cookies in a `SiteCookies` (both places locust reads)."""
+    jar = SiteCookies()
+    # Both attributes are typed as the standard CookieJar; locust calls only the two
+    # methods SiteCookies has.
+    user.client.cookiejar = jar  # type: ignore[assignment]
+    user.client.client.cookiejar = jar  # type: ignore[assignment]
 
 
 class _Filer(_Person):
@@ -369,6 +383,7 @@ class RebuildAdmin(_Person):
         self.account = CONTEXT.admin
         self.csrf = ""
         self.logged_in = False
+        _own_cookies(self)
 
     def on_start(self) -> None:
         self.login(CONTEXT.admin.email if CONTEXT.admin else None, CONTEXT.admin_password)

@@ -7,16 +7,32 @@ from typing import Any
 import psycopg
 
 
-def lock_position(conn: psycopg.Connection[Any], name: str) -> int:
-    """The follower's position, row-locked for the rest of this transaction."""
+def ensure(conn: psycopg.Connection[Any], name: str) -> int:
+    """The follower's position, its row made if it has none (once, when a runner takes the
+    follower on: every batch after that only locks the row)."""
     conn.execute(
         "INSERT INTO projection_tracking (name, position) VALUES (%s, 0) "
         "ON CONFLICT (name) DO NOTHING",
         (name,),
     )
     row = conn.execute(
+        "SELECT position FROM projection_tracking WHERE name = %s", (name,)
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def lock_position(conn: psycopg.Connection[Any], name: str) -> int:
+    """The follower's position, row-locked for the rest of this transaction; its row is
+    made if it has none (`ensure`: a runner makes it when it takes the follower on)."""
+    row = conn.execute(
         "SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", (name,)
     ).fetchone()
+    if row is None:
+        ensure(conn, name)
+        row = conn.execute(
+            "SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", (name,)
+        ).fetchone()
     assert row is not None
     return int(row[0])
 

@@ -29,6 +29,10 @@ class ComputationReactor:
     def __init__(self, enqueue: Callable[[object, int], bool]) -> None:
         self._enqueue = enqueue
 
+    def wants(self, event: Any) -> bool:
+        """Whether `handle` does anything with the event (the runner skips batches without)."""
+        return bool(event.stream == names.STREAM and event.name == names.TAX_COMPUTATION_REQUESTED)
+
     def handle(
         self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]
     ) -> AfterCommit | None:

@@ -32,6 +32,10 @@ class DocumentReactor:
     def __init__(self, enqueue: Callable[[object, str], bool]) -> None:
         self._enqueue = enqueue
 
+    def wants(self, event: Any) -> bool:
+        """Whether `handle` does anything with the event (the runner skips batches without)."""
+        return bool(event.stream == "Document" and event.name == "DocumentUploaded")
+
     def handle(
         self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]
     ) -> AfterCommit | None:

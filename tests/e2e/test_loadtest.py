@@ -107,6 +107,9 @@ def test_the_platform_metrics_and_cpu_come_from_every_process(report_dir: Path) 
     cpu = report["cpu"]["processes"]
     assert {"api-0", "api-1", "worker", "projector", "nginx", "load generator"} <= set(cpu)
     assert cpu["api-0"]["avg_percent"] > 0
+    # PostgreSQL's processes for the stack's own database, apart from the machine's.
+    assert cpu["postgres (this database)"]["avg_percent"] > 0
+    assert report["cpu"]["rest_ms_per_request"] > 0
 
 
 def test_the_html_page_starts_with_the_pass_fail_table(report_dir: Path) -> None:

@@ -75,3 +75,26 @@ def test_a_stale_or_repeated_result_is_discarded(app: FilingsApplication) -> Non
     assert first is not None and first.version == again + 1
     assert app.record_computation(worker, fid, again, {"recommended": "old"}) is None
     assert app.get_filing(fid).version == again + 1
+
+
+def test_a_result_recorded_on_a_filing_read_before_a_change_is_still_discarded(
+    app: FilingsApplication,
+) -> None:
+    """The worker hands over the filing it read for the computation (one read a job); one
+    the taxpayer changed since is saved against a newer version, conflicts, and the retry
+    reads the newer filing, where the aggregate discards the stale result."""
+    me = CommandContext("owner-4")
+    worker = CommandContext("worker")
+    fid = app.start_filing(me, random_pan(), "2026-27").aggregate_id
+    app.declare_income(me, fid, 1, income(100))
+    asked = app.request_computation(me, fid, 2, TODAY).version
+    read_then = app.get_filing(fid)
+    app.declare_income(me, fid, asked, income(500))
+    assert app.record_computation(worker, fid, asked, {"r": 1}, loaded=read_then) is None
+    assert app.get_filing(fid).version == asked + 1  # nothing was written
+
+    again = app.request_computation(me, fid, asked + 1, TODAY).version
+    current = app.get_filing(fid)
+    written = app.record_computation(worker, fid, again, {"r": 2}, loaded=current)
+    assert written is not None and written.version == again + 1
+    assert app.get_filing(fid).computation == {"r": 2}

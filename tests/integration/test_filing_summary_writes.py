@@ -60,9 +60,17 @@ def contents(conn: psycopg.Connection[Any], suffix: str) -> dict[str, list[tuple
     }
 
 
-def apply(conn: psycopg.Connection[Any], suffix: str, batch: list[tuple[int, Recorded]]) -> int:
+def apply(
+    conn: psycopg.Connection[Any],
+    suffix: str,
+    batch: list[tuple[int, Recorded]],
+    direct_upsert_max: int | None = None,
+) -> int:
+    projection = FilingSummaryProjection()
+    if direct_upsert_max is not None:
+        projection.direct_upsert_max = direct_upsert_max
     with conn.transaction():
-        return len(FilingSummaryProjection().apply(conn, batch, table_suffix=suffix))
+        return len(projection.apply(conn, batch, table_suffix=suffix))
 
 
 def test_one_batch_and_many_small_ones_write_the_same_rows(
@@ -72,12 +80,15 @@ def test_one_batch_and_many_small_ones_write_the_same_rows(
     apply(conn, suffix, events)
     whole = contents(conn, suffix)
     assert len(whole["filing_summary"]) == len(whole["owner_filing"]) == 40
-    for table in TABLES:
-        conn.execute(f"TRUNCATE {table}{suffix}".encode())
-    conn.commit()
-    for i in range(0, len(events), 9):  # most filings span batches: upserts, not COPYs
-        apply(conn, suffix, events[i : i + 9])
-    assert contents(conn, suffix) == whole
+    # Most filings span batches: upserts, not COPYs; row by row (the live projector's small
+    # batches) and staged (large ones) alike.
+    for direct_upsert_max in (1000, 0):
+        for table in TABLES:
+            conn.execute(f"TRUNCATE {table}{suffix}".encode())
+        conn.commit()
+        for i in range(0, len(events), 9):
+            apply(conn, suffix, events[i : i + 9], direct_upsert_max)
+        assert contents(conn, suffix) == whole
 
 
 def test_events_read_again_change_nothing(

@@ -152,6 +152,10 @@ class DocumentStatusFollower:
     def __init__(self) -> None:
         self._projection = DocumentStatusProjection()
 
+    def wants(self, event: Any) -> bool:
+        """Whether `handle` does anything with the event (the runner skips batches without)."""
+        return bool(event.stream == "Document")
+
     def handle(self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]) -> None:
         self._projection.apply(conn, events)
         return None

@@ -8,6 +8,7 @@ one more, so a batch of a thousand events costs a handful of statements, not a t
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -277,6 +278,10 @@ class Folded:
 class FilingSummaryProjection:
     name = NAME
 
+    # Batches with at most this many known filings are upserted row by row (the live
+    # projector's), larger ones (a rebuild's catch-up) through a staged COPY.
+    direct_upsert_max = 64
+
     def __init__(self, seal: sealing.FieldSeal | None = None) -> None:
         self._seal = seal  # None: the process's (read_models/sealing.py), looked up on use
 
@@ -415,6 +420,9 @@ class FilingSummaryProjection:
     def _upsert(
         self, cur: psycopg.Cursor[Any], rows: list[dict[str, Any]], sfx: str, summary_only: bool
     ) -> None:
+        if len(rows) <= self.direct_upsert_max:
+            self._upsert_direct(cur, rows, sfx, summary_only)
+            return
         stage = f"stage_filing_summary{sfx}"
         cur.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
@@ -435,6 +443,37 @@ class FilingSummaryProjection:
             f"SELECT {', '.join(_OWNER_STORED)} FROM {stage} "
             f"ON CONFLICT (owner_id, started_position) DO UPDATE SET {owner_updates}".encode()
         )
+
+    def _upsert_direct(
+        self, cur: psycopg.Cursor[Any], rows: list[dict[str, Any]], sfx: str, summary_only: bool
+    ) -> None:
+        """The live projector's usual batch: a few known filings. One prepared upsert per
+        table, sent for all rows at once (psycopg pipelines `executemany`), instead of a
+        temporary table made, filled, read and truncated at every commit."""
+        summary, owner = _direct_upserts(sfx)
+        values = itemgetter(*STORED_COLUMNS)
+        cur.executemany(summary, [values(r) for r in rows])
+        if not summary_only:
+            owned = itemgetter(*_OWNER_STORED)
+            cur.executemany(owner, [owned(r) for r in rows])
+
+
+@functools.cache
+def _direct_upserts(sfx: str) -> tuple[bytes, bytes]:
+    """The row-at-a-time upserts of the filing summary and the owners' lists (by suffix)."""
+
+    def upsert(table: str, columns: tuple[str, ...], key: str, kept: int) -> bytes:
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[kept:])
+        return (
+            f"INSERT INTO {table}{sfx} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        ).encode()
+
+    return (
+        upsert("filing_summary", STORED_COLUMNS, "filing_id", 1),
+        upsert("owner_filing", _OWNER_STORED, "owner_id, started_position", 3),
+    )
 
 
 class _RawJsonDumper(Dumper):
