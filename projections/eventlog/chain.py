@@ -117,6 +117,43 @@ def chained_insert(
     )
 
 
+def one_row_insert(
+    table: Identifier, position: Callable[[str], str], *, chained: bool, first_version: bool
+) -> Composed:
+    """The append of a single event (the usual save), with plain parameters: `id`, `version`,
+    `topic`, `state`, and when `chained` the writer's link `h` and the `prev` it started
+    from. No array of composite rows to build in the writer and take apart in PostgreSQL, no
+    packed links: `VALUES` and, above version 1, one probe of the primary key for the stored
+    link of version - 1 (an InitPlan, run once: the key is a parameter). The check is the
+    multi-row statement's: a `prev` that is not the stored link of version - 1 (differs, or
+    no such row) makes `chain_hash` NULL, which the NOT NULL column refuses, in this one
+    statement, so the append fails instead of writing a link that verification would report.
+    `first_version`: the statement for version 1, whose `prev` must be GENESIS (no lookup);
+    a row above version 1 gets NULL from it. Without `chained`: the same append without the
+    chain, the benchmark's baseline (benchmarks/verify.py), the same shape."""
+    columns = "originator_id, originator_version, topic, state, transaction_id, notification_id"
+    values = "%(id)s, %(version)s, %(topic)s, %(state)s, pg_current_xact_id(), " + position("1")
+    if not chained:
+        return SQL(
+            "INSERT INTO {table} (" + columns + ") VALUES (" + values + ") "
+            "RETURNING notification_id"
+        ).format(table=table)
+    if first_version:
+        check = SQL("CASE WHEN %(version)s = 1 AND %(prev)s = {genesis} THEN %(h)s END").format(
+            genesis=_GENESIS_SQL
+        )
+    else:
+        check = SQL(
+            "CASE WHEN %(prev)s = (SELECT p.chain_hash FROM {table} p "
+            "WHERE p.originator_id = %(id)s AND p.originator_version = %(version)s - 1) "
+            "THEN %(h)s END"
+        ).format(table=table)
+    return SQL(
+        "INSERT INTO {table} (" + columns + ", chain_hash) VALUES (" + values + ", {check}) "
+        "RETURNING notification_id"
+    ).format(table=table, check=check)
+
+
 class Links:
     """The writer's side of the chain: the last link it saw of each aggregate (from its own
     appends and reads), so that an append usually needs no extra read. A wrong or stale
@@ -138,22 +175,28 @@ class Links:
         for oid in originator_ids:
             self._heads.pop(oid, None)
 
+    def one(
+        self, e: Any, read: Callable[[list[tuple[uuid.UUID, int]]], dict[Any, bytes]]
+    ) -> tuple[bytes, bytes]:
+        """(prev, hash) of a single event: the usual save, paid under the writer's GIL."""
+        previous = GENESIS
+        v = e.originator_version
+        if v > 1:
+            known = self._heads.get(e.originator_id)
+            if known is not None and known[0] == v - 1:
+                previous = known[1]
+            else:  # not stored at all: any value fails the INSERT's check, as it must
+                key = (e.originator_id, v - 1)
+                previous = read([key]).get(key, GENESIS)
+        return previous, link(previous, e.originator_id, v, e.topic or "", e.state or b"")
+
     def compute(
         self, events: Sequence[Any], read: Callable[[list[tuple[uuid.UUID, int]]], dict[Any, bytes]]
     ) -> tuple[list[bytes | None], list[bytes]]:
         """(prev, hash) for each event (originator_id, originator_version, topic, state).
         `read(keys)`: the stored links of (originator id, version) pairs not known here."""
-        if len(events) == 1:  # the usual save: paid under the writer process's GIL
-            e = events[0]
-            previous = GENESIS
-            if e.originator_version > 1:
-                known = self._heads.get(e.originator_id)
-                if known is not None and known[0] == e.originator_version - 1:
-                    previous = known[1]
-                else:  # not stored at all: any value fails the INSERT's check, as it must
-                    key = (e.originator_id, e.originator_version - 1)
-                    previous = read([key]).get(key, GENESIS)
-            h = link(previous, e.originator_id, e.originator_version, e.topic or "", e.state or b"")
+        if len(events) == 1:
+            previous, h = self.one(events[0], read)
             return [previous], [h]
         firsts = [
             i

@@ -244,9 +244,52 @@ def test_the_library_transaction_path_links_too(own_database: Settings) -> None:
         oid = uuid.uuid4()
         a.insert_events([_event(oid, 1)])
         b.insert_events([_event(oid, 2), _event(oid, 3)], tracking=object())
+        # one event (the single-row statement), from a recorder that last saw version 1
+        a.insert_events([_event(oid, 4)], tracking=object())
         with psycopg.connect(url, autocommit=True) as conn:
             report = verify_links(conn, "filings_events")
-        assert report.intact and report.events == 3
+        assert report.intact and report.events == 4
     finally:
         fa.close()
         fb.close()
+
+
+def test_the_one_event_statements_refuse_a_wrong_previous_link(own_database: Settings) -> None:
+    """The single-event appends (the usual save) check `prev` as the multi-row statement
+    does: a `prev` that is not the stored link of version - 1, a missing version - 1, or the
+    version-1 statement used for a later version, each give a NULL `chain_hash`, refused in
+    the same statement; the right `prev` is accepted."""
+    url, _ = own_database.require_urls()
+    factory, rec = _recorder(url)
+    try:
+        a = uuid.uuid4()
+        rec.insert_events([_event(a, 1)])
+        with psycopg.connect(url, autocommit=True) as conn:
+            stored = history(conn, "filings_events", a)[0].hash
+
+            def append(statement: Any, version: int, prev: bytes) -> None:
+                conn.execute(
+                    statement,
+                    {
+                        "id": a,
+                        "version": version,
+                        "topic": "proof:Happened",
+                        "state": b"{}",
+                        "prev": prev,
+                        "h": link(prev, a, version, "proof:Happened", b"{}"),
+                    },
+                )
+
+            wrong = bytes(32)
+            for statement, version, prev in (
+                (rec._insert_one_next, 2, wrong),  # differs from the stored link
+                (rec._insert_one_next, 3, stored),  # version 2 is not there
+                (rec._insert_one_first, 2, GENESIS),  # the statement without the lookup
+                (rec._insert_one_first, 2, stored),
+            ):
+                with pytest.raises(psycopg.errors.NotNullViolation, match="chain_hash"):
+                    append(statement, version, prev)
+            append(rec._insert_one_next, 2, stored)
+            assert verify_links(conn, "filings_events").intact
+    finally:
+        factory.close()
