@@ -26,6 +26,7 @@ from api.openapi_truth import tell_the_truth
 from api.problems import INTERNAL_ERROR_HANDLERS, problem_details_plugin
 from api.reading import read_ahead_planner
 from api.security import services as security_services
+from api.security.edge import move_guards_to_the_edge
 from api.services import ApiServices
 from api.stream import runtime as stream_runtime
 from api.stream.socket import stream
@@ -108,4 +109,5 @@ def create_app(svc: ApiServices) -> Litestar:
     )
     # Problem documents, request bodies and caps in the OpenAPI document.
     tell_the_truth(app, text_routes=frozenset({"/metrics"}))
+    move_guards_to_the_edge(app)  # guards without a copy of the handler per call
     return app

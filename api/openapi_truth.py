@@ -25,6 +25,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 
 from api.security.config import CREDENTIALS_OPT
+from api.security.edge import guards_of
 from api.strict_input import JSON_BODY_OPT, MAX_ITEMS, MAX_STRING_LENGTH
 
 PROBLEM = "application/problem+json"
@@ -84,7 +85,7 @@ def error_statuses(
     found = {500, 503}
     params = handler.parsed_fn_signature.parameters
     has_body = "data" in params or handler.opt.get(JSON_BODY_OPT) is not None
-    guarded = bool(handler.resolve_guards())
+    guarded = bool(guards_of(handler))
     public_api = path.startswith("/api/")
     if public_api:
         found.add(429)

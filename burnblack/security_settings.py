@@ -14,7 +14,7 @@
 | `BURNBLACK_LOCKOUT_BASE_SECONDS` | 60 | first lock; each further one doubles |
 | `BURNBLACK_LOCKOUT_MAX_SECONDS` | 3600 | longest lock |
 | `BURNBLACK_REDIS_MAX_CONNECTIONS` | 256 | connections per Redis client pool and process |
-| `BURNBLACK_REDIS_POOL_TIMEOUT` | 1 | seconds a request waits for a pooled Redis connection |
+| `BURNBLACK_REDIS_POOL_TIMEOUT` | 5 | seconds a request waits for a pooled Redis connection |
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def security_config_from_env(
         trusted_proxies=proxies,
         rate_limits=limits,
         redis_max_connections=_int(env, "BURNBLACK_REDIS_MAX_CONNECTIONS", 256),
-        redis_pool_timeout=_float(env, "BURNBLACK_REDIS_POOL_TIMEOUT", 1.0),
+        redis_pool_timeout=_float(env, "BURNBLACK_REDIS_POOL_TIMEOUT", 5.0),
         lockout=LockoutPolicy(
             account_threshold=_int(env, "BURNBLACK_LOCKOUT_ACCOUNT_THRESHOLD", 5),
             ip_threshold=_int(env, "BURNBLACK_LOCKOUT_IP_THRESHOLD", 20),

@@ -25,6 +25,7 @@ from commands.adapters.passwords import (
 from commands.context import CommandContext
 from commands.emails import check_address
 from commands.errors import AccountNotFound, EmailTaken, InvalidCredentials, LastAdmin
+from commands.lean import LeanApplication
 from commands.transcodings import register_domain_transcodings
 from domain.account import Account, Role, normalise_email
 from domain.admin_roster import ROSTER_ID, AdminRoster
@@ -47,7 +48,7 @@ class AuditEntry:
     correlation_id: str
 
 
-class AccountsApplication(Application[uuid.UUID]):
+class AccountsApplication(LeanApplication, Application[uuid.UUID]):
     name = "accounts"
 
     def __init__(self, env: EnvType | None = None, *, index_key: bytes) -> None:

@@ -14,6 +14,7 @@ from eventsourcing.utils import EnvType
 
 from commands.context import CommandContext
 from commands.errors import FilingAlreadyExists, FilingNotFound, VersionConflict
+from commands.lean import LeanApplication
 from commands.pan_claims import PanClaimBusy, PanUnavailable
 from commands.results import Written
 from commands.transcodings import register_domain_transcodings
@@ -28,7 +29,7 @@ _CLAIM_ATTEMPTS = 5
 PAN_TRANSFERRED = "pan-transferred"  # why a return was withdrawn (stored: stable)
 
 
-class FilingsApplication(Application[uuid.UUID]):
+class FilingsApplication(LeanApplication, Application[uuid.UUID]):
     name = "filings"
 
     def __init__(self, env: EnvType | None = None, *, index_key: bytes) -> None:

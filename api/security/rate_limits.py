@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,10 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.commands.core import AsyncScript
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.problems import problem
 from api.security.client_address import client_ip, rate_key
@@ -78,6 +82,35 @@ class Decision:
 
 class StoreUnavailable(Exception):
     """The rate-limit store could not be asked."""
+
+
+async def run_script(
+    client: Redis, script: AsyncScript, keys: Sequence[Any], args: Sequence[Any]
+) -> Any:
+    """One EVALSHA on a pooled connection, as `script(keys=..., args=...)` would send it, without
+    redis-py's per-command layers (`execute_command`'s retry wrapper and timing, `evalsha`'s
+    argument handling): every request runs one of these scripts, and those layers were about
+    a tenth of a cached read's CPU (py-spy, issue 16). Anything unusual takes the ordinary path,
+    which retries: a script Redis does not know yet (NOSCRIPT: it loads it), a connection that
+    broke or timed out (dropped here first). Waiting for a pooled connection fails as the
+    ordinary path would (`PoolExhausted` from the API's pool: no second wait)."""
+    pool = client.connection_pool
+    conn = await pool.get_connection()  # type: ignore[no-untyped-call]
+    try:
+        await conn.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+        return await conn.read_response()
+    except NoScriptError:
+        pass
+    except (RedisConnectionError, RedisTimeoutError, OSError):
+        await conn.disconnect(nowait=True)
+    except BaseException:
+        # Cancelled, or an error reply: the connection may still owe a reply. Dropped, so the
+        # next request does not read this one's answer.
+        await conn.disconnect(nowait=True)
+        raise
+    finally:
+        await pool.release(conn)
+    return await script(keys=keys, args=args)
 
 
 def _as_function(name: str, script: bytes | str) -> str:
@@ -201,6 +234,7 @@ class RequestLimiter:
             socket_connect_timeout=2,
         )
         self._limiter = SlidingWindowCounterRateLimiter(self._storage)
+        self._client = client
         self._acquire_and_read = client.register_script(ACQUIRE_AND_READ)
         self._session_and_limit = client.register_script(SESSION_AND_LIMIT)
         self.items: dict[str, RateLimitItem] = {name: parse(spec) for name, spec in limits.items()}
@@ -211,9 +245,11 @@ class RequestLimiter:
         if self.status.breaker_open:
             raise StoreUnavailable("recent failure")
         try:
-            raw = await self._acquire_and_read(
-                keys=window_keys(item, limit_class, identity),
-                args=[item.amount, item.get_expiry(), 1],
+            raw = await run_script(
+                self._client,
+                self._acquire_and_read,
+                window_keys(item, limit_class, identity),
+                [item.amount, item.get_expiry(), 1],
             )
         except (StorageError, RedisError, OSError) as exc:
             self.status.failed("rate_limits", exc)
@@ -240,9 +276,11 @@ class RequestLimiter:
             raise StoreUnavailable("recent failure")
         head, tail = f"{KEY_PREFIX}:{{{item.key_for(limit_class, _MARK)}}}".split(_MARK)
         try:
-            raw = await self._session_and_limit(
-                keys=[session_key] if session_key else [],
-                args=[
+            raw = await run_script(
+                self._client,
+                self._session_and_limit,
+                [session_key] if session_key else [],
+                [
                     idle_seconds,
                     head,
                     tail,

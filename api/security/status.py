@@ -5,7 +5,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+
 from api.security.metrics import SECURITY_STORE_ERRORS
+
+
+class PoolExhausted(RedisConnectionError):
+    """Every connection in this process's Redis pool stayed in use for the whole wait
+    (`BURNBLACK_REDIS_POOL_TIMEOUT`): the process is overloaded, Redis itself answered. Raised
+    by the API's pool (burnblack/bootstrap/wiring.py) instead of redis-py's plain
+    `ConnectionError("No connection available.")`, so that the two can be told apart."""
 
 
 @dataclass
@@ -16,9 +25,15 @@ class SecurityStatus:
     _last_error: str = field(default="")
 
     def failed(self, component: str, exc: BaseException) -> None:
+        SECURITY_STORE_ERRORS.labels(component).inc()
+        if isinstance(exc, PoolExhausted):
+            # Overload, not an outage: the request that waited too long answers 503, but the
+            # breaker stays closed (it would refuse every login and skip every limit for
+            # `breaker_seconds`, turning a brief burst into seconds of failures), and
+            # readiness stays ok (the load balancer must not drop an instance for being busy).
+            return
         self._last_failure = time.monotonic()
         self._last_error = type(exc).__name__
-        SECURITY_STORE_ERRORS.labels(component).inc()
 
     def succeeded(self) -> None:
         if self._last_failure:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from granian.constants import Interfaces
+from granian.constants import HTTPModes, Interfaces, Loops
 from granian.server import Server
 from litestar import Litestar
 from psycopg_pool import AsyncConnectionPool
@@ -41,6 +41,13 @@ def run_api(settings: Settings, host: str, port: int, workers: int) -> None:
         interface=Interfaces.ASGI,
         workers=workers,
         factory=True,
+        # HTTP/1.1 only: nginx speaks it to its upstreams and browsers reach the API through
+        # it; `auto` sniffs every new connection for an HTTP/2 preface. WebSockets stay on
+        # (the stream, api/stream/socket.py).
+        http=HTTPModes.http1,
+        loop=Loops.uvloop,  # what `auto` picked; named so that a missing uvloop fails here
+        # task_impl stays asyncio: Granian's Rust tasks (Python < 3.12) answered 500 on the
+        # first sync handler here (anyio's worker threads need asyncio's current task).
         log_access=False,
         respawn_failed_workers=True,
     ).serve()

@@ -16,8 +16,10 @@ from redis.asyncio import BlockingConnectionPool as AsyncBlockingConnectionPool
 from redis.asyncio import Redis as AsyncRedis
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 
+from api.security.status import PoolExhausted
 from burnblack import budget
 from burnblack.document_settings import DocumentSettings
 from burnblack.keys import CIPHER_TOPIC, MAPPER_TOPIC
@@ -202,17 +204,29 @@ def event_log(settings: Settings, app: FilingsApplication) -> StoredEventLog:
     return StoredEventLog(database_url, table, app.mapper, channel)
 
 
+_blocking_get_connection = getattr(
+    AsyncBlockingConnectionPool.get_connection,
+    "__wrapped__",
+    AsyncBlockingConnectionPool.get_connection,
+)
+
+
 class _AsyncPool(AsyncBlockingConnectionPool):
     """redis-py 8 wraps `get_connection` in a check for deprecated arguments (it inspects
     the call's arguments on every command: a tenth of a cached read's Redis CPU, issue 16).
     Called without arguments, as the client does, it never warns: the function it wraps
-    does the same work."""
+    does the same work. A wait for a free connection that runs out raises `PoolExhausted`
+    (overload) rather than the `ConnectionError` Redis being down also raises."""
 
-    get_connection = getattr(
-        AsyncBlockingConnectionPool.get_connection,
-        "__wrapped__",
-        AsyncBlockingConnectionPool.get_connection,
-    )
+    async def get_connection(self) -> Any:  # type: ignore[override]
+        try:
+            return await _blocking_get_connection(self)
+        except RedisConnectionError as exc:
+            if isinstance(exc.__cause__, TimeoutError):  # asyncio's timeout on the wait
+                raise PoolExhausted(
+                    f"no pooled Redis connection free within {self.timeout} s"
+                ) from exc
+            raise
 
 
 def async_redis_client(settings: Settings) -> AsyncRedis:

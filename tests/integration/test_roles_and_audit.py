@@ -10,6 +10,7 @@ import httpx
 import psycopg
 import pytest
 
+from api.security.edge import guards_of
 from burnblack.settings import Settings
 from domain.account import Role
 from tests.security_client import App, api_client, browser, logged_in, login, security_settings
@@ -260,6 +261,6 @@ def test_every_route_declares_who_may_call_it(app: App) -> None:
         for handler in getattr(route, "route_handlers", []):
             if set(handler.http_methods) == {"OPTIONS"}:
                 continue  # Litestar's automatic OPTIONS answer: the allowed methods, no data
-            if not handler.resolve_guards() and route.path not in PUBLIC:
+            if not guards_of(handler) and route.path not in PUBLIC:
                 unguarded.add(route.path)
     assert unguarded == set()
