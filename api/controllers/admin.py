@@ -11,19 +11,19 @@ import uuid
 from typing import Any
 
 import anyio.to_thread
-from litestar import Controller, Request, get, post, put
+from litestar import Request, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
 
 from api.access_schemas import RoleChange, SessionsEnded
 from api.context import command_context
+from api.controllers.audiences import AdminController
 from api.dependencies import Accounts
-from api.guards import requires_role
 from api.problems import problem
 from api.schemas import Me
 from api.security.metrics import SESSIONS_REVOKED
 from api.security.services import security
-from domain.account import Account, Role
+from domain.account import Account
 from domain.audit import AuditAction
 
 
@@ -31,10 +31,8 @@ def _me(account: Account) -> Me:
     return Me(id=str(account.id), email=account.email, role=account.role.value)
 
 
-class UserAdminController(Controller):
+class UserAdminController(AdminController):
     path = "/api/v1/admin/users"
-    tags = ["admin"]
-    guards = [requires_role(Role.ADMIN)]
 
     @get(
         "/",

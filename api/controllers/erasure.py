@@ -13,24 +13,21 @@ import uuid
 from typing import Any
 
 import anyio.to_thread
-from litestar import Controller, Request, post
+from litestar import Request, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
 
 from api.context import command_context
+from api.controllers.audiences import AdminController
 from api.dependencies import Accounts, Eraser
 from api.erasure_schemas import ErasureDone
-from api.guards import requires_role
 from api.security.metrics import SESSIONS_REVOKED
 from api.security.services import security
 from commands.erasure import erase_account
-from domain.account import Role
 
 
-class ErasureController(Controller):
+class ErasureController(AdminController):
     path = "/api/v1/admin/users"
-    tags = ["admin"]
-    guards = [requires_role(Role.ADMIN)]
 
     @post(
         "/{user_id:uuid}/erasure",

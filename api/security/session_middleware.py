@@ -111,22 +111,15 @@ class ReadAhead:
 ReadAheadPlanner = Callable[[Scope], ReadAhead | None]
 
 
+@dataclass(eq=False)
 class SessionMiddleware(ASGIMiddleware):
-    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+    store: SessionStore
+    config: SecurityConfig
+    status: SecurityStatus
+    limiter: RequestLimiter | None = None
+    read_ahead: ReadAheadPlanner | None = None
 
-    def __init__(
-        self,
-        store: SessionStore,
-        config: SecurityConfig,
-        status: SecurityStatus,
-        limiter: RequestLimiter | None = None,
-        read_ahead: ReadAheadPlanner | None = None,
-    ) -> None:
-        self.store = store
-        self.config = config
-        self.status = status
-        self.limiter = limiter
-        self.read_ahead = read_ahead
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
     async def _load_with_limit(
         self, scope: Scope, session_id: str | None

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import time
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -111,24 +112,18 @@ async def stream(socket: WebSocket[Any, Any, Any], channels: ChannelsPlugin) -> 
             await rt.leases.release(user, socket_id)
 
 
+@dataclass(eq=False)
 class _Session:
-    def __init__(
-        self,
-        socket: WebSocket[Any, Any, Any],
-        rt: StreamRuntime,
-        sub: BoundedSubscriber,
-        user: str,
-        socket_id: str,
-        session_id: str,
-    ) -> None:
-        self.socket = socket
-        self.rt = rt
-        self.sub = sub
-        self.user = user
-        self.socket_id = socket_id
-        self.session_id = session_id
-        self.cursor = 0
-        self.heard = time.monotonic()
+    """One connected client: where its stream stands (`cursor`) and when it was last heard."""
+
+    socket: WebSocket[Any, Any, Any]
+    rt: StreamRuntime
+    sub: BoundedSubscriber
+    user: str
+    socket_id: str
+    session_id: str
+    cursor: int = field(default=0, init=False)
+    heard: float = field(default_factory=time.monotonic, init=False)
 
     async def run(self, after: int | None) -> None:
         listener = asyncio.create_task(self._listen())
