@@ -35,7 +35,7 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.types import ASGIApp, Empty, Message, Receive, Scope, Send
 from redis.exceptions import RedisError
 
-from api.problems import problem
+from api.problems import json_only, problem
 from api.security.config import CREDENTIALS_OPT, SecurityConfig
 from api.security.cookies import cleared_cookies, header_values
 from api.security.metrics import CSRF_REJECTIONS
@@ -203,13 +203,7 @@ class SessionMiddleware(ASGIMiddleware):
         handler = connection.scope.get("route_handler")
         opt: dict[str, Any] = getattr(handler, "opt", None) or {}
         if opt.get(CREDENTIALS_OPT) and not _is_json(connection.headers.get("content-type", "")):
-            raise problem(
-                415,
-                "unsupported-media-type",
-                "Send JSON",
-                "this endpoint accepts only application/json",
-                field="Content-Type",
-            )
+            raise json_only()
         if record is None:
             return
         sent = connection.headers.get(self.config.csrf_header, "")

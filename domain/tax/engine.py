@@ -23,7 +23,6 @@ from typing import Final
 from domain.tax.assessment import Assessment, tax_on
 from domain.tax.balance import Balance, balance
 from domain.tax.breakdown import SharedSteps, explain, return_step
-from domain.tax.errors import InvalidTaxInput
 from domain.tax.inputs import TaxInput
 from domain.tax.interest import Charges, ReturnTiming, interest_and_fees, return_timing
 from domain.tax.itr_form import choose_itr_form
@@ -31,7 +30,7 @@ from domain.tax.money import INCOME_SCALE, UNIT
 from domain.tax.prepaid import Prepaid, taxes_paid
 from domain.tax.result import ItrFormChoice, RegimeName, RegimeResult, Step, TaxResult
 from domain.tax.return_types import ReturnNotAllowed, ReturnType
-from domain.tax.rules import YEAR_RULES, RegimeRules, YearRules
+from domain.tax.rules import RegimeRules, YearRules, year_rules
 from domain.tax.special_rates import gains_by_bucket
 from domain.tax.total_income import income_before_gains
 from domain.tax.updated_return import NOT_UPDATED, UpdatedReturnDues, updated_return_dues
@@ -40,15 +39,6 @@ from domain.tax.validation import check_semantics
 _UPDATED: Final = ReturnType.UPDATED
 """A module constant: reading an enum member off its class costs a lookup each time."""
 _ITR_U: Final = "an updated return is furnished in Form ITR-U (Rule 12AC) with this form's figures"
-
-
-def year_rules(assessment_year: str) -> YearRules:
-    try:
-        return YEAR_RULES[assessment_year]
-    except KeyError:
-        raise InvalidTaxInput(
-            f"assessment year {assessment_year!r} is not supported", "$.assessment_year"
-        ) from None
 
 
 def compute(inp: TaxInput) -> TaxResult:

@@ -12,8 +12,8 @@ import pytest
 
 from domain.tax import TaxInput, compute
 from domain.tax.assessment import assess
-from domain.tax.engine import year_rules
 from domain.tax.money import UNIT
+from domain.tax.rules import year_rules
 from domain.tax.special_rates import gains_by_bucket
 from tests.unit.tax.golden import CASES, FIXTURE, outcome
 
