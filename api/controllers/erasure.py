@@ -19,10 +19,9 @@ from litestar.status_codes import HTTP_200_OK
 
 from api.context import command_context
 from api.controllers.audiences import AdminController
-from api.dependencies import Accounts, Eraser
+from api.dependencies import Accounts, Eraser, Security
 from api.erasure_schemas import ErasureDone
 from api.security.metrics import SESSIONS_REVOKED
-from api.security.services import security
 from commands.erasure import erase_account
 
 
@@ -46,6 +45,7 @@ class ErasureController(AdminController):
         request: Request[Any, Any, Any],
         accounts: Accounts,
         eraser: Eraser,
+        security: Security,
         user_id: uuid.UUID,
     ) -> ErasureDone:
         ctx = command_context(request)
@@ -53,7 +53,7 @@ class ErasureController(AdminController):
 
         forgotten = await anyio.to_thread.run_sync(eraser.forget, str(user_id))
         filings, documents = forgotten.filings, forgotten.documents
-        ended = await security(request).sessions.revoke_user(str(user_id))
+        ended = await security.sessions.revoke_user(str(user_id))
         SESSIONS_REVOKED.labels("erased").inc(ended)
         return ErasureDone(
             user_id=str(user_id),

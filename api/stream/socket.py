@@ -24,10 +24,11 @@ from litestar.channels import ChannelsPlugin
 from litestar.exceptions import WebSocketDisconnect
 from redis.exceptions import RedisError
 
+from api.dependencies import Stream
 from api.security.session_middleware import current_session
 from api.stream.metrics import SOCKETS_CLOSED, SOCKETS_OPEN
 from api.stream.refusal import Refused, check_origin, parse_after, refuse, user_of
-from api.stream.runtime import StreamRuntime, stream_runtime
+from api.stream.runtime import StreamRuntime
 from api.stream.subscriber import OVERFLOW, BoundedSubscriber
 from projections.read_models.stream.messages import CATCH_UP, decode_position
 from projections.redis_keys import STREAM_BROADCAST_CHANNEL as BROADCAST_CHANNEL
@@ -60,8 +61,10 @@ class _Closed(Exception):
 
 
 @websocket(PATH, name="stream")
-async def stream(socket: WebSocket[Any, Any, Any], channels: ChannelsPlugin) -> None:
-    rt = stream_runtime(socket)
+async def stream(
+    socket: WebSocket[Any, Any, Any], channels: ChannelsPlugin, stream_runtime: Stream
+) -> None:
+    rt = stream_runtime
     try:
         check_origin(socket, rt.config.allowed_origins)
         user = user_of(socket)

@@ -16,6 +16,7 @@ from burnblack.settings import Settings
 from projections.eventlog.records import Recorded
 from projections.read_models.filings.projection import FilingSummaryProjection
 from projections.read_models.filings.table import read_model_ddl, toast_compression
+from projections.read_models.sealing import FieldSeal
 
 TABLES = ("filing_summary", "owner_filing", "filing_counts")
 
@@ -60,36 +61,51 @@ def contents(conn: psycopg.Connection[Any], suffix: str) -> dict[str, list[tuple
     }
 
 
-def apply(conn: psycopg.Connection[Any], suffix: str, batch: list[tuple[int, Recorded]]) -> int:
+@pytest.fixture(scope="module")
+def seal(app_settings: Settings) -> FieldSeal:
+    app = wiring.filings_app(app_settings)
+    try:
+        return wiring.read_model_seal(app)
+    finally:
+        app.close()
+
+
+def apply(
+    conn: psycopg.Connection[Any], suffix: str, batch: list[tuple[int, Recorded]], seal: FieldSeal
+) -> int:
     with conn.transaction():
-        return len(FilingSummaryProjection().apply(conn, batch, table_suffix=suffix))
+        return len(FilingSummaryProjection(seal).apply(conn, batch, table_suffix=suffix))
 
 
 def test_one_batch_and_many_small_ones_write_the_same_rows(
-    events: list[tuple[int, Recorded]], tables: tuple[psycopg.Connection[Any], str]
+    events: list[tuple[int, Recorded]],
+    tables: tuple[psycopg.Connection[Any], str],
+    seal: FieldSeal,
 ) -> None:
     conn, suffix = tables
-    apply(conn, suffix, events)
+    apply(conn, suffix, events, seal)
     whole = contents(conn, suffix)
     assert len(whole["filing_summary"]) == len(whole["owner_filing"]) == 40
     for table in TABLES:
         conn.execute(f"TRUNCATE {table}{suffix}".encode())
     conn.commit()
     for i in range(0, len(events), 9):  # most filings span batches: upserts, not COPYs
-        apply(conn, suffix, events[i : i + 9])
+        apply(conn, suffix, events[i : i + 9], seal)
     assert contents(conn, suffix) == whole
 
 
 def test_events_read_again_change_nothing(
-    events: list[tuple[int, Recorded]], tables: tuple[psycopg.Connection[Any], str]
+    events: list[tuple[int, Recorded]],
+    tables: tuple[psycopg.Connection[Any], str],
+    seal: FieldSeal,
 ) -> None:
     """A filing started in a batch is COPYed without a look-up; when its row is there all the
     same, the batch is redone the careful way instead of failing or doubling anything."""
     conn, suffix = tables
-    apply(conn, suffix, events)
+    apply(conn, suffix, events, seal)
     once = contents(conn, suffix)
-    assert apply(conn, suffix, events) == 0
-    assert apply(conn, suffix, events[len(events) // 2 :]) == 0
+    assert apply(conn, suffix, events, seal) == 0
+    assert apply(conn, suffix, events[len(events) // 2 :], seal) == 0
     assert contents(conn, suffix) == once
     counted = conn.execute(f"SELECT sum(filings) FROM filing_counts{suffix}".encode()).fetchone()
     assert counted is not None and counted[0] == 40

@@ -26,8 +26,8 @@ from domain.filing import events as names
 from domain.filing.status import FilingStatus, filing_status
 from domain.pan import mask_pan
 from projections.eventlog.records import Recorded
-from projections.read_models import sealing
 from projections.read_models.filings.personal import opened, sealed
+from projections.read_models.sealing import FieldSeal
 
 NAME = "filing_summary"
 
@@ -277,12 +277,8 @@ class Folded:
 class FilingSummaryProjection:
     name = NAME
 
-    def __init__(self, seal: sealing.FieldSeal | None = None) -> None:
-        self._seal = seal  # None: the process's (read_models/sealing.py), looked up on use
-
-    @property
-    def seal(self) -> sealing.FieldSeal:
-        return self._seal or sealing.current()
+    def __init__(self, seal: FieldSeal) -> None:
+        self.seal = seal
 
     def apply(
         self,
