@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Litestar
-from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
 from api.controllers.admin import UserAdminController
@@ -64,7 +63,7 @@ def create_app(svc: ApiServices) -> Litestar:
     app = Litestar(
         on_startup=on_startup,
         on_shutdown=on_shutdown,
-        dependencies=dependencies(svc),
+        dependencies=dependencies(svc, security, live),
         route_handlers=[
             AuditController,
             AuditChainController,
@@ -99,12 +98,6 @@ def create_app(svc: ApiServices) -> Litestar:
         ),
         request_max_body_size=MAX_BODY_BYTES,
         before_request=check_json_body,  # every JSON body: media type, depth, caps, types
-        state=State(
-            {
-                security_services.STATE_KEY: security,
-                stream_runtime.STATE_KEY: live,
-            }
-        ),
         debug=False,
     )
     # Problem documents, request bodies and caps in the OpenAPI document.

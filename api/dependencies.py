@@ -23,7 +23,9 @@ from psycopg_pool import ConnectionPool
 from api.document_services import DocumentApi
 from api.problems import problem
 from api.reading import Reading as ReadingService
+from api.security.services import SecurityServices
 from api.services import ApiServices, Rebuilds
+from api.stream.runtime import StreamRuntime
 from commands.accounts import AccountsApplication
 from commands.filings import FilingsApplication
 from commands.inspection import FilingInspection
@@ -46,6 +48,8 @@ Histories = NamedDependency[SkipValidation[FilingHistories]]
 Documents = NamedDependency[SkipValidation[DocumentApi]]
 Pool = NamedDependency[SkipValidation[ConnectionPool[Any]]]
 SyncRedis = NamedDependency[SkipValidation[redis.Redis]]
+Security = NamedDependency[SkipValidation[SecurityServices]]
+Stream = NamedDependency[SkipValidation[StreamRuntime]]
 
 
 def _value(value: object) -> Provide:
@@ -61,8 +65,11 @@ def _documents(docs: DocumentApi | None) -> Provide:
     return Provide(provide, sync_to_thread=False)
 
 
-def dependencies(svc: ApiServices) -> dict[str, Provide]:
-    """Parameter name -> provider, for `Litestar(dependencies=...)`."""
+def dependencies(
+    svc: ApiServices, security: SecurityServices, stream: StreamRuntime
+) -> dict[str, Provide]:
+    """Parameter name -> provider, for `Litestar(dependencies=...)`. `security` and `stream`
+    are built by `create_app` from `svc` (one per application: api/app.py)."""
     values: dict[str, object] = {
         "filings": svc.filings,
         "accounts": svc.accounts,
@@ -76,6 +83,8 @@ def dependencies(svc: ApiServices) -> dict[str, Provide]:
         "eraser": svc.eraser,
         "pool": svc.pool,
         "sync_redis": svc.redis,
+        "security": security,
+        "stream_runtime": stream,
     }
     provided: dict[str, Provide] = {name: _value(v) for name, v in values.items()}
     provided["documents"] = _documents(svc.documents)

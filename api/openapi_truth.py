@@ -78,6 +78,12 @@ def _handlers(app: Litestar) -> Iterator[tuple[str, str, HTTPRouteHandler, bool]
                 yield path, method, handler, bool(route.path_parameters)
 
 
+# Parameters no client value feeds, so none can be malformed: the request itself, the body
+# (counted on its own below) and the application's security and stream parts (injected,
+# api/dependencies.py).
+_NOT_FROM_THE_CLIENT = frozenset({"request", "self", "data", "security", "stream_runtime"})
+
+
 def error_statuses(
     handler: HTTPRouteHandler, method: str, path: str, path_params: bool
 ) -> set[int]:
@@ -95,7 +101,7 @@ def error_statuses(
         found.add(401)  # wrong email or password
     if path_params:
         found.add(404)
-    if has_body or any(n not in {"request", "self", "data"} for n in params):
+    if has_body or any(n not in _NOT_FROM_THE_CLIENT for n in params):
         found.add(400)
     if has_body:
         found |= {400, 413, 415}

@@ -83,6 +83,18 @@ def problem(
     )
 
 
+def json_only() -> ProblemDetailsException:
+    """415 for a body that is not JSON where only JSON is accepted (the strict-input check
+    and, on credential endpoints, the session middleware's CSRF check)."""
+    return problem(
+        415,
+        "unsupported-media-type",
+        "Send JSON",
+        "this endpoint accepts only application/json",
+        field="Content-Type",
+    )
+
+
 def _from_http(exc: HTTPException) -> ProblemDetailsException:
     status = exc.status_code
     code = _HTTP_TYPES.get(status, "http-error")

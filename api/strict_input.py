@@ -20,7 +20,7 @@ from litestar import Request
 from litestar.enums import RequestEncodingType
 from litestar.params import BodyKwarg
 
-from api.problems import problem
+from api.problems import json_only, problem
 
 JSON_BODY_OPT = "json_body"  # route opt: a handler that reads and decodes its JSON body itself
 MAX_DEPTH = 16
@@ -140,13 +140,7 @@ async def check_json_body(request: Request[Any, Any, Any]) -> None:
     if not body and expected.optional:
         return
     if not is_json(request.headers.get("content-type", "")):
-        raise problem(
-            415,
-            "unsupported-media-type",
-            "Send JSON",
-            "this endpoint accepts only application/json",
-            field="Content-Type",
-        )
+        raise json_only()
     if too_deep(body):
         raise problem(
             400,

@@ -64,7 +64,10 @@ def main() -> None:
         seed_filings(app, FILINGS, batch=500)
         print(f"seeded {FILINGS} filings in {time.perf_counter() - started:.1f}s", file=sys.stderr)
         rebuilder = Rebuilder(
-            servers.database_url, wiring.event_log(settings, app), wiring.redis_client(settings)
+            servers.database_url,
+            wiring.event_log(settings, app),
+            wiring.redis_client(settings),
+            wiring.read_model_seal(app),
         )
         bare_rates, text_rates, rebuild_rates = [], [], []
         for _ in range(REPEATS):

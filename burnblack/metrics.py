@@ -27,6 +27,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -201,6 +202,7 @@ def serve_metrics(port: int | None, host: str = "127.0.0.1") -> None:
     log.info("metrics.serving", host=host, port=port)
 
 
+@dataclass(eq=False)
 class LagTracker:
     """Projection lag in events and seconds, sampled from the log head and follower positions.
 
@@ -209,37 +211,29 @@ class LagTracker:
     saw beyond the follower's position.
     """
 
-    def __init__(
-        self,
-        head: Callable[[], int],
-        positions: Callable[[], dict[str, int]],
-        interval: float = 0.25,
-        clock: Callable[[], float] = time.monotonic,
-        counted: Callable[[int], dict[str, tuple[int, int]]] | None = None,
-    ) -> None:
-        # Positions are not dense (docs/event-log.md): where `counted` is given, it gives each
-        # follower's position and events behind the head in one read, instead of `positions`
-        # and `head - position`.
-        self._counted = counted
-        self._head = head
-        self._positions = positions
-        self._interval = interval
-        self._clock = clock
-        self._seen: deque[tuple[float, int]] = deque(maxlen=4096)
-        self._latest: dict[str, tuple[int, float]] = {}
-        self._stop = threading.Event()
+    head: Callable[[], int]
+    positions: Callable[[], dict[str, int]]
+    interval: float = 0.25
+    clock: Callable[[], float] = time.monotonic
+    # Positions are not dense (docs/event-log.md): where `counted` is given, it gives each
+    # follower's position and events behind the head in one read, instead of `positions`
+    # and `head - position`.
+    counted: Callable[[int], dict[str, tuple[int, int]]] | None = None
+    _seen: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=4096), init=False)
+    _latest: dict[str, tuple[int, float]] = field(default_factory=dict, init=False)
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
 
     def sample(self) -> dict[str, tuple[int, float]]:
-        now = self._clock()
-        head = self._head()
+        now = self.clock()
+        head = self.head()
         if not self._seen or self._seen[-1][1] != head:
             self._seen.append((now, head))
-        if self._counted is not None:
-            both = self._counted(head)
+        if self.counted is not None:
+            both = self.counted(head)
             positions = {name: position for name, (position, _) in both.items()}
             counted = {name: lag for name, (_, lag) in both.items()}
         else:
-            positions, counted = self._positions(), {}
+            positions, counted = self.positions(), {}
         result: dict[str, tuple[int, float]] = {}
         for follower, position in positions.items():
             lag = counted.get(follower, max(0, head - position))
@@ -259,7 +253,7 @@ class LagTracker:
         return dict(self._latest)
 
     def run(self) -> None:
-        while not self._stop.wait(self._interval):
+        while not self._stop.wait(self.interval):
             try:
                 self.sample()
             except Exception as exc:  # the database is away: keep the last numbers

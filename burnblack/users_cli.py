@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,8 +21,11 @@ from rich.console import Console
 from burnblack.settings import Settings
 from commands.context import CommandContext
 from commands.errors import CommandError
-from domain.account import Role
+from domain.account import Account, Role
 from domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from commands.accounts import AccountsApplication
 
 users_app = typer.Typer(no_args_is_help=True, help="Accounts: the first admin, roles, sessions.")
 keys_app = typer.Typer(no_args_is_help=True, help="The key that encrypts personal data.")
@@ -68,19 +73,35 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(1)
 
 
-@users_app.command("create-admin")
-def create_admin(email: Annotated[str, typer.Argument(help="The admin's email")]) -> None:
-    """Create an admin account (password from the prompt, or the first line of stdin)."""
+@contextmanager
+def _accounts(
+    settings: Settings, refused: tuple[type[Exception], ...] = (CommandError, DomainError)
+) -> Iterator[AccountsApplication]:
+    """The accounts application for one command, closed after it; a `refused` error is
+    printed and exits 1 (not a traceback)."""
     from burnblack.bootstrap import wiring
 
-    settings = Settings.from_env()
     accounts = wiring.accounts_app(settings)
     try:
-        account = accounts.create_admin(_actor(), email, _password())
-    except (CommandError, DomainError) as exc:
+        yield accounts
+    except refused as exc:
         raise _fail(exc) from None
     finally:
         accounts.close()
+
+
+def _account(accounts: AccountsApplication, email: str, missing: str) -> Account:
+    account = accounts.find_by_email(email)
+    if account is None:
+        raise _fail(CommandError(missing))
+    return account
+
+
+@users_app.command("create-admin")
+def create_admin(email: Annotated[str, typer.Argument(help="The admin's email")]) -> None:
+    """Create an admin account (password from the prompt, or the first line of stdin)."""
+    with _accounts(Settings.from_env()) as accounts:
+        account = accounts.create_admin(_actor(), email, _password())
     console.print(f"[green]admin created[/green]: {account.email} ({account.id})")
     sys.stdout.write(f"{account.id}\n")
 
@@ -91,39 +112,24 @@ def set_role(
     role: Annotated[Role, typer.Argument(help="taxpayer, auditor or admin")],
 ) -> None:
     """Change an account's role; its sessions end (the next login carries the new role)."""
-    from burnblack.bootstrap import wiring
-
     settings = Settings.from_env()
-    accounts = wiring.accounts_app(settings)
-    try:
-        account = accounts.find_by_email(email)
-        if account is None:
-            raise _fail(CommandError("no account has this email"))
+    with _accounts(settings) as accounts:
+        account = _account(accounts, email, "no account has this email")
         _revoke_sessions(settings, str(account.id))
         accounts.change_role(_actor(), account.id, role)
         ended = _revoke_sessions(settings, str(account.id))
-    except (CommandError, DomainError) as exc:
-        raise _fail(exc) from None
-    finally:
-        accounts.close()
     console.print(f"[green]{account.email} is now {role.value}[/green]; {ended} session(s) ended")
 
 
 @users_app.command("revoke-sessions")
 def revoke_sessions(email: Annotated[str, typer.Argument(help="The account's email")]) -> None:
     """End every session of an account, on every API instance."""
-    from burnblack.bootstrap import wiring
     from domain.audit import AuditAction
 
     settings = Settings.from_env()
-    accounts = wiring.accounts_app(settings)
-    try:
-        account = accounts.find_by_email(email)
-        if account is None:
-            raise _fail(CommandError("no account has this email"))
+    with _accounts(settings, refused=()) as accounts:
+        account = _account(accounts, email, "no account has this email")
         accounts.record_action(_actor(), AuditAction.SESSIONS_REVOKED, str(account.id), {})
-    finally:
-        accounts.close()
     ended = _revoke_sessions(settings, str(account.id))
     console.print(f"{ended} session(s) ended")
 
@@ -150,16 +156,9 @@ def erase(
     if not yes:
         raise _fail(CommandError("erasure cannot be undone: pass --yes to confirm"))
     settings = Settings.from_env()
-    accounts = wiring.accounts_app(settings)
-    try:
-        account = accounts.find_by_email(email)
-        if account is None:
-            raise _fail(CommandError("no account has this email (or it was erased already)"))
+    with _accounts(settings) as accounts:
+        account = _account(accounts, email, "no account has this email (or it was erased already)")
         erased = erase_account(accounts, _actor(), account.id)
-    except (CommandError, DomainError) as exc:
-        raise _fail(exc) from None
-    finally:
-        accounts.close()
     pool = wiring.pg_pool(settings, "cli")
     client = wiring.redis_client(settings)
     try:
@@ -182,17 +181,10 @@ def rotate() -> None:
     """Re-wrap every data key with the current master key (BURNBLACK_CIPHER_KEY), unwrapping
     with the old ones in BURNBLACK_OLD_CIPHER_KEYS. No event is rewritten. Afterwards the old
     keys may be retired from every process's environment."""
-    from burnblack.bootstrap import wiring
     from commands.erasure import data_keys
 
-    settings = Settings.from_env()
-    accounts = wiring.accounts_app(settings)
-    try:
+    with _accounts(Settings.from_env(), refused=(CommandError, ValueError)) as accounts:
         rewrapped, current = data_keys(accounts).rewrap()
-    except (CommandError, ValueError) as exc:
-        raise _fail(exc) from None
-    finally:
-        accounts.close()
     console.print(
         f"[green]{rewrapped} data key(s) re-wrapped[/green] with the current master key; "
         f"{current} already were"

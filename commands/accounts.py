@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
-from eventsourcing.utils import EnvType, get_topic
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from commands.adapters.passwords import (
     DUMMY_HASH,
@@ -22,11 +22,10 @@ from commands.adapters.passwords import (
     needs_rehash,
     verify_password,
 )
+from commands.application import IndexedApplication
 from commands.context import CommandContext
 from commands.emails import check_address
 from commands.errors import AccountNotFound, EmailTaken, InvalidCredentials, LastAdmin
-from commands.lean import LeanApplication
-from commands.transcodings import register_domain_transcodings
 from domain.account import Account, Role, normalise_email
 from domain.admin_roster import ROSTER_ID, AdminRoster
 from domain.audit import AuditAction, AuditRecord
@@ -48,17 +47,8 @@ class AuditEntry:
     correlation_id: str
 
 
-class AccountsApplication(LeanApplication, Application[uuid.UUID]):
+class AccountsApplication(IndexedApplication):
     name = "accounts"
-
-    def __init__(self, env: EnvType | None = None, *, index_key: bytes) -> None:
-        """`index_key`: the secret of the emails' blind indexes (burnblack/index_key.py)."""
-        super().__init__(env)
-        self.index_key = index_key
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        register_domain_transcodings(transcoder)
 
     # --- accounts ---------------------------------------------------------------------
 

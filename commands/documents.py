@@ -17,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from commands.adapters.document_files import FileFacts, UploadLimits, inspect
+from commands.application import record_report
 from commands.blobs import BlobStore, sha256_of
 from commands.context import CommandContext
 from commands.errors import CommandError, VersionConflict
@@ -27,8 +28,6 @@ from commands.sealed_blobs import BlobSealer
 from domain.documents.aggregate import Document, document_id_for
 from domain.documents.errors import DocumentNotParsed
 from domain.documents.prefill import prefill
-
-_RECORD_ATTEMPTS = 5
 
 
 class DocumentNotFound(CommandError):
@@ -191,15 +190,7 @@ class DocumentsService:
     # --- plumbing ------------------------------------------------------------------------
 
     def _report(self, document_id: uuid.UUID, apply: Callable[[Document], bool]) -> Written | None:
-        for _ in range(_RECORD_ATTEMPTS):
-            document = self.get_document(document_id)
-            if not apply(document):
-                return None
-            try:
-                return self._save(document)
-            except IntegrityError:
-                continue
-        return None
+        return record_report(lambda: self.get_document(document_id), apply, self._save)
 
     def _save(self, document: Document) -> Written:
         recordings = self.app.save(document)

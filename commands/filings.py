@@ -8,38 +8,26 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
-from eventsourcing.utils import EnvType
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
+from commands.application import IndexedApplication, record_report
 from commands.context import CommandContext
 from commands.errors import FilingAlreadyExists, FilingNotFound, VersionConflict
-from commands.lean import LeanApplication
 from commands.pan_claims import PanClaimBusy, PanUnavailable
 from commands.results import Written
-from commands.transcodings import register_domain_transcodings
 from domain.filing import Filing, IncomeDeclaration, ReturnTypeRefused
 from domain.filing.aggregate import Regime
 from domain.pan import validate_pan
 from domain.pan_claim import PanClaim, Refusal, pan_claim_id
 from domain.tax.inputs import Deductions
 
-_RECORD_ATTEMPTS = 5
 _CLAIM_ATTEMPTS = 5
 PAN_TRANSFERRED = "pan-transferred"  # why a return was withdrawn (stored: stable)
 
 
-class FilingsApplication(LeanApplication, Application[uuid.UUID]):
+class FilingsApplication(IndexedApplication):
     name = "filings"
-
-    def __init__(self, env: EnvType | None = None, *, index_key: bytes) -> None:
-        """`index_key`: the secret of the PANs' blind indexes (burnblack/index_key.py)."""
-        super().__init__(env)
-        self.index_key = index_key
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        register_domain_transcodings(transcoder)
 
     # --- commands a taxpayer gives ----------------------------------------------------
 
@@ -227,15 +215,7 @@ class FilingsApplication(LeanApplication, Application[uuid.UUID]):
         apply: Callable[[Filing], bool],
         loaded: Filing | None = None,
     ) -> Written | None:
-        for attempt in range(_RECORD_ATTEMPTS):
-            filing = loaded if attempt == 0 and loaded is not None else self.get_filing(filing_id)
-            if not apply(filing):
-                return None
-            try:
-                return self._save(filing)
-            except IntegrityError:
-                continue
-        return None
+        return record_report(lambda: self.get_filing(filing_id), apply, self._save, loaded)
 
     # --- reading the write model ------------------------------------------------------
 

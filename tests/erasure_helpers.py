@@ -53,7 +53,8 @@ def project_all(settings: Settings, batch_size: int = 200) -> None:
     database_url, _ = settings.require_urls()
     app = wiring.filings_app(settings)
     log = wiring.event_log(settings, app)
-    projections = [FilingSummaryProjection(), DocumentStatusProjection()]
+    seal = wiring.read_model_seal(app)
+    projections = [FilingSummaryProjection(seal), DocumentStatusProjection(seal)]
     try:
         with psycopg.connect(database_url) as conn:
             ensure_schema(conn)

@@ -11,19 +11,18 @@ import uuid
 from typing import Any
 
 import anyio.to_thread
-from litestar import Controller, Request, get, post, put
+from litestar import Request, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
 
 from api.access_schemas import RoleChange, SessionsEnded
 from api.context import command_context
-from api.dependencies import Accounts
-from api.guards import requires_role
+from api.controllers.audiences import AdminController
+from api.dependencies import Accounts, Security
 from api.problems import problem
 from api.schemas import Me
 from api.security.metrics import SESSIONS_REVOKED
-from api.security.services import security
-from domain.account import Account, Role
+from domain.account import Account
 from domain.audit import AuditAction
 
 
@@ -31,10 +30,8 @@ def _me(account: Account) -> Me:
     return Me(id=str(account.id), email=account.email, role=account.role.value)
 
 
-class UserAdminController(Controller):
+class UserAdminController(AdminController):
     path = "/api/v1/admin/users"
-    tags = ["admin"]
-    guards = [requires_role(Role.ADMIN)]
 
     @get(
         "/",
@@ -53,10 +50,11 @@ class UserAdminController(Controller):
         self,
         request: Request[Any, Any, Any],
         accounts: Accounts,
+        security: Security,
         user_id: uuid.UUID,
         data: RoleChange,
     ) -> Me:
-        sessions = security(request).sessions
+        sessions = security.sessions
         ctx = command_context(request)
         # A refused change (unknown account, last admin) must not log the account out.
         await anyio.to_thread.run_sync(accounts.check_role_change, user_id, data.role)
@@ -73,7 +71,11 @@ class UserAdminController(Controller):
         description="End every session of this account on every instance.",
     )
     async def revoke_sessions(
-        self, request: Request[Any, Any, Any], accounts: Accounts, user_id: uuid.UUID
+        self,
+        request: Request[Any, Any, Any],
+        accounts: Accounts,
+        security: Security,
+        user_id: uuid.UUID,
     ) -> SessionsEnded:
         ctx = command_context(request)
 
@@ -82,6 +84,6 @@ class UserAdminController(Controller):
             accounts.record_action(ctx, AuditAction.SESSIONS_REVOKED, str(user_id), {})
 
         await anyio.to_thread.run_sync(record)  # the audit record first: no unrecorded action
-        ended = await security(request).sessions.revoke_user(str(user_id))
+        ended = await security.sessions.revoke_user(str(user_id))
         SESSIONS_REVOKED.labels("admin").inc(ended)
         return SessionsEnded(user_id=str(user_id), ended=ended)

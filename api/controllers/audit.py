@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get
+from litestar import Request, get
 from litestar.params import Parameter
 
 from api.access_schemas import (
@@ -21,6 +21,7 @@ from api.access_schemas import (
     StoredEvent,
 )
 from api.context import command_context
+from api.controllers.audiences import AuditorController
 from api.dependencies import Accounts, Inspection
 from api.guards import requires_role
 from api.problems import problem
@@ -73,10 +74,8 @@ def _parse_at(raw: str) -> int | dt.datetime:
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
-class AuditController(Controller):
+class AuditController(AuditorController):
     path = "/api/v1/audit"
-    tags = ["audit"]
-    guards = [requires_role(Role.AUDITOR, Role.ADMIN)]
 
     @get(
         "/filings/{filing_id:uuid}/events",

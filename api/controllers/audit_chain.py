@@ -10,12 +10,11 @@ from __future__ import annotations
 import uuid
 
 import msgspec
-from litestar import Controller, get
+from litestar import get
 
+from api.controllers.audiences import AuditorController
 from api.dependencies import Chains
-from api.guards import requires_role
 from api.problems import problem
-from domain.account import Role
 
 
 class ChainBreak(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,10 +32,8 @@ class FilingVerification(msgspec.Struct, frozen=True, kw_only=True):
     breaks: list[ChainBreak]
 
 
-class AuditChainController(Controller):
+class AuditChainController(AuditorController):
     path = "/api/v1/audit"
-    tags = ["audit"]
-    guards = [requires_role(Role.AUDITOR, Role.ADMIN)]
 
     @get(
         "/filings/{filing_id:uuid}/verification",

@@ -14,7 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from redis.exceptions import RedisError
 
-from api.dependencies import Accounts
+from api.dependencies import Accounts, Security
 from api.guards import current_user_id, requires_session
 from api.idempotency import IDEMPOTENCY_OPT
 from api.problems import problem
@@ -23,7 +23,7 @@ from api.security.client_address import client_ip, rate_key
 from api.security.config import CREDENTIAL_ENDPOINT
 from api.security.cookies import cleared_cookies, session_cookies
 from api.security.metrics import LOGIN_ATTEMPTS, SESSIONS_REVOKED
-from api.security.services import SecurityServices, security
+from api.security.services import SecurityServices
 from api.security.session_middleware import current_session, mark_session_handled
 from commands.context import CommandContext
 from commands.errors import InvalidCredentials
@@ -63,14 +63,17 @@ class AuthController(Controller):
 
     @post("/login", status_code=HTTP_200_OK, operation_id="login", opt=CREDENTIAL_ENDPOINT)
     async def login(
-        self, request: Request[Any, Any, Any], accounts: Accounts, data: Credentials
+        self,
+        request: Request[Any, Any, Any],
+        accounts: Accounts,
+        security: Security,
+        data: Credentials,
     ) -> Response[Me]:
-        sec = security(request)
         address = rate_key(client_ip(request.scope))
         try:
-            decision = await sec.lockout.begin(data.email, address)
+            decision = await security.lockout.begin(data.email, address)
         except (RedisError, OSError) as exc:
-            raise _unavailable(sec, exc) from exc
+            raise _unavailable(security, exc) from exc
         if not decision.allowed:
             LOGIN_ATTEMPTS.labels("locked").inc()
             raise problem(
@@ -89,21 +92,23 @@ class AuthController(Controller):
         except InvalidCredentials:
             LOGIN_ATTEMPTS.labels("failure").inc()
             raise
-        presented = request.cookies.get(sec.config.session_cookie)
+        presented = request.cookies.get(security.config.session_cookie)
         current = current_session(request.scope)
         try:
-            await sec.lockout.succeeded(data.email, address)
+            await security.lockout.succeeded(data.email, address)
             if presented:  # rotate: the id the request came with never becomes a login
-                await sec.sessions.delete(presented, current[1].uid if current else None)
-            issued = await sec.sessions.create(str(account.id), account.role.value, account.email)
+                await security.sessions.delete(presented, current[1].uid if current else None)
+            issued = await security.sessions.create(
+                str(account.id), account.role.value, account.email
+            )
         except (RedisError, OSError) as exc:
-            raise _unavailable(sec, exc) from exc
+            raise _unavailable(security, exc) from exc
         LOGIN_ATTEMPTS.labels("success").inc()
         mark_session_handled(request.scope)
         return Response(
             Me(id=str(account.id), email=account.email, role=account.role.value),
-            headers={sec.config.csrf_header: issued.record.csrf},
-            cookies=session_cookies(sec.config, issued.id, issued.record.csrf),
+            headers={security.config.csrf_header: issued.record.csrf},
+            cookies=session_cookies(security.config, issued.id, issued.record.csrf),
         )
 
     @post(
@@ -113,13 +118,14 @@ class AuthController(Controller):
         guards=[requires_session],
         description="End this session.",
     )
-    async def logout(self, request: Request[Any, Any, Any]) -> Response[None]:
-        sec = security(request)
+    async def logout(self, request: Request[Any, Any, Any], security: Security) -> Response[None]:
         current = current_session(request.scope)
         if current is not None:
-            await sec.sessions.delete(current[0], current[1].uid)
+            await security.sessions.delete(current[0], current[1].uid)
         mark_session_handled(request.scope)
-        return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=cleared_cookies(sec.config))
+        return Response(
+            None, status_code=HTTP_204_NO_CONTENT, cookies=cleared_cookies(security.config)
+        )
 
     @post(
         "/logout-everywhere",
@@ -128,20 +134,23 @@ class AuthController(Controller):
         guards=[requires_session],
         description="End every session of this account, on every device.",
     )
-    async def logout_everywhere(self, request: Request[Any, Any, Any]) -> Response[None]:
-        sec = security(request)
-        ended = await sec.sessions.revoke_user(current_user_id(request))
+    async def logout_everywhere(
+        self, request: Request[Any, Any, Any], security: Security
+    ) -> Response[None]:
+        ended = await security.sessions.revoke_user(current_user_id(request))
         SESSIONS_REVOKED.labels("logout_everywhere").inc(ended)
         mark_session_handled(request.scope)
-        return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=cleared_cookies(sec.config))
+        return Response(
+            None, status_code=HTTP_204_NO_CONTENT, cookies=cleared_cookies(security.config)
+        )
 
     @get("/me", operation_id="me", guards=[requires_session])
-    async def me(self, request: Request[Any, Any, Any]) -> Response[Me]:
+    async def me(self, request: Request[Any, Any, Any], security: Security) -> Response[Me]:
         current = current_session(request.scope)
         if current is None:
             raise problem(401, "unauthenticated", "Log in first")
         record = current[1]
         return Response(
             Me(id=record.uid, email=record.email, role=record.role),
-            headers={security(request).config.csrf_header: record.csrf},
+            headers={security.config.csrf_header: record.csrf},
         )

@@ -19,6 +19,7 @@ from litestar.params import Body
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from api.context import command_context
+from api.controllers.audiences import TaxpayerController
 from api.dependencies import Documents, Filings
 from api.document_schemas import (
     AcceptDocument,
@@ -27,7 +28,7 @@ from api.document_schemas import (
     DocumentUploaded,
     DocumentView,
 )
-from api.guards import current_user_id, requires_role
+from api.guards import current_user_id
 from api.india_date import today_in_india
 from api.preconditions import etag, expected_version
 from api.problems import problem, rejection_status
@@ -35,7 +36,6 @@ from api.schemas import CommandAccepted
 from api.security.config import EXPENSIVE
 from commands.adapters.document_files import DocumentRejected
 from commands.documents import DocumentNotFound
-from domain.account import Role
 from domain.documents.errors import FieldsNeedReview
 
 _NO_STORE = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
@@ -55,10 +55,9 @@ def _not_found(document_id: uuid.UUID) -> Exception:
     return problem(404, "not-found", "No such document", f"no document {document_id}")
 
 
-class DocumentUploadController(Controller):
+class DocumentUploadController(TaxpayerController):
     path = "/api/v1/filings"
     tags = ["documents"]
-    guards = [requires_role(Role.TAXPAYER)]
 
     @post(
         "/{filing_id:uuid}/documents",
@@ -135,10 +134,9 @@ class DocumentUploadController(Controller):
         return Response(body, headers=_NO_STORE)
 
 
-class DocumentsController(Controller):
+class DocumentsController(TaxpayerController):
     path = "/api/v1/documents"
     tags = ["documents"]
-    guards = [requires_role(Role.TAXPAYER)]
 
     @get(
         "/{document_id:uuid}",

@@ -13,24 +13,20 @@ import uuid
 from typing import Any
 
 import anyio.to_thread
-from litestar import Controller, Request, post
+from litestar import Request, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
 
 from api.context import command_context
-from api.dependencies import Accounts, Eraser
+from api.controllers.audiences import AdminController
+from api.dependencies import Accounts, Eraser, Security
 from api.erasure_schemas import ErasureDone
-from api.guards import requires_role
 from api.security.metrics import SESSIONS_REVOKED
-from api.security.services import security
 from commands.erasure import erase_account
-from domain.account import Role
 
 
-class ErasureController(Controller):
+class ErasureController(AdminController):
     path = "/api/v1/admin/users"
-    tags = ["admin"]
-    guards = [requires_role(Role.ADMIN)]
 
     @post(
         "/{user_id:uuid}/erasure",
@@ -49,6 +45,7 @@ class ErasureController(Controller):
         request: Request[Any, Any, Any],
         accounts: Accounts,
         eraser: Eraser,
+        security: Security,
         user_id: uuid.UUID,
     ) -> ErasureDone:
         ctx = command_context(request)
@@ -56,7 +53,7 @@ class ErasureController(Controller):
 
         forgotten = await anyio.to_thread.run_sync(eraser.forget, str(user_id))
         filings, documents = forgotten.filings, forgotten.documents
-        ended = await security(request).sessions.revoke_user(str(user_id))
+        ended = await security.sessions.revoke_user(str(user_id))
         SESSIONS_REVOKED.labels("erased").inc(ended)
         return ErasureDone(
             user_id=str(user_id),

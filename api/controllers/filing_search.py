@@ -6,12 +6,12 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get
+from litestar import Request, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
+from api.controllers.audiences import AuditorController
 from api.dependencies import Reads
-from api.guards import requires_role
 from api.problems import problem
 from api.read_schemas import AuditFilingList
 from domain.filing.status import FilingStatus
@@ -35,10 +35,8 @@ def _cursor(raw: str | None) -> tuple[dt.datetime, uuid.UUID] | None:
         ) from None
 
 
-class FilingSearchController(Controller):
+class FilingSearchController(AuditorController):
     path = "/api/v1/audit/filings"
-    tags = ["audit"]
-    guards = [requires_role("auditor", "admin")]
 
     @get(
         "/",

@@ -7,16 +7,17 @@ import uuid
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Request, Response, get, post, put
 from litestar import get as get_route  # `get` is the summary handler's name in the class
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from api.context import command_context
+from api.controllers.audiences import TaxpayerController
 from api.dependencies import Accounts, Filings, Histories, Reading
 from api.document_schemas import FilingHistory
-from api.guards import current_user_id, requires_role
+from api.guards import current_user_id
 from api.india_date import today_in_india
 from api.preconditions import etag, expected_version
 from api.problems import problem
@@ -26,7 +27,6 @@ from api.schemas import CommandAccepted, EVerify, ReturnTypeView, StartFiling, S
 from api.security.config import EXPENSIVE
 from commands.pan_claims import start_filing_audited
 from commands.results import Written
-from domain.account import Role
 from domain.filing import IncomeDeclaration
 from domain.tax.inputs import Deductions
 from projections.read_models.filings.queries import (
@@ -42,10 +42,9 @@ def _accepted(written: Written, http_status: int, **extra: Any) -> Response[Comm
     return Response(body, status_code=http_status, headers=headers)
 
 
-class FilingsController(Controller):
+class FilingsController(TaxpayerController):
     path = "/api/v1/filings"
     tags = ["filings"]
-    guards = [requires_role(Role.TAXPAYER)]
 
     @post("/", status_code=HTTP_201_CREATED, operation_id="startFiling", sync_to_thread=True)
     def start(

@@ -11,19 +11,16 @@ an alert (deploy/prometheus/alerts.yml).
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import structlog
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.plugins.prometheus import PrometheusController
 from prometheus_client import REGISTRY, CollectorRegistry, Gauge, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from api.controllers.metrics import refresh_event_log_horizon
-from api.dependencies import Operations, Pool, SyncRedis
+from api.dependencies import Operations, Pool, Security, Stream, SyncRedis
 from api.schemas import Liveness, Readiness
-from api.security.services import security
-from api.stream.runtime import stream_runtime
 from projections.projector.status import OperationsQueries
 
 log = structlog.get_logger(__name__)
@@ -46,7 +43,7 @@ class HealthController(Controller):
 
     @get("/ready", operation_id="ready", sync_to_thread=True)
     def ready(
-        self, request: Request[Any, Any, Any], pool: Pool, sync_redis: SyncRedis
+        self, pool: Pool, sync_redis: SyncRedis, security: Security, stream_runtime: Stream
     ) -> Response[Readiness]:
         checks: dict[str, str] = {}
         try:
@@ -55,7 +52,7 @@ class HealthController(Controller):
             checks["postgres"] = "ok"
         except Exception as exc:
             checks["postgres"] = f"failed: {type(exc).__name__}"
-        status = security(request).status
+        status = security.status
         try:
             sync_redis.ping()
             checks["redis"] = "ok"
@@ -64,7 +61,7 @@ class HealthController(Controller):
             checks["redis"] = f"failed: {type(exc).__name__}"
         checks["security"] = status.readiness()
         # Live stream messages reach this instance only while its pub/sub reader runs.
-        checks["stream"] = stream_runtime(request).backend.health()
+        checks["stream"] = stream_runtime.backend.health()
         ok = all(v == "ok" for v in checks.values())
         return Response(
             Readiness(status="ok" if ok else "unavailable", checks=checks),

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from litestar import Controller, Response, get, post
+from litestar import Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_202_ACCEPTED
 
+from api.controllers.audiences import AdminController
 from api.dependencies import Operations, Reads, RebuildJobs
-from api.guards import requires_role
 from api.problems import problem
 from api.read_schemas import FilingCounts, ProjectionStatus, RebuildQueued, RebuildStatus
 from api.services import RebuildRunning
 
 
-class OperationsController(Controller):
+class OperationsController(AdminController):
     path = "/api/v1/admin"
-    tags = ["admin"]
-    guards = [requires_role("admin")]
 
     @get(
         "/projections",

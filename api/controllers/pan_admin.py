@@ -10,22 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, post
+from litestar import Request, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK
 
 from api.context import command_context
+from api.controllers.audiences import AdminController
 from api.dependencies import Accounts, Filings
-from api.guards import requires_role
 from api.pan_schemas import PanTransferRequest, PanTransferView
 from commands.pan_claims import transfer_pan
-from domain.account import Role
 
 
-class PanAdminController(Controller):
+class PanAdminController(AdminController):
     path = "/api/v1/admin/pan-transfers"
-    tags = ["admin"]
-    guards = [requires_role(Role.ADMIN)]
 
     @post(
         "/",

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from litestar import Request
 from litestar.middleware import ASGIMiddleware
 from redis.asyncio import Redis
 
@@ -16,8 +14,6 @@ from api.security.rate_limits import RateLimitMiddleware, RequestLimiter
 from api.security.session_middleware import ReadAheadPlanner, SessionMiddleware
 from api.security.sessions import SessionStore
 from api.security.status import SecurityStatus
-
-STATE_KEY = "security"
 
 
 @dataclass
@@ -61,9 +57,3 @@ def build_security(config: SecurityConfig, redis_url: str, client: Redis) -> Sec
         limiter=RequestLimiter(redis_url, client, config.rate_limits, status),
         status=status,
     )
-
-
-def security(request: Request[Any, Any, Any]) -> SecurityServices:
-    svc = request.app.state[STATE_KEY]
-    assert isinstance(svc, SecurityServices)
-    return svc

@@ -35,7 +35,7 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.types import ASGIApp, Empty, Message, Receive, Scope, Send
 from redis.exceptions import RedisError
 
-from api.problems import problem
+from api.problems import json_only, problem
 from api.security.config import CREDENTIALS_OPT, SecurityConfig
 from api.security.cookies import cleared_cookies, header_values
 from api.security.metrics import CSRF_REJECTIONS
@@ -111,22 +111,15 @@ class ReadAhead:
 ReadAheadPlanner = Callable[[Scope], ReadAhead | None]
 
 
+@dataclass(eq=False)
 class SessionMiddleware(ASGIMiddleware):
-    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+    store: SessionStore
+    config: SecurityConfig
+    status: SecurityStatus
+    limiter: RequestLimiter | None = None
+    read_ahead: ReadAheadPlanner | None = None
 
-    def __init__(
-        self,
-        store: SessionStore,
-        config: SecurityConfig,
-        status: SecurityStatus,
-        limiter: RequestLimiter | None = None,
-        read_ahead: ReadAheadPlanner | None = None,
-    ) -> None:
-        self.store = store
-        self.config = config
-        self.status = status
-        self.limiter = limiter
-        self.read_ahead = read_ahead
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
     async def _load_with_limit(
         self, scope: Scope, session_id: str | None
@@ -210,13 +203,7 @@ class SessionMiddleware(ASGIMiddleware):
         handler = connection.scope.get("route_handler")
         opt: dict[str, Any] = getattr(handler, "opt", None) or {}
         if opt.get(CREDENTIALS_OPT) and not _is_json(connection.headers.get("content-type", "")):
-            raise problem(
-                415,
-                "unsupported-media-type",
-                "Send JSON",
-                "this endpoint accepts only application/json",
-                field="Content-Type",
-            )
+            raise json_only()
         if record is None:
             return
         sent = connection.headers.get(self.config.csrf_header, "")

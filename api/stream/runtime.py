@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from litestar.channels import ChannelsPlugin
-from litestar.connection import ASGIConnection
 from redis.asyncio import Redis
 
 from api.security.sessions import SessionStore
@@ -18,8 +16,6 @@ from api.stream.leases import SocketLeases
 from api.stream.subscriber import bounded_subscriber_class
 from projections.read_models.stream.queries import StreamReplay
 from projections.redis_keys import STREAM_BROADCAST_CHANNEL as BROADCAST_CHANNEL
-
-STATE_KEY = "stream"
 
 
 @dataclass
@@ -51,9 +47,3 @@ def build_stream(
     # A lease outlives three pings: a socket renews it at every ping.
     leases = SocketLeases(security_redis, config.max_connections_per_user, 3 * config.ping_seconds)
     return StreamRuntime(config, replay, leases, sessions, backend, plugin, event_head)
-
-
-def stream_runtime(connection: ASGIConnection[Any, Any, Any, Any]) -> StreamRuntime:
-    rt = connection.app.state[STATE_KEY]
-    assert isinstance(rt, StreamRuntime)
-    return rt

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import time
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -23,10 +24,11 @@ from litestar.channels import ChannelsPlugin
 from litestar.exceptions import WebSocketDisconnect
 from redis.exceptions import RedisError
 
+from api.dependencies import Stream
 from api.security.session_middleware import current_session
 from api.stream.metrics import SOCKETS_CLOSED, SOCKETS_OPEN
 from api.stream.refusal import Refused, check_origin, parse_after, refuse, user_of
-from api.stream.runtime import StreamRuntime, stream_runtime
+from api.stream.runtime import StreamRuntime
 from api.stream.subscriber import OVERFLOW, BoundedSubscriber
 from projections.read_models.stream.messages import CATCH_UP, decode_position
 from projections.redis_keys import STREAM_BROADCAST_CHANNEL as BROADCAST_CHANNEL
@@ -59,8 +61,10 @@ class _Closed(Exception):
 
 
 @websocket(PATH, name="stream")
-async def stream(socket: WebSocket[Any, Any, Any], channels: ChannelsPlugin) -> None:
-    rt = stream_runtime(socket)
+async def stream(
+    socket: WebSocket[Any, Any, Any], channels: ChannelsPlugin, stream_runtime: Stream
+) -> None:
+    rt = stream_runtime
     try:
         check_origin(socket, rt.config.allowed_origins)
         user = user_of(socket)
@@ -111,24 +115,18 @@ async def stream(socket: WebSocket[Any, Any, Any], channels: ChannelsPlugin) -> 
             await rt.leases.release(user, socket_id)
 
 
+@dataclass(eq=False)
 class _Session:
-    def __init__(
-        self,
-        socket: WebSocket[Any, Any, Any],
-        rt: StreamRuntime,
-        sub: BoundedSubscriber,
-        user: str,
-        socket_id: str,
-        session_id: str,
-    ) -> None:
-        self.socket = socket
-        self.rt = rt
-        self.sub = sub
-        self.user = user
-        self.socket_id = socket_id
-        self.session_id = session_id
-        self.cursor = 0
-        self.heard = time.monotonic()
+    """One connected client: where its stream stands (`cursor`) and when it was last heard."""
+
+    socket: WebSocket[Any, Any, Any]
+    rt: StreamRuntime
+    sub: BoundedSubscriber
+    user: str
+    socket_id: str
+    session_id: str
+    cursor: int = field(default=0, init=False)
+    heard: float = field(default_factory=time.monotonic, init=False)
 
     async def run(self, after: int | None) -> None:
         listener = asyncio.create_task(self._listen())

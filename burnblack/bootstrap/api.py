@@ -75,6 +75,7 @@ def api_services(
     """
     _, redis_url = settings.require_urls()
     filings = wiring.filings_app(settings)
+    seal = wiring.read_model_seal(filings)
     accounts = wiring.accounts_app(settings)
     # Stores written before the blind indexes get them before the first request is served.
     ensure_indexes(filings, accounts)
@@ -92,7 +93,7 @@ def api_services(
     return ApiServices(
         filings=filings,
         accounts=accounts,
-        reads=wiring.filing_reads(settings, async_pool, async_client),
+        reads=wiring.filing_reads(settings, async_pool, async_client, seal),
         positions=wiring.position_waiter(async_client),
         pool=pool,
         async_pool=async_pool,
@@ -111,7 +112,7 @@ def api_services(
         stream=settings.stream,
         documents=DocumentApi(
             service=wiring.documents_service(settings, filings),
-            queries=wiring.document_queries(pool, client),
+            queries=wiring.document_queries(pool, client, seal),
             max_upload_bytes=settings.documents.max_upload_bytes,
         ),
     )

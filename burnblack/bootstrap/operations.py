@@ -59,6 +59,7 @@ def rebuild(
             database_url,
             wiring.event_log(settings, app),
             client or wiring.redis_client(settings),
+            wiring.read_model_seal(app),
             processes=processes,
             on_forced=audit,
         )

@@ -63,6 +63,7 @@ def run_projector(settings: Settings) -> None:
         return
     wiring.check_connection_budget(settings)
     app = wiring.filings_app(settings, budget.SINGLE_THREADED_EVENTSTORE)
+    seal = wiring.read_model_seal(app)
     # One quick retry: the runner waits out longer outages without holding up the read models.
     client = wiring.redis_client(settings, retries=1)
     d = settings.documents
@@ -78,9 +79,11 @@ def run_projector(settings: Settings) -> None:
             # load, benchmarks/stream.py). A client reads the change it is told of with
             # `?min_position=<the message's position>` (read-your-writes).
             StreamFollower(client),
-            FilingSummaryFollower(wiring.cache_invalidator(client, settings.cache_ttl_seconds)),
+            FilingSummaryFollower(
+                wiring.cache_invalidator(client, settings.cache_ttl_seconds), seal
+            ),
             computations,
-            DocumentStatusFollower(),
+            DocumentStatusFollower(seal),
             documents,
         ],
         batch_size=settings.projector_batch_size,

@@ -34,9 +34,9 @@ from projections.cache.invalidation import CacheInvalidator
 from projections.cache.read_cache import ReadCache
 from projections.consistency import PositionWaiter
 from projections.eventlog.reader import StoredEventLog
-from projections.read_models import sealing
 from projections.read_models.documents.queries import DocumentQueries
 from projections.read_models.filings.queries import FilingReads
+from projections.read_models.sealing import FieldSeal, Unsealed
 
 APPLICATION_RECORDER_TOPIC = "burnblack.eventstore:HorizonRecorder"
 
@@ -112,10 +112,13 @@ def filings_app(settings: Settings, pool_size: int | None = None) -> FilingsAppl
         ),
         index_key=settings.require_index_key(),
     )
-    seal = field_seal(app.mapper.cipher)
-    if seal is not None:  # the read models' personal fields: the same owners' keys
-        sealing.use(seal)
     return app
+
+
+def read_model_seal(app: FilingsApplication) -> FieldSeal:
+    """What seals the read models' personal fields: the filings' owners' own data keys
+    (projections/read_models/sealing.py), or nothing without a cipher."""
+    return field_seal(app.mapper.cipher) or Unsealed()
 
 
 def accounts_app(settings: Settings, pool_size: int | None = None) -> AccountsApplication:
@@ -268,9 +271,9 @@ def async_pg_pool(settings: Settings, name: str) -> AsyncConnectionPool[Any]:
 
 
 def filing_reads(
-    settings: Settings, pool: AsyncConnectionPool[Any], client: AsyncRedis
+    settings: Settings, pool: AsyncConnectionPool[Any], client: AsyncRedis, seal: FieldSeal
 ) -> FilingReads:
-    return FilingReads(pool, ReadCache(client, ttl_seconds=settings.cache_ttl_seconds))
+    return FilingReads(pool, ReadCache(client, ttl_seconds=settings.cache_ttl_seconds), seal)
 
 
 def position_waiter(client: AsyncRedis) -> PositionWaiter:
@@ -308,5 +311,7 @@ def documents_service(settings: Settings, app: FilingsApplication) -> DocumentsS
     return DocumentsService(app, blob_store(settings), upload_limits(settings.documents))
 
 
-def document_queries(pool: ConnectionPool[Any], client: redis.Redis) -> DocumentQueries:
-    return DocumentQueries(pool, client)
+def document_queries(
+    pool: ConnectionPool[Any], client: redis.Redis, seal: FieldSeal
+) -> DocumentQueries:
+    return DocumentQueries(pool, client, seal)

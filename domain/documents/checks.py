@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import msgspec
 
-from domain.documents.fields import NEGATIVE_ALLOWED, ExtractedField
+from domain.documents.fields import NEGATIVE_ALLOWED, VIA_80C_PARTS, VIA_ITEMS, ExtractedField
 
 CORROBORATED = 0.97
 UNCONFIRMED = 0.85  # an amount no complete rule confirmed: below the review threshold
@@ -57,16 +57,6 @@ _EXEMPTIONS = (
     "hra_10_13a",
     "other_exemptions_10",
 )
-_VIA = (
-    "via_80c_total",
-    "via_80ccd_1b",
-    "via_80ccd_2",
-    "via_80d",
-    "via_80e",
-    "via_80g",
-    "via_80tta",
-    "via_other",
-)
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -93,8 +83,8 @@ RULES: tuple[Rule, ...] = (
         "other_income_total", ("house_property_income", "other_sources_income"), (), "8 = 7(a)+7(b)"
     ),
     Rule("gross_total_income", ("salary_income", "other_income_total"), (), "9 = 6+8"),
-    Rule("via_80c_total", ("via_80c", "via_80ccc", "via_80ccd_1"), (), "10(d) = 10(a)+10(b)+10(c)"),
-    Rule("via_total", _VIA, (), "11 = 10(d)+10(e)+...+10(k)"),
+    Rule("via_80c_total", VIA_80C_PARTS, (), "10(d) = 10(a)+10(b)+10(c)"),
+    Rule("via_total", VIA_ITEMS, (), "11 = 10(d)+10(e)+...+10(k)"),
     Rule("taxable_income", ("gross_total_income",), ("via_total",), "12 = 9-11"),
     Rule(
         "tax_payable", ("tax_on_income", "surcharge", "cess"), ("rebate_87a",), "17 = 13+15+16-14"

@@ -119,3 +119,16 @@ FORM16_FIELDS: tuple[FieldSpec, ...] = (
 FIELD_NAMES = frozenset(f.name for f in FORM16_FIELDS)
 AMOUNT_FIELDS = frozenset(f.name for f in FORM16_FIELDS if f.kind == "amount")
 NEGATIVE_ALLOWED = frozenset({"house_property_income", "other_income_total"})
+VIA_80C_PARTS = ("via_80c", "via_80ccc", "via_80ccd_1")
+"""Chapter VI-A rows 10(a)-(c), which row 10(d) sums."""
+VIA_ITEMS = (
+    "via_80c_total",
+    "via_80ccd_1b",
+    "via_80ccd_2",
+    "via_80d",
+    "via_80e",
+    "via_80g",
+    "via_80tta",
+    "via_other",
+)
+"""Chapter VI-A rows 10(d)-(k), which row 11 (`via_total`) sums."""

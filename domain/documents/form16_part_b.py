@@ -15,6 +15,7 @@ import re
 import statistics
 from collections.abc import Sequence
 
+from domain.documents.fields import VIA_80C_PARTS, VIA_ITEMS
 from domain.documents.rows import Amt, Found, Row, amount_found, char_unit, find_after
 
 _B_RULES: tuple[tuple[str, str], ...] = (
@@ -201,21 +202,7 @@ def part_b(rows: Sequence[Row], found: dict[str, Found]) -> None:
 
 
 UNSURE_COLUMN = 0.5
-_DEDUCTIBLE = frozenset(
-    {
-        "via_80c",
-        "via_80ccc",
-        "via_80ccd_1",
-        "via_80c_total",
-        "via_80ccd_1b",
-        "via_80ccd_2",
-        "via_80d",
-        "via_80e",
-        "via_80g",
-        "via_80tta",
-        "via_other",
-    }
-)
+_DEDUCTIBLE = frozenset(VIA_80C_PARTS + VIA_ITEMS)  # the Chapter VI-A rows
 """Chapter VI-A items: printed with a gross and a deductible amount; the deductible one
 (the rightmost amount column) is the field, never the gross one."""
 

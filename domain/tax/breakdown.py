@@ -9,6 +9,9 @@ the steps themselves. A step is written only when it has something to say.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from domain.tax.assessment import Assessment
 from domain.tax.balance import Balance
 from domain.tax.income_heads import PROFESSIONAL_TAX_CAP
@@ -110,12 +113,16 @@ class _SlabLines:
 
 _SLAB_LINES: dict[int, _SlabLines] = {}
 
+_Built = TypeVar("_Built")
 
-def _slab_lines(table: SlabTable) -> _SlabLines:
-    lines = _SLAB_LINES.get(id(table))
-    if lines is None:
-        lines = _SLAB_LINES[id(table)] = _SlabLines(table)
-    return lines
+
+def _once_per(cache: dict[int, _Built], rules: Any, build: Callable[[Any], _Built]) -> _Built:
+    """`build(rules)`, made once per rules object (the year's tables live as long as the
+    process) and kept by its identity; callers try `cache.get(id(rules))` first."""
+    made = cache.get(id(rules))
+    if made is None:
+        made = cache[id(rules)] = build(rules)
+    return made
 
 
 class _Texts:
@@ -169,13 +176,6 @@ class _Texts:
 
 
 _TEXTS: dict[int, _Texts] = {}
-
-
-def _texts(rules: RegimeRules) -> _Texts:
-    texts = _TEXTS.get(id(rules))
-    if texts is None:
-        texts = _TEXTS[id(rules)] = _Texts(rules)
-    return texts
 
 
 class SharedSteps:
@@ -242,7 +242,7 @@ def explain(
 ) -> tuple[Step, ...]:
     """`first`: the line naming the return and the year."""
     rules = a.rules
-    texts = _TEXTS.get(id(rules)) or _texts(rules)
+    texts = _TEXTS.get(id(rules)) or _once_per(_TEXTS, rules, _Texts)
     income = a.income
     heads = income.heads
     total = a.total
@@ -353,7 +353,7 @@ def explain(
     tax = a.tax
     if normal > 0:
         table = a.table
-        lines = _SLAB_LINES.get(id(table)) or _slab_lines(table)
+        lines = _SLAB_LINES.get(id(table)) or _once_per(_SLAB_LINES, table, _SlabLines)
         i = tax.slab_bracket
         steps.extend(lines.full_up_to[i])
         lower = table.lowers[i]

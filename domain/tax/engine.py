@@ -23,7 +23,6 @@ from typing import Final
 from domain.tax.assessment import Assessment, tax_on
 from domain.tax.balance import Balance, balance
 from domain.tax.breakdown import SharedSteps, explain, return_step
-from domain.tax.errors import InvalidTaxInput
 from domain.tax.inputs import TaxInput
 from domain.tax.interest import Charges, ReturnTiming, interest_and_fees, return_timing
 from domain.tax.itr_form import choose_itr_form
@@ -31,7 +30,7 @@ from domain.tax.money import INCOME_SCALE, UNIT
 from domain.tax.prepaid import Prepaid, taxes_paid
 from domain.tax.result import ItrFormChoice, RegimeName, RegimeResult, Step, TaxResult
 from domain.tax.return_types import ReturnNotAllowed, ReturnType
-from domain.tax.rules import YEAR_RULES, RegimeRules, YearRules
+from domain.tax.rules import RegimeRules, YearRules, year_rules
 from domain.tax.special_rates import gains_by_bucket
 from domain.tax.total_income import income_before_gains
 from domain.tax.updated_return import NOT_UPDATED, UpdatedReturnDues, updated_return_dues
@@ -40,15 +39,6 @@ from domain.tax.validation import check_semantics
 _UPDATED: Final = ReturnType.UPDATED
 """A module constant: reading an enum member off its class costs a lookup each time."""
 _ITR_U: Final = "an updated return is furnished in Form ITR-U (Rule 12AC) with this form's figures"
-
-
-def year_rules(assessment_year: str) -> YearRules:
-    try:
-        return YEAR_RULES[assessment_year]
-    except KeyError:
-        raise InvalidTaxInput(
-            f"assessment year {assessment_year!r} is not supported", "$.assessment_year"
-        ) from None
 
 
 def compute(inp: TaxInput) -> TaxResult:
@@ -129,13 +119,10 @@ def _result(
     owed: Balance,
     steps: tuple[Step, ...],
 ) -> RegimeResult:
-    """The regime's figures from its stages, in `RegimeResult`'s field order (each line
-    names its field).
+    """The regime's figures, each taken by name from the stage that produced it.
 
-    Positional, unlike every other struct here: msgspec matches a keyword by scanning the
-    field names, so the 30 keywords of this struct cost about 1 us a regime, 6-7 % of a
-    whole computation (`make bench NAME=tax_engine`). `tests/unit/tax/test_tax_golden.py`
-    checks every field by name against the stage it comes from.
+    The keywords are in `RegimeResult`'s field order: msgspec then matches each at its first
+    try instead of scanning the field names (`make bench NAME=tax_engine` says what it costs).
     """
     heads = a.income.heads
     total = a.total
@@ -144,36 +131,36 @@ def _result(
     hp_300 = heads.house_property_300
     c = charges.interest_234c
     return RegimeResult(
-        a.rules.regime,  # regime
-        available,  # available
-        heads.salary,  # salary_income
-        (  # house_property_income
+        regime=a.rules.regime,
+        available=available,
+        salary_income=heads.salary,
+        house_property_income=(
             hp_300 // INCOME_SCALE if hp_300 >= 0 else -(-hp_300 // INCOME_SCALE)
         ),
-        heads.other_sources_300 // INCOME_SCALE,  # other_sources_income
-        gains[0] + gains[1],  # capital_gains_111a
-        gains[2] + gains[3],  # capital_gains_112a
-        total.loss_carried_forward,  # house_property_loss_carried_forward
-        total.gross_total_income,  # gross_total_income
-        a.income.chapter_via.allowed,  # deductions
-        total.total_income,  # total_income
-        tax.slab_u // UNIT,  # slab_tax
-        tax.special.total_u // UNIT,  # special_rate_tax
-        tax.rebate_u // UNIT,  # rebate_87a
-        tax.marginal_relief_u // UNIT,  # marginal_relief
-        surcharge.payable_u // UNIT,  # surcharge
-        surcharge.marginal_relief_u // UNIT,  # surcharge_marginal_relief
-        a.cess_u // UNIT,  # cess
-        a.total_tax,  # total_tax
-        owed.taxes_paid,  # taxes_paid
-        charges.interest_234a,  # interest_234a
-        charges.interest_234b,  # interest_234b
-        c[0] + c[1] + c[2] + c[3],  # interest_234c
-        charges.fee_234f,  # fee_234f
-        owed.total_liability,  # total_liability
-        owed.net_payable,  # net_payable
-        steps,  # breakdown
-        dues.additional_tax,  # additional_tax_140b
-        owed.refund_interest_244a,  # refund_interest_244a
-        charges.fee_234i,  # fee_234i
+        other_sources_income=heads.other_sources_300 // INCOME_SCALE,
+        capital_gains_111a=gains[0] + gains[1],
+        capital_gains_112a=gains[2] + gains[3],
+        house_property_loss_carried_forward=total.loss_carried_forward,
+        gross_total_income=total.gross_total_income,
+        deductions=a.income.chapter_via.allowed,
+        total_income=total.total_income,
+        slab_tax=tax.slab_u // UNIT,
+        special_rate_tax=tax.special.total_u // UNIT,
+        rebate_87a=tax.rebate_u // UNIT,
+        marginal_relief=tax.marginal_relief_u // UNIT,
+        surcharge=surcharge.payable_u // UNIT,
+        surcharge_marginal_relief=surcharge.marginal_relief_u // UNIT,
+        cess=a.cess_u // UNIT,
+        total_tax=a.total_tax,
+        taxes_paid=owed.taxes_paid,
+        interest_234a=charges.interest_234a,
+        interest_234b=charges.interest_234b,
+        interest_234c=c[0] + c[1] + c[2] + c[3],
+        fee_234f=charges.fee_234f,
+        total_liability=owed.total_liability,
+        net_payable=owed.net_payable,
+        breakdown=steps,
+        additional_tax_140b=dues.additional_tax,
+        refund_interest_244a=owed.refund_interest_244a,
+        fee_234i=charges.fee_234i,
     )

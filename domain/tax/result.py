@@ -30,8 +30,7 @@ class Step(msgspec.Struct, frozen=True, gc=False):
 
 
 class RegimeResult(msgspec.Struct, frozen=True, gc=False):
-    """One regime's computation. Fields are positional because the engine builds two of
-    these per computation and msgspec matches keyword arguments field by field."""
+    """One regime's computation (built by keyword, in field order: domain/tax/engine.py)."""
 
     regime: RegimeName
     available: bool

@@ -25,7 +25,7 @@ from typing import Final
 
 from domain.tax.errors import InvalidTaxInput
 from domain.tax.money import round_288b_signed
-from domain.tax.rules import YEAR_RULES, YearRules
+from domain.tax.rules import YearRules, year_rules
 
 
 class ReturnType(StrEnum):
@@ -75,16 +75,7 @@ ADDITIONAL_TAX_140B: Final[tuple[tuple[int, int], ...]] = ((12, 25), (24, 50), (
 
 def year_label(assessment_year: str) -> str:
     """ "AY 2026-27", or "tax year 2026-27" for AY 2027-28 and later (Income-tax Act, 2025)."""
-    return _rules(assessment_year).label
-
-
-def _rules(assessment_year: str) -> YearRules:
-    try:
-        return YEAR_RULES[assessment_year]
-    except KeyError:
-        raise InvalidTaxInput(
-            f"assessment year {assessment_year!r} is not supported", "$.assessment_year"
-        ) from None
+    return year_rules(assessment_year).label
 
 
 def _months_after(end: dt.date, months: int) -> dt.date:
@@ -107,7 +98,7 @@ def windows(assessment_year: str) -> tuple[ReturnWindow, ...]:
     cached = _WINDOWS.get(assessment_year)
     if cached is not None:
         return cached
-    rules = _rules(assessment_year)
+    rules = year_rules(assessment_year)
     start = rules.assessment_year_start
     after_belated = rules.belated_deadline + dt.timedelta(days=1)
     result = (
@@ -208,7 +199,7 @@ def additional_tax_140b(
 ) -> tuple[int, int]:
     """(percent, rupees) of additional tax u/s 140B(3) on an updated return filed on
     `filing_date`, on the aggregate of tax and interest payable on it (rounded u/s 288B)."""
-    rules = _rules(assessment_year)
+    rules = year_rules(assessment_year)
     updated = windows(assessment_year)[3]
     if not updated.opens <= filing_date <= updated.closes:
         raise _not_allowed(

@@ -27,6 +27,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from domain.tax.errors import InvalidTaxInput
 from domain.tax.money import PER_MILLE_TO_UNITS
 
 Regime = Literal["old", "new"]
@@ -391,3 +392,12 @@ YEAR_RULES: Final[dict[str, YearRules]] = {
         tax_year="2026-27",
     ),
 }
+
+
+def year_rules(assessment_year: str) -> YearRules:
+    try:
+        return YEAR_RULES[assessment_year]
+    except KeyError:
+        raise InvalidTaxInput(
+            f"assessment year {assessment_year!r} is not supported", "$.assessment_year"
+        ) from None

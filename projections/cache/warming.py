@@ -25,6 +25,7 @@ from projections.read_models.filings.queries import (
     list_view,
     summary_view,
 )
+from projections.read_models.sealing import FieldSeal
 
 SUMMARIES_SQL = (f"SELECT {SUMMARY_COLUMNS} FROM filing_summary WHERE filing_id = ANY(%s)").encode()
 # Each owner's first page, newest first: the owner_filing primary key (owner_id,
@@ -45,7 +46,7 @@ class Warmed:
     first_pages: dict[str, CachedView] = field(default_factory=dict)
 
 
-def load_warm(conn: psycopg.Connection[Any], touched: Iterable[Touched]) -> Warmed:
+def load_warm(conn: psycopg.Connection[Any], touched: Iterable[Touched], seal: FieldSeal) -> Warmed:
     """Read on the projector's connection before it commits: the rows as this batch left them."""
     touched = list(touched)
     if not touched:
@@ -55,10 +56,10 @@ def load_warm(conn: psycopg.Connection[Any], touched: Iterable[Touched]) -> Warm
     pages: dict[str, list[tuple[Any, ...]]] = {owner: [] for owner in owners}
     with conn.cursor() as cur:
         cur.execute(SUMMARIES_SQL, (ids,))
-        summaries = {row[0]: summary_view(row) for row in cur.fetchall()}
+        summaries = {row[0]: summary_view(row, seal) for row in cur.fetchall()}
         cur.execute(FIRST_PAGES_SQL, (owners, FIRST_PAGE_LIMIT + 1))
         for row in cur.fetchall():
             pages[row[0]].append(row[1:])
     return Warmed(
-        summaries, {owner: list_view(rows, FIRST_PAGE_LIMIT) for owner, rows in pages.items()}
+        summaries, {owner: list_view(rows, FIRST_PAGE_LIMIT, seal) for owner, rows in pages.items()}
     )

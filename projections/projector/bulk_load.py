@@ -23,6 +23,7 @@ import psycopg
 
 from projections.eventlog.reader import EventSource
 from projections.read_models.filings.projection import FilingSummaryProjection, Folded
+from projections.read_models.sealing import FieldSeal
 
 Progress = Callable[[int, int], None]
 """Called with (position reached, position to reach) as the load goes."""
@@ -67,6 +68,7 @@ def load_summaries(
     source: EventSource,
     suffix: str,
     batch: int,
+    seal: FieldSeal,
     until: int | None = None,
     progress: Progress | None = None,
 ) -> tuple[int, int]:
@@ -75,7 +77,7 @@ def load_summaries(
     committed are folded from memory (`in_flight`), never from a table that lacks them. Only
     the summaries are written; the owners' lists and counts follow from them at the end
     (`FilingSummaryProjection.derive_from_summary`). Returns (last position read, events)."""
-    projection = FilingSummaryProjection()
+    projection = FilingSummaryProjection(seal)
     handoff: queue.Queue[tuple[int, Folded] | None] = queue.Queue(maxsize=1)
     committed = [-1]  # the last batch the writer committed
     failed: list[BaseException] = []
@@ -139,6 +141,7 @@ def _load_partition(
     source: EventSource,
     suffix: str,
     batch: int,
+    seal: FieldSeal,
     until: int,
     index: int,
     count: int,
@@ -155,6 +158,7 @@ def _load_partition(
             source.partition(index, count),
             suffix,
             batch,
+            seal,
             until,
             lambda position, _target: report.send(("progress", position)),
         )
@@ -169,6 +173,7 @@ def load_in_processes(
     source: EventSource,
     suffix: str,
     batch: int,
+    seal: FieldSeal,
     until: int,
     processes: int,
     progress: Progress | None = None,
@@ -178,14 +183,15 @@ def load_in_processes(
 
     Fork, not spawn: a spawned interpreter takes about a second to import the application,
     a third of a whole rebuild here. A forked child uses only objects it makes itself (its
-    partition's log view and connections), never the parent's connections or locks."""
+    partition's log view and connections) and the sealer it is handed, never the parent's
+    connections or locks."""
     context = multiprocessing.get_context("fork")
     children = []
     for index in range(processes):
         receive, send = context.Pipe(duplex=False)
         child = context.Process(
             target=_load_partition,
-            args=(conninfo, source, suffix, batch, until, index, processes, send),
+            args=(conninfo, source, suffix, batch, seal, until, index, processes, send),
             name=f"rebuild-partition-{index}",
             daemon=True,
         )

@@ -34,6 +34,7 @@ from projections.projector.bulk_load import (
 from projections.read_models.filings.projection import NAME, FilingSummaryProjection, Touched
 from projections.read_models.filings.redacted_rows import carry_redacted
 from projections.read_models.filings.table import READ_MODEL_TABLES, create_shadow, index_shadow
+from projections.read_models.sealing import FieldSeal
 from projections.redis_keys import MODEL_VERSION_KEY
 
 
@@ -130,6 +131,7 @@ class Rebuilder:
         conninfo: str,
         source: EventSource,
         client: redis.Redis,
+        seal: FieldSeal,
         batch_size: int = 10_000,
         lock_timeout_seconds: int = 10,
         processes: int = 2,
@@ -144,7 +146,7 @@ class Rebuilder:
         if not 1 <= processes <= MAX_PROCESSES:
             raise ValueError(f"processes must be 1 to {MAX_PROCESSES}, not {processes}")
         self._processes = processes
-        self._projection = FilingSummaryProjection()
+        self._projection = FilingSummaryProjection(seal)
         self._on_forced = on_forced
         self._invalidator = CacheInvalidator(client, NAME)
 
@@ -252,13 +254,20 @@ class Rebuilder:
                 self._source,
                 suffix,
                 self._batch,
+                self._projection.seal,
                 position,
                 self._processes,
                 progress,
             )
         else:
             position, done = load_summaries(
-                self._conninfo, self._source, suffix, self._batch, None, progress
+                self._conninfo,
+                self._source,
+                suffix,
+                self._batch,
+                self._projection.seal,
+                None,
+                progress,
             )
         with conn.transaction():
             carry_redacted(conn, suffix)

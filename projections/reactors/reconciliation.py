@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -56,48 +56,43 @@ class Owed:
     enqueue: Callable[[], bool]
 
 
+@dataclass(eq=False)
 class Reconciler:
-    name = "reconciliation"
-    requires: tuple[str, ...] = ("computation_reactor", "document_reactor")
+    redis: Redis
+    computations: ComputationReactor
+    documents: DocumentReactor | None
+    after: float = 30.0
+    interval: float = 10.0
+    limit: int = 10_000
+    clock: Callable[[], float] = time.monotonic
+    reenqueued: int = field(default=0, init=False)
+    requires: tuple[str, ...] = field(
+        default=("computation_reactor", "document_reactor"), init=False
+    )
+    _missing_since: dict[str, float] = field(default_factory=dict, init=False)
 
-    def __init__(
-        self,
-        redis: Redis,
-        computations: ComputationReactor,
-        documents: DocumentReactor | None,
-        after: float = 30.0,
-        interval: float = 10.0,
-        limit: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._redis = redis
-        self._computations = computations
-        self._documents = documents
-        self.after = after
-        self.interval = interval
-        self._limit = limit
-        self._clock = clock
-        self._missing_since: dict[str, float] = {}
-        self.reenqueued = 0
-        if documents is None:
+    name = "reconciliation"
+
+    def __post_init__(self) -> None:
+        if self.documents is None:
             self.requires = ("computation_reactor",)
 
     def owed(self, conn: psycopg.Connection[Any]) -> list[Owed]:
         owed: list[Owed] = []
-        computations = self._computations
-        for fid, version in conn.execute(COMPUTING_SQL, (self._limit,)).fetchall():
+        computations = self.computations
+        for fid, version in conn.execute(COMPUTING_SQL, (self.limit,)).fetchall():
             owed.append(
                 Owed(computation_job_id(fid, version), partial(computations.enqueue, fid, version))
             )
-        if self._documents is not None:
-            docs = self._documents
-            for did, sha in conn.execute(READING_SQL, (self._limit,)).fetchall():
+        if self.documents is not None:
+            docs = self.documents
+            for did, sha in conn.execute(READING_SQL, (self.limit,)).fetchall():
                 owed.append(Owed(document_job_id(did), partial(docs.enqueue, did, sha)))
         return owed
 
     def _lost(self, job_ids: list[str]) -> set[str]:
         """The jobs RQ has not got (or has given up on), in one round trip."""
-        pipe = self._redis.pipeline(transaction=False)
+        pipe = self.redis.pipeline(transaction=False)
         for job_id in job_ids:
             pipe.hget(Job.key_for(job_id), "status")
         statuses = pipe.execute()
@@ -115,7 +110,7 @@ class Reconciler:
         """One pass; returns how many jobs were enqueued again."""
         owed = self.owed(conn)
         lost = self._lost([o.job_id for o in owed]) if owed else set()
-        now = self._clock()
+        now = self.clock()
         done = 0
         for o in owed:
             if o.job_id not in lost:
@@ -125,7 +120,7 @@ class Reconciler:
                 continue
             # A failed job keeps its id: drop it so the same id can be enqueued afresh.
             with contextlib.suppress(NoSuchJobError):
-                Job.fetch(o.job_id, connection=self._redis).delete()
+                Job.fetch(o.job_id, connection=self.redis).delete()
             if o.enqueue():
                 done += 1
                 log.warning(

@@ -4,7 +4,8 @@ A read-model row keeps in clear what auditors and counts need (status, year, ver
 positions, times) and seals the taxpayer's own figures (income, deductions, the computation,
 the acknowledgement, the tax) in one `personal` value with the owner's data key
 (commands/field_seal.py, through the event store's own keys: projections do not import the
-write side, the composition root hands the sealer in with `use`). Once the owner is erased
+write side). The composition root builds the process's sealer with the filings' event store
+and hands it to each read model's fold and queries (burnblack/bootstrap/). Once the owner is erased
 their key is gone: `open` answers None and the row reads as redacted (docs/security.md).
 
 Without data keys (no cipher configured) values are stored as they are (`Unsealed`).
@@ -34,16 +35,3 @@ class Unsealed:
 
     def open(self, sealed: bytes) -> bytes | None:
         return sealed
-
-
-_current: list[FieldSeal] = [Unsealed()]
-
-
-def use(seal: FieldSeal) -> None:
-    """Set by the composition root when it opens the filings' event store (one key set per
-    process; a forked rebuild loader inherits it)."""
-    _current[0] = seal
-
-
-def current() -> FieldSeal:
-    return _current[0]

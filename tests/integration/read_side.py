@@ -80,7 +80,9 @@ def in_process(settings: Settings) -> Iterator[InProcess]:
         database_url,
         wiring.event_log(settings, filings),
         [
-            FilingSummaryFollower(wiring.cache_invalidator(client)),
+            FilingSummaryFollower(
+                wiring.cache_invalidator(client), wiring.read_model_seal(filings)
+            ),
             ComputationReactor(jobs.JobQueues(jobs.queues(client)).compute_tax),
         ],
         batch_size=500,

@@ -47,6 +47,7 @@ def test_a_slow_miss_never_stores_a_value_older_than_the_invalidation(
 ) -> None:
     database_url, _ = app_settings.require_urls()
     filings = wiring.filings_app(app_settings)
+    seal = wiring.read_model_seal(filings)
     pool = wiring.pg_pool(app_settings, "race")
     with pool.connection() as conn:
         ensure_schema(conn)
@@ -55,7 +56,7 @@ def test_a_slow_miss_never_stores_a_value_older_than_the_invalidation(
     runner = LogRunner(
         database_url,
         wiring.event_log(app_settings, filings),
-        [FilingSummaryFollower(wiring.cache_invalidator(client))],
+        [FilingSummaryFollower(wiring.cache_invalidator(client), seal)],
         batch_size=500,
     )
     owner = f"user-{uuid.uuid4()}"
@@ -75,8 +76,8 @@ def test_a_slow_miss_never_stores_a_value_older_than_the_invalidation(
         slow.loaded, slow.gate = asyncio.Event(), asyncio.Event()
         redis = wiring.async_redis_client(app_settings)
         try:
-            slow_reads = FilingReads(slow, ReadCache(redis))
-            reads = FilingReads(fast, ReadCache(redis))
+            slow_reads = FilingReads(slow, ReadCache(redis), seal)
+            reads = FilingReads(fast, ReadCache(redis), seal)
             miss = asyncio.create_task(slow_reads.summary(owner, started.aggregate_id))
             # it has read version 1 and not stored it yet (a hit would never get here)
             await asyncio.wait_for(slow.loaded.wait(), 60)

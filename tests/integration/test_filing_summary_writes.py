@@ -16,6 +16,7 @@ from burnblack.settings import Settings
 from projections.eventlog.records import Recorded
 from projections.read_models.filings.projection import FilingSummaryProjection
 from projections.read_models.filings.table import read_model_ddl, toast_compression
+from projections.read_models.sealing import FieldSeal
 
 TABLES = ("filing_summary", "owner_filing", "filing_counts")
 
@@ -60,13 +61,23 @@ def contents(conn: psycopg.Connection[Any], suffix: str) -> dict[str, list[tuple
     }
 
 
+@pytest.fixture(scope="module")
+def seal(app_settings: Settings) -> FieldSeal:
+    app = wiring.filings_app(app_settings)
+    try:
+        return wiring.read_model_seal(app)
+    finally:
+        app.close()
+
+
 def apply(
     conn: psycopg.Connection[Any],
     suffix: str,
     batch: list[tuple[int, Recorded]],
+    seal: FieldSeal,
     direct_upsert_max: int | None = None,
 ) -> int:
-    projection = FilingSummaryProjection()
+    projection = FilingSummaryProjection(seal)
     if direct_upsert_max is not None:
         projection.direct_upsert_max = direct_upsert_max
     with conn.transaction():
@@ -74,10 +85,12 @@ def apply(
 
 
 def test_one_batch_and_many_small_ones_write_the_same_rows(
-    events: list[tuple[int, Recorded]], tables: tuple[psycopg.Connection[Any], str]
+    events: list[tuple[int, Recorded]],
+    tables: tuple[psycopg.Connection[Any], str],
+    seal: FieldSeal,
 ) -> None:
     conn, suffix = tables
-    apply(conn, suffix, events)
+    apply(conn, suffix, events, seal)
     whole = contents(conn, suffix)
     assert len(whole["filing_summary"]) == len(whole["owner_filing"]) == 40
     # Most filings span batches: upserts, not COPYs; row by row (the live projector's small
@@ -87,20 +100,22 @@ def test_one_batch_and_many_small_ones_write_the_same_rows(
             conn.execute(f"TRUNCATE {table}{suffix}".encode())
         conn.commit()
         for i in range(0, len(events), 9):
-            apply(conn, suffix, events[i : i + 9], direct_upsert_max)
+            apply(conn, suffix, events[i : i + 9], seal, direct_upsert_max)
         assert contents(conn, suffix) == whole
 
 
 def test_events_read_again_change_nothing(
-    events: list[tuple[int, Recorded]], tables: tuple[psycopg.Connection[Any], str]
+    events: list[tuple[int, Recorded]],
+    tables: tuple[psycopg.Connection[Any], str],
+    seal: FieldSeal,
 ) -> None:
     """A filing started in a batch is COPYed without a look-up; when its row is there all the
     same, the batch is redone the careful way instead of failing or doubling anything."""
     conn, suffix = tables
-    apply(conn, suffix, events)
+    apply(conn, suffix, events, seal)
     once = contents(conn, suffix)
-    assert apply(conn, suffix, events) == 0
-    assert apply(conn, suffix, events[len(events) // 2 :]) == 0
+    assert apply(conn, suffix, events, seal) == 0
+    assert apply(conn, suffix, events[len(events) // 2 :], seal) == 0
     assert contents(conn, suffix) == once
     counted = conn.execute(f"SELECT sum(filings) FROM filing_counts{suffix}".encode()).fetchone()
     assert counted is not None and counted[0] == 40

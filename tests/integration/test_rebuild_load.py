@@ -57,7 +57,7 @@ def project(settings: Settings, batch_size: int) -> None:
     database_url, _ = settings.require_urls()
     app = wiring.filings_app(settings)
     log = wiring.event_log(settings, app)
-    projection = FilingSummaryProjection()
+    projection = FilingSummaryProjection(wiring.read_model_seal(app))
     try:
         with psycopg.connect(database_url) as conn:
             ensure_schema(conn)
@@ -87,6 +87,7 @@ def test_the_pipelined_load_matches_the_projector(
             database_url,
             wiring.event_log(own_database, app),
             wiring.redis_client(own_database),
+            wiring.read_model_seal(app),
             batch_size=batch_size,
             processes=processes,
         )
@@ -151,6 +152,7 @@ def test_a_failed_partition_fails_the_rebuild_and_leaves_no_shadow(own_database:
             database_url,
             _FailingLog(wiring.event_log(own_database, app)),
             wiring.redis_client(own_database),
+            wiring.read_model_seal(app),
             batch_size=10,
             processes=3,
         )
@@ -205,6 +207,7 @@ def test_a_rebuild_refuses_a_number_of_loaders_it_cannot_run(
                 database_url,
                 wiring.event_log(own_database, app),
                 wiring.redis_client(own_database),
+                wiring.read_model_seal(app),
                 processes=processes,
             )
     finally:

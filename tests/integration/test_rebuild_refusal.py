@@ -62,6 +62,7 @@ def test_a_rebuild_compares_even_when_the_live_projector_is_behind(
             database_url,
             wiring.event_log(own_database, app),
             wiring.redis_client(own_database),
+            wiring.read_model_seal(app),
             processes=1,
         ).rebuild(patience=0.5)
     finally:

@@ -47,7 +47,7 @@ def test_a_lost_job_is_enqueued_again_after_the_grace_and_only_then(
     runner = LogRunner(
         database_url,
         wiring.event_log(settings, filings),
-        [FilingSummaryFollower(wiring.cache_invalidator(client))],
+        [FilingSummaryFollower(wiring.cache_invalidator(client), wiring.read_model_seal(filings))],
     )
     ctx = CommandContext(f"user-{uuid.uuid4()}")
     lost = filings.start_filing(ctx, random_pan(), "2026-27")

@@ -18,10 +18,10 @@ from psycopg.types.json import Jsonb, set_json_loads
 
 from domain.documents.aggregate import DocumentStatus
 from domain.pan import mask_pan
-from projections.read_models import sealing
 from projections.read_models.documents.personal import open_row, seal_row
 from projections.read_models.documents.table import STORED_COLUMNS
 from projections.read_models.folding import fold
+from projections.read_models.sealing import FieldSeal
 
 NAME = "document_status"
 
@@ -110,6 +110,9 @@ def apply_event(row: dict[str, Any] | None, event: Any, position: int) -> dict[s
 class DocumentStatusProjection:
     name = NAME
 
+    def __init__(self, seal: FieldSeal) -> None:
+        self.seal = seal
+
     def apply(self, conn: psycopg.Connection[Any], events: Iterable[tuple[int, Any]]) -> int:
         mine = [(p, e) for p, e in events if e.stream == "Document"]
         if not mine:
@@ -123,7 +126,7 @@ class DocumentStatusProjection:
                 "WHERE document_id = ANY(%s)",
                 (ids,),
             )
-            seal = sealing.current()
+            seal = self.seal
             for values in cur.fetchall():
                 rows[values[0]] = open_row(dict(zip(STORED_COLUMNS, values, strict=True)), seal)
             upserts = fold(rows, mine, apply_event)
@@ -149,8 +152,8 @@ class DocumentStatusProjection:
 class DocumentStatusFollower:
     name = NAME
 
-    def __init__(self) -> None:
-        self._projection = DocumentStatusProjection()
+    def __init__(self, seal: FieldSeal) -> None:
+        self._projection = DocumentStatusProjection(seal)
 
     def wants(self, event: Any) -> bool:
         """Whether `handle` does anything with the event (the runner skips batches without)."""

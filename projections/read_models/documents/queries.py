@@ -12,10 +12,10 @@ from typing import Any
 import redis
 from psycopg_pool import ConnectionPool
 
-from projections.read_models import sealing
 from projections.read_models.documents.personal import open_row
 from projections.read_models.documents.table import STORED_COLUMNS as COLUMNS
 from projections.read_models.pooled import sync_fetch_all, sync_fetch_one
+from projections.read_models.sealing import FieldSeal
 from projections.redis_keys import progress_key
 
 _BY_ID = (
@@ -70,9 +70,10 @@ def decode_progress(raw: dict[Any, Any]) -> dict[str, Any] | None:
 
 
 class DocumentQueries:
-    def __init__(self, pool: ConnectionPool[Any], client: redis.Redis) -> None:
+    def __init__(self, pool: ConnectionPool[Any], client: redis.Redis, seal: FieldSeal) -> None:
         self._pool = pool
         self._redis = client
+        self._seal = seal
 
     def progress(self, document_id: uuid.UUID) -> dict[str, Any] | None:
         raw = self._redis.hgetall(progress_key(document_id))
@@ -82,11 +83,11 @@ class DocumentQueries:
         values = sync_fetch_one(self._pool, _BY_ID, (document_id, owner_id))
         if values is None:
             return None
-        row = open_row(dict(zip(COLUMNS, values, strict=True)), sealing.current())
+        row = open_row(dict(zip(COLUMNS, values, strict=True)), self._seal)
         progress = self.progress(document_id) if row["status"] == "uploaded" else None
         return view(row, progress)
 
     def for_filing(self, owner_id: str, filing_id: uuid.UUID) -> list[dict[str, Any]]:
         rows = sync_fetch_all(self._pool, _BY_FILING, (filing_id, owner_id))
-        seal = sealing.current()
+        seal = self._seal
         return [view(open_row(dict(zip(COLUMNS, r, strict=True)), seal), None) for r in rows]

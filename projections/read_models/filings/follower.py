@@ -11,6 +11,7 @@ from projections.cache.invalidation import CacheInvalidator
 from projections.cache.warming import load_warm
 from projections.projector.runner import AfterCommit
 from projections.read_models.filings.projection import FilingSummaryProjection
+from projections.read_models.sealing import FieldSeal
 
 
 class FilingSummaryFollower:
@@ -19,14 +20,14 @@ class FilingSummaryFollower:
 
     name = "filing_summary"
 
-    def __init__(self, invalidator: CacheInvalidator) -> None:
-        self._projection = FilingSummaryProjection()
+    def __init__(self, invalidator: CacheInvalidator, seal: FieldSeal) -> None:
+        self._projection = FilingSummaryProjection(seal)
         self._invalidator = invalidator
 
     def handle(
         self, conn: psycopg.Connection[Any], events: list[tuple[int, Any]]
     ) -> AfterCommit | None:
         touched = self._projection.apply(conn, events)
-        warmed = load_warm(conn, touched)
+        warmed = load_warm(conn, touched, self._projection.seal)
         position = events[-1][0]
         return lambda: self._invalidator.after_commit(touched, position, warmed)

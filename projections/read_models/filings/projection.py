@@ -27,8 +27,8 @@ from domain.filing import events as names
 from domain.filing.status import FilingStatus, filing_status
 from domain.pan import mask_pan
 from projections.eventlog.records import Recorded
-from projections.read_models import sealing
 from projections.read_models.filings.personal import opened, sealed
+from projections.read_models.sealing import FieldSeal
 
 NAME = "filing_summary"
 
@@ -282,12 +282,8 @@ class FilingSummaryProjection:
     # projector's), larger ones (a rebuild's catch-up) through a staged COPY.
     direct_upsert_max = 64
 
-    def __init__(self, seal: sealing.FieldSeal | None = None) -> None:
-        self._seal = seal  # None: the process's (read_models/sealing.py), looked up on use
-
-    @property
-    def seal(self) -> sealing.FieldSeal:
-        return self._seal or sealing.current()
+    def __init__(self, seal: FieldSeal) -> None:
+        self.seal = seal
 
     def apply(
         self,

@@ -14,7 +14,6 @@ import msgspec
 from psycopg_pool import AsyncConnectionPool
 
 from projections.cache.read_cache import CachedView, ReadCache
-from projections.read_models import sealing
 from projections.read_models.filings.personal import opened
 from projections.read_models.pooled import fetch_all, fetch_one
 from projections.read_models.sealing import FieldSeal
@@ -79,17 +78,16 @@ def _totals(
     return r["acknowledgement"], r["total_tax"], r["redacted"]
 
 
-def summary_view(row: tuple[Any, ...], seal: FieldSeal | None = None) -> CachedView:
+def summary_view(row: tuple[Any, ...], seal: FieldSeal) -> CachedView:
     """A filing's cached answer from its SUMMARY_COLUMNS row (the API on a miss, the
     projector when it warms the cache: both must encode the same bytes). Opening its sealed
     fields may read a data key: call it from a thread, not an event loop."""
-    doc = _summary(row, seal or sealing.current())
+    doc = _summary(row, seal)
     return CachedView(doc["version"], msgspec.json.encode(doc), doc["position"])
 
 
-def list_view(rows: list[tuple[Any, ...]], limit: int, seal: FieldSeal | None = None) -> CachedView:
+def list_view(rows: list[tuple[Any, ...]], limit: int, seal: FieldSeal) -> CachedView:
     """A page of an owner's list from up to `limit + 1` LIST_COLUMNS rows, newest first."""
-    seal = seal or sealing.current()
     items = []
     for r in rows[:limit]:
         total_tax, ack, redacted = _list_totals(r, seal)
@@ -182,10 +180,15 @@ def _audit_items(rows: list[tuple[Any, ...]], seal: FieldSeal) -> list[dict[str,
 
 class FilingReads:
     def __init__(
-        self, pool: AsyncConnectionPool[Any], cache: ReadCache, events_table: str = "filings_events"
+        self,
+        pool: AsyncConnectionPool[Any],
+        cache: ReadCache,
+        seal: FieldSeal,
+        events_table: str = "filings_events",
     ) -> None:
         self._pool = pool
         self._cache = cache
+        self._seal = seal  # opens the rows' personal fields (read_models/sealing.py)
         # The log's head: the primary key's index answers max() with one probe.
         self._head_sql = f"SELECT coalesce(max(notification_id), 0) FROM {events_table}".encode()
 
@@ -205,7 +208,7 @@ class FilingReads:
     async def summary(self, owner_id: str, filing_id: uuid.UUID) -> CachedView | None:
         async def load() -> CachedView | None:
             row = await fetch_one(self._pool, SUMMARY_SQL, (filing_id, owner_id))
-            return None if row is None else await asyncio.to_thread(summary_view, row)
+            return None if row is None else await asyncio.to_thread(summary_view, row, self._seal)
 
         return await self._cache.read_through(
             await self._cache.filing_key(owner_id, filing_id), load
@@ -216,7 +219,7 @@ class FilingReads:
             rows = await fetch_all(
                 self._pool, OWNER_LIST_SQL, (owner_id, before or _NO_CURSOR, limit + 1)
             )
-            return await asyncio.to_thread(list_view, rows, limit)
+            return await asyncio.to_thread(list_view, rows, limit, self._seal)
 
         view = await self._cache.read_list(owner_id, page_name(before, limit), load)
         assert view is not None
@@ -225,7 +228,7 @@ class FilingReads:
     async def audit_list(self, f: AuditFilter) -> dict[str, Any]:
         sql, params = audit_list_sql(f)
         rows = await fetch_all(self._pool, sql.encode(), params)
-        items = await asyncio.to_thread(_audit_items, rows[: f.limit], sealing.current())
+        items = await asyncio.to_thread(_audit_items, rows[: f.limit], self._seal)
         cursor = None
         if len(rows) > f.limit:
             last = rows[f.limit - 1]

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from domain.tax import InvalidTaxInput, TaxInput, compute, decode_input, encode_result
 from domain.tax.assessment import assess
-from domain.tax.engine import year_rules
 from domain.tax.money import UNIT
+from domain.tax.rules import year_rules
 from domain.tax.special_rates import gains_by_bucket
 
 YEARS = ("2024-25", "2025-26", "2026-27", "2027-28")
