@@ -39,6 +39,7 @@ class Settings:
     projector_batch_size: int = 500
     reconcile_after: float = 30.0
     reconcile_interval: float = 10.0
+    audit_seal_interval: float = 600.0  # seconds between the projector's daily-seal checks; 0: off
     reconnect_first_delay: float = 0.5
     reconnect_max_delay: float = 10.0
     cache_ttl_seconds: int = 300
@@ -79,6 +80,7 @@ class Settings:
             projector_batch_size=int(e.get("BURNBLACK_PROJECTOR_BATCH_SIZE", "500")),
             reconcile_after=float(e.get("BURNBLACK_RECONCILE_AFTER", "30")),
             reconcile_interval=float(e.get("BURNBLACK_RECONCILE_INTERVAL", "10")),
+            audit_seal_interval=float(e.get("BURNBLACK_AUDIT_SEAL_INTERVAL", "600")),
             reconnect_first_delay=float(e.get("BURNBLACK_RECONNECT_FIRST_DELAY", "0.5")),
             reconnect_max_delay=float(e.get("BURNBLACK_RECONNECT_MAX_DELAY", "10")),
             cache_ttl_seconds=int(e.get("BURNBLACK_CACHE_TTL", "300")),

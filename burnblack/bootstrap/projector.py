@@ -4,6 +4,8 @@ client, the followers (read models, stream, reactors) and the periodic sweeps, r
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import signal
 import threading
 from types import FrameType
@@ -11,10 +13,11 @@ from types import FrameType
 import structlog
 from psycopg_pool import PoolTimeout
 
-from burnblack import budget
+from burnblack import audit_keys, budget
 from burnblack.bootstrap import jobs, wiring
 from burnblack.metrics import LagTracker, capacity, serve_metrics
 from burnblack.settings import Settings
+from projections.eventlog.daily_seal import DailySeal
 from projections.projector.backoff import RECONNECTABLE, Backoff
 from projections.projector.runner import LogRunner
 from projections.reactors.computation import ComputationReactor
@@ -96,6 +99,7 @@ def run_projector(settings: Settings) -> None:
                 interval=settings.reconcile_interval,
             ),
             StreamRetention(settings.stream_retention_seconds),
+            *_daily_seal(settings, f"{app.name.lower()}_events"),
         ],
         backoff=Backoff(settings.reconnect_first_delay, settings.reconnect_max_delay),
     )
@@ -113,6 +117,30 @@ def run_projector(settings: Settings) -> None:
         lag.stop()
     app.close()
     log.info("projector.stopped")
+
+
+def _daily_seal(settings: Settings, table: str) -> list[DailySeal]:
+    """The daily root, sealed by the projector (off with BURNBLACK_AUDIT_SEAL_INTERVAL=0).
+    Without a signing key (production, not configured) the projections still run: the
+    missing key is logged and `burnblack audit seal` remains the way to seal."""
+    if settings.audit_seal_interval <= 0:
+        return []
+    try:
+        key = audit_keys.signing_key(
+            os.environ, settings.data_dir, settings.environment == "production"
+        )
+    except audit_keys.AuditKeyError as exc:
+        log.warning("projector.no_daily_seal", error=str(exc))
+        return []
+    return [
+        DailySeal(
+            table,
+            audit_keys.public_bytes(key.public_key()),
+            key.sign,
+            today=lambda: dt.datetime.now(dt.UTC).date(),  # the clock, read at the edge
+            interval=settings.audit_seal_interval,
+        )
+    ]
 
 
 def _lag_tracker(database_url: str, app: object) -> LagTracker:

@@ -103,3 +103,25 @@ def test_inputs_the_law_refuses_are_a_422_problem_and_nothing_is_recorded(
     assert [e["event"] for e in history] == ["FilingStarted", "IncomeDeclared"]
     r = me.post(f"/api/v1/filings/{fid}/submission", v, {"regime": "new"})
     assert r.status_code == 422 and r.json()["type"].endswith("/computation-missing")
+
+
+def test_the_projector_seals_the_days_root_on_its_own(platform: Platform) -> None:
+    """No cron: the projector anchors the store in the day's signed root (the UTC date, as
+    `burnblack audit seal` takes it) at its first check."""
+    import datetime as dt
+
+    import psycopg
+
+    from tests.chaos import wait_until
+
+    around = {dt.datetime.now(dt.UTC).date()}
+
+    def sealed() -> bool:
+        around.add(dt.datetime.now(dt.UTC).date())  # a run across midnight
+        with psycopg.connect(platform.env["DATABASE_URL"]) as conn:
+            if conn.execute("SELECT to_regclass('event_chain_days')").fetchone() == (None,):
+                return False
+            rows = conn.execute("SELECT day FROM event_chain_days").fetchall()
+        return any(r[0] in around for r in rows)
+
+    wait_until(sealed, 60, "the day's root sealed by the projector")
