@@ -25,9 +25,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -120,23 +120,13 @@ def cpu_per_request(url: str, api: ApiCpu, me: Taxpayer, filing_id: str) -> None
         filings[i][1] = r.json()["version"]
 
     def declarations() -> int:
-        errors: list[BaseException] = []
-
         def each(first: int) -> None:  # 4 threads, each with its own filings
-            try:
-                for _ in range(DECLARATIONS_PER_FILING):
-                    for i in range(first, len(writers), 4):
-                        declare(i)
-            except BaseException as exc:
-                errors.append(exc)
+            for _ in range(DECLARATIONS_PER_FILING):
+                for i in range(first, len(writers), 4):
+                    declare(i)
 
-        pool = [threading.Thread(target=each, args=(k,)) for k in range(4)]
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join()
-        if errors:
-            raise errors[0]
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(each, range(4)))  # re-raises the first thread's error
         return len(writers) * DECLARATIONS_PER_FILING
 
     emit(

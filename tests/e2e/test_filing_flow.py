@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import psycopg
 import pytest
 
+from tests.chaos import wait_until
 from tests.processes import Platform
 from tests.taxpayer import Taxpayer
 
@@ -108,12 +111,6 @@ def test_inputs_the_law_refuses_are_a_422_problem_and_nothing_is_recorded(
 def test_the_projector_seals_the_days_root_on_its_own(platform: Platform) -> None:
     """No cron: the projector anchors the store in the day's signed root (the UTC date, as
     `burnblack audit seal` takes it) at its first check."""
-    import datetime as dt
-
-    import psycopg
-
-    from tests.chaos import wait_until
-
     around = {dt.datetime.now(dt.UTC).date()}
 
     def sealed() -> bool:
